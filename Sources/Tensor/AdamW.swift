@@ -1,0 +1,79 @@
+/// AdamW hyperparameters (DESIGN §4: betas 0.9/0.95, decay 0.01 on LoRA matrices).
+public struct AdamWConfig: Codable, Sendable, Equatable {
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.95
+    public var eps: Float = 1e-8
+    public var weightDecay: Float = 0.01
+    public init(beta1: Float = 0.9, beta2: Float = 0.95, eps: Float = 1e-8, weightDecay: Float = 0.01) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.weightDecay = weightDecay
+    }
+}
+
+/// AdamW over one group of parameters, with decoupled weight decay on the
+/// parameters that decay. CoMiGS keeps separate groups (and states) for the
+/// experts and for the router.
+public final class AdamW: @unchecked Sendable {
+    public let parameters: [Parameter]
+    public let config: AdamWConfig
+    public private(set) var m: [Tensor]
+    public private(set) var v: [Tensor]
+    public private(set) var steps = 0
+
+    public init(_ parameters: [Parameter], config: AdamWConfig = AdamWConfig()) {
+        self.parameters = parameters
+        self.config = config
+        m = parameters.map { Tensor($0.value.shape) }
+        v = parameters.map { Tensor($0.value.shape) }
+    }
+
+    public func step(lr: Float) {
+        steps += 1
+        let b1 = config.beta1, b2 = config.beta2, eps = config.eps
+        let c1 = 1 - _powf(b1, Float(steps)), c2 = 1 - _powf(b2, Float(steps))
+        for (i, p) in parameters.enumerated() {
+            let w = p.value.ptr, g = p.grad.ptr, mp = m[i].ptr, vp = v[i].ptr
+            let decay: Float = p.decays ? 1 - lr * config.weightDecay : 1
+            for j in 0..<p.value.count {
+                let gj = g[j]
+                let mj = b1 * mp[j] + (1 - b1) * gj
+                let vj = b2 * vp[j] + (1 - b2) * gj * gj
+                mp[j] = mj
+                vp[j] = vj
+                w[j] = w[j] * decay - lr * (mj / c1) / ((vj / c2).squareRoot() + eps)
+            }
+        }
+    }
+
+    /// Restores a saved state (checkpoint/resume).
+    public func restore(steps: Int, m: [Tensor], v: [Tensor]) {
+        precondition(m.count == parameters.count && v.count == parameters.count)
+        self.steps = steps
+        for i in parameters.indices { self.m[i].copy(from: m[i]); self.v[i].copy(from: v[i]) }
+    }
+}
+
+/// Learning-rate schedules of DESIGN §4.
+public enum LRSchedule: Sendable, Equatable {
+    case constant(Float)
+    /// Cosine decay from `peak` to `peak · floor` over `steps` steps.
+    case cosine(peak: Float, steps: Int, floor: Float = 0.1)
+
+    public func lr(at step: Int) -> Float {
+        switch self {
+        case .constant(let lr): return lr
+        case .cosine(let peak, let steps, let floor):
+            let t = Double(min(max(step, 0), steps)) / Double(max(steps, 1))
+            let cosv = 0.5 * (1 + _cosd(Double.pi * t))
+            return peak * Float(Double(floor) + (1 - Double(floor)) * cosv)
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func _powf(_ a: Float, _ b: Float) -> Float { Glibc.powf(a, b) }
+@inline(__always) func _cosd(_ x: Double) -> Double { Glibc.cos(x) }
+#endif

@@ -1,0 +1,100 @@
+/// Size of the GPT-2-style base model.
+public struct GPTConfig: Codable, Sendable, Equatable {
+    public var nLayer: Int
+    public var nHead: Int
+    public var nEmbd: Int
+    public var blockSize: Int
+    public var vocabSize: Int
+
+    public init(nLayer: Int, nHead: Int, nEmbd: Int, blockSize: Int, vocabSize: Int) {
+        self.nLayer = nLayer
+        self.nHead = nHead
+        self.nEmbd = nEmbd
+        self.blockSize = blockSize
+        self.vocabSize = vocabSize
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case nLayer = "n_layer", nHead = "n_head", nEmbd = "n_embd", blockSize = "n_positions", vocabSize = "vocab_size"
+    }
+
+    public func validate() throws {
+        for (k, v) in [("n_layer", nLayer), ("n_head", nHead), ("n_embd", nEmbd), ("n_positions", blockSize),
+                       ("vocab_size", vocabSize)] where v <= 0 {
+            throw ModelError.invalidConfig("\(k) must be positive, got \(v)")
+        }
+        if nEmbd % nHead != 0 { throw ModelError.invalidConfig("n_embd \(nEmbd) is not divisible by n_head \(nHead)") }
+        if vocabSize > 65536 { throw ModelError.invalidConfig("vocab_size \(vocabSize) exceeds the uint16 token range") }
+    }
+
+    /// The benchmark model of issue 2: 4 layers, 4 heads, width 128, context 128, vocab 512.
+    public static let tiny = GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 128, vocabSize: 512)
+}
+
+/// How the router combines experts.
+public enum RouterMode: String, Codable, Sendable {
+    /// Per-token learned router with top-k selection (DESIGN §3).
+    case topK = "top_k"
+    /// "No router": the plain mean of all experts' outputs.
+    case mean
+}
+
+/// The trainable adapters put on the frozen base (DESIGN §3).
+public struct AdapterConfig: Codable, Sendable, Equatable {
+    /// LoRA rank; 0 means no LoRA at all (then the base must train).
+    public var rank: Int = 8
+    public var alpha: Float = 16
+    /// MLP experts; expert 0 is the generalist, the rest are specialists.
+    public var experts: Int = 1
+    public var router: RouterMode = .topK
+    /// nil: k = min(2, experts).
+    public var topK: Int? = nil
+    /// g in the load-balancing weights: c_0 = 1/g, c_{e>0} = (E-1)/(1-g), all / E.
+    public var generalistImportance: Float = 0.5
+    /// Train every base weight too (the dense `gpt-tiny` benchmark and pretraining).
+    public var trainBase: Bool = false
+
+    public init(rank: Int = 8, alpha: Float = 16, experts: Int = 1, router: RouterMode = .topK, topK: Int? = nil,
+                generalistImportance: Float = 0.5, trainBase: Bool = false) {
+        self.rank = rank
+        self.alpha = alpha
+        self.experts = experts
+        self.router = router
+        self.topK = topK
+        self.generalistImportance = generalistImportance
+        self.trainBase = trainBase
+    }
+
+    /// A fully trainable dense GPT with no adapters.
+    public static let dense = AdapterConfig(rank: 0, experts: 1, trainBase: true)
+
+    public var k: Int { topK ?? min(2, experts) }
+    /// LoRA scale s = alpha / sqrt(r).
+    public var scale: Float { rank > 0 ? alpha / Float(rank).squareRoot() : 0 }
+    /// A learned router exists only with two or more experts in top-k mode.
+    public var hasRouter: Bool { experts > 1 && router == .topK }
+
+    public func validate() throws {
+        if rank < 0 { throw ModelError.invalidConfig("LoRA rank must be ≥ 0, got \(rank)") }
+        if experts < 1 { throw ModelError.invalidConfig("experts must be ≥ 1, got \(experts)") }
+        if k < 1 || k > experts { throw ModelError.invalidConfig("top_k \(k) must be between 1 and experts (\(experts))") }
+        if !(generalistImportance > 0 && generalistImportance < 1) {
+            throw ModelError.invalidConfig("generalist importance must be in (0, 1), got \(generalistImportance)")
+        }
+        if rank == 0 && !trainBase { throw ModelError.invalidConfig("rank 0 (no LoRA) needs a trainable base") }
+    }
+}
+
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    case invalidConfig(String)
+    case checkpoint(String)
+    case nonFinite(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let m): "invalid model config: \(m)"
+        case .checkpoint(let m): m
+        case .nonFinite(let m): m
+        }
+    }
+}

@@ -1,0 +1,26 @@
+/// GELU, tanh form: `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
+public enum GELU {
+    static let k0: Float = 0.7978845608028654  // √(2/π)
+    static let k1: Float = 0.044715
+
+    public static func forward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let v = x[i]
+            let t = FastMath.tanh(k0 * (v + k1 * v * v * v))
+            y[i] = 0.5 * v * (1 + t)
+        }
+    }
+
+    /// `dx (+)= gelu'(x) · dy`.
+    public static func backward(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                                _ x: UnsafePointer<Float>, count: Int, accumulate: Bool = false) {
+        for i in 0..<count {
+            let v = x[i]
+            let u = k0 * (v + k1 * v * v * v)
+            let t = FastMath.tanh(u)
+            let du = k0 * (1 + 3 * k1 * v * v)
+            let g = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du
+            dx[i] = accumulate ? dx[i] + g * dy[i] : g * dy[i]
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import XCTest
+@testable import Tensor
+
+/// Full-model gradients, every parameter role, against finite differences.
+final class ModelGradientTests: XCTestCase {
+    static let config = GPTConfig(nLayer: 2, nHead: 2, nEmbd: 8, blockSize: 6, vocabSize: 11)
+
+    /// A model whose LoRA B factors are non-zero, so every factor has a gradient.
+    static func model(_ ad: AdapterConfig, seed: UInt64 = 1) throws -> GPT {
+        let m = try GPT(config: config, adapters: ad, rng: RNG(seed: seed, stream: "init"))
+        var r = RNG(seed: seed, stream: "B")
+        for p in m.parameters where p.name.hasSuffix("lora_B") { p.value.fillNormal(std: 0.3, rng: &r) }
+        for p in m.parameters where p.role == .router { p.value.fillNormal(std: 1.0, rng: &r) }
+        return m
+    }
+
+    static func batch(seed: UInt64 = 2, b: Int = 2, t: Int = 5) -> TokenBatch {
+        var r = RNG(seed: seed, stream: "data")
+        let v = config.vocabSize
+        return TokenBatch(inputs: (0..<b * t).map { _ in Int32(r.int(below: v)) },
+                          targets: (0..<b * t).map { _ in Int32(r.int(below: v)) }, batch: b, time: t)
+    }
+
+    func check(_ ad: AdapterConfig, lambda: Float = 0.5, file: StaticString = #filePath, line: UInt = #line) throws {
+        let m = try Self.model(ad)
+        let data = Self.batch()
+        _ = try Trainer.accumulate(m, micro: [data], lambdaLB: lambda)
+        let loss = { () -> Double in
+            let s = data.inputs.withUnsafeBufferPointer { x in data.targets.withUnsafeBufferPointer { y in
+                m.forward(inputs: x, targets: y, batch: data.batch, time: data.time) } }
+            return s.meanCE + Double(lambda) * Double(s.loadBalance)
+        }
+        var roles = Set<String>()
+        for p in m.trainableParameters {
+            roles.insert("\(p.role)")
+            let g = p.grad.clone()
+            GradCheck(h: 5e-3, atol: 2e-4, rtol: 3e-2).check("\(p.name)", x: p.value.ptr, analytic: g.ptr,
+                                                             indices: GradCheck.sample(p.value.count, 12), loss: loss,
+                                                             file: file, line: line)
+        }
+        let expected = ad.trainBase ? 1 : 2 * (1 + ad.experts) + (ad.hasRouter ? 1 : 0)
+        XCTAssertEqual(roles.count, expected, "roles seen: \(roles.sorted())", file: file, line: line)
+    }
+
+    func testDenseGPT() throws { try check(.dense) }
+    func testPlainLoRAOneExpert() throws { try check(AdapterConfig(rank: 2, experts: 1)) }
+    func testTwoExpertsTop2() throws { try check(AdapterConfig(rank: 2, experts: 2)) }
+    func testTwoExpertsTop1() throws { try check(AdapterConfig(rank: 2, experts: 2, topK: 1)) }
+    func testThreeExpertsTop2() throws { try check(AdapterConfig(rank: 2, experts: 3)) }
+    func testThreeExpertsTop1() throws { try check(AdapterConfig(rank: 2, experts: 3, topK: 1)) }
+    func testNoRouterMean() throws { try check(AdapterConfig(rank: 2, experts: 3, router: .mean)) }
+    func testGeneralistImportance() throws { try check(AdapterConfig(rank: 2, experts: 3, generalistImportance: 0.8)) }
+}
