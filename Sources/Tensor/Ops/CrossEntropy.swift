@@ -8,10 +8,7 @@ public enum CrossEntropy {
         var total: Double = 0
         for i in 0..<n {
             let row = logits + i * v
-            var mx = -Float.infinity
-            for j in 0..<v { mx = max(mx, row[j]) }
-            var s: Float = 0
-            for j in 0..<v { let e = FastMath.exp(row[j] - mx); row[j] = e; s += e }
+            let s = Softmax.expInPlace(row, count: v, shift: Softmax.max(row, count: v))
             let inv = 1 / s
             for j in 0..<v { row[j] *= inv }
             total -= Double(_logf(max(row[Int(targets[i])], Float.leastNormalMagnitude)))

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Model checkpoints: our own safetensors files (nanoGPT names, the model's
+/// config in the metadata so the file alone describes the model) and GPT-2
+/// checkpoints in Hugging Face layout as a frozen base.
+public enum Checkpoint {
+    public static func save(_ model: GPT, to path: String, metadata extra: [String: String] = [:]) throws {
+        var meta = extra
+        meta["format"] = "comigs"
+        meta["config"] = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
+        meta["adapters"] = String(decoding: try JSONEncoder().encode(model.adapters), as: UTF8.self)
+        try Safetensors.write(model.parameters.map { ($0.name, $0.value) }, metadata: meta, to: path)
+    }
+
+    /// A model exactly as saved (config, adapters and every parameter).
+    public static func load(_ path: String) throws -> GPT {
+        let st = try Safetensors(path: path)
+        guard let c = st.metadata["config"], let config = try? JSONDecoder().decode(GPTConfig.self, from: Data(c.utf8)) else {
+            throw ModelError.checkpoint("\(path): no model config in the safetensors metadata (not a comigs checkpoint?)")
+        }
+        var adapters = AdapterConfig.dense
+        if let a = st.metadata["adapters"] {
+            guard let ad = try? JSONDecoder().decode(AdapterConfig.self, from: Data(a.utf8)) else {
+                throw ModelError.checkpoint("\(path): malformed adapter config in the metadata")
+            }
+            adapters = ad
+        }
+        let model = try GPT(config: config, adapters: adapters, rng: RNG(seed: 0, stream: "load"))
+        try fill(model, from: st, roles: { _ in true })
+        return model
+    }
+
+    /// Loads the base weights of a comigs checkpoint into `model` (its
+    /// adapters keep their own initialisation): fine-tuning from a pretrained base.
+    public static func loadBase(_ path: String, into model: GPT) throws {
+        try fill(model, from: Safetensors(path: path), roles: { $0 == .base })
+    }
+
+    static func fill(_ model: GPT, from st: Safetensors, roles: (ParamRole) -> Bool) throws {
+        for p in model.parameters where roles(p.role) { try st.read(p.name, into: p.value) }
+    }
+
+    // MARK: Hugging Face GPT-2 layout
+
+    /// Reads `config.json` of a Hugging Face GPT-2 folder.
+    public static func huggingFaceConfig(_ folder: String) throws -> GPTConfig {
+        let path = folder + "/config.json"
+        guard let d = FileManager.default.contents(atPath: path) else { throw ModelError.checkpoint("\(path): cannot read file") }
+        guard let j = try? JSONSerialization.jsonObject(with: d) as? [String: Any] else {
+            throw ModelError.checkpoint("\(path): not a JSON object")
+        }
+        func int(_ k: String) throws -> Int {
+            guard let v = j[k] as? Int else { throw ModelError.checkpoint("\(path): missing integer '\(k)'") }
+            return v
+        }
+        let c = GPTConfig(nLayer: try int("n_layer"), nHead: try int("n_head"), nEmbd: try int("n_embd"),
+                          blockSize: try int("n_positions"), vocabSize: try int("vocab_size"))
+        try c.validate()
+        return c
+    }
+
+    /// Loads `model.safetensors` of a Hugging Face GPT-2 folder as the base.
+    /// Conv1D weights there are stored [in, out]; ours are [out, in].
+    public static func loadHuggingFaceBase(_ folder: String, into model: GPT) throws {
+        let st = try Safetensors(path: folder + "/model.safetensors")
+        let prefixed = st.entry("transformer.wte.weight") != nil
+        for p in model.parameters where p.role == .base {
+            var name = String(p.name.dropFirst("transformer.".count))
+            if prefixed { name = "transformer." + name }
+            let conv1D = p.value.shape.count == 2 && (name.hasSuffix("c_attn.weight") || name.hasSuffix("c_proj.weight")
+                                                      || name.hasSuffix("c_fc.weight"))
+            try st.read(name, into: p.value, transpose: conv1D)
+        }
+    }
+
+    /// A model from either a comigs `.safetensors` file or a Hugging Face folder.
+    public static func loadAny(_ path: String) throws -> GPT {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            let model = try GPT(config: try huggingFaceConfig(path), adapters: .dense, rng: RNG(seed: 0, stream: "load"))
+            try loadHuggingFaceBase(path, into: model)
+            return model
+        }
+        return try load(path)
+    }
+}

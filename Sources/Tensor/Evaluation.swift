@@ -1,0 +1,39 @@
+/// Exact cross-entropy of a model over a token stream.
+public enum Evaluation {
+    public struct Result: Codable, Sendable, Equatable {
+        public var loss: Double
+        public var ppl: Double
+        public var tokens: Int
+    }
+
+    /// Mean CE over all full non-overlapping windows: window w has inputs
+    /// `data[wT ..< wT+T]` and targets `data[wT+1 ... wT+T]`, for every w
+    /// with `wT + T < count`. Windows run `batch` at a time.
+    public static func evaluate(_ model: GPT, tokens data: UnsafeBufferPointer<Int32>, context t: Int,
+                                batch: Int = 8) -> Result {
+        let windows = data.count > t ? (data.count - 1) / t : 0
+        var sum = 0.0
+        var w = 0
+        var inputs = [Int32](), targets = [Int32]()
+        while w < windows {
+            let b = min(batch, windows - w)
+            inputs.removeAll(keepingCapacity: true)
+            targets.removeAll(keepingCapacity: true)
+            for i in w..<w + b {
+                inputs.append(contentsOf: data[i * t ..< i * t + t])
+                targets.append(contentsOf: data[i * t + 1 ... i * t + t])
+            }
+            sum += inputs.withUnsafeBufferPointer { x in targets.withUnsafeBufferPointer { y in
+                model.forward(inputs: x, targets: y, batch: b, time: t).ceSum } }
+            w += b
+        }
+        let n = windows * t
+        let loss = n > 0 ? sum / Double(n) : .nan
+        return Result(loss: loss, ppl: _expd(loss), tokens: n)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func _expd(_ x: Double) -> Double { Glibc.exp(x) }
+#endif

@@ -1,0 +1,140 @@
+import Foundation
+
+/// The safetensors format: 8-byte little-endian header length, a JSON header
+/// `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {…}}`,
+/// then raw little-endian data. Reads F32, F16 and BF16 (to float32); writes F32.
+public struct Safetensors {
+    public struct Entry {
+        public var name: String
+        public var dtype: String
+        public var shape: [Int]
+        public var range: Range<Int>  // byte range within the data section
+    }
+
+    public let path: String
+    public let metadata: [String: String]
+    /// Entries in data order (never dictionary order).
+    public let entries: [Entry]
+    private let data: Data
+    private let dataStart: Int
+
+    public init(path: String) throws {
+        self.path = path
+        guard let d = FileManager.default.contents(atPath: path) else {
+            throw ModelError.checkpoint("\(path): cannot read file")
+        }
+        data = d
+        guard d.count >= 8 else { throw ModelError.checkpoint("\(path): too short for a safetensors header (\(d.count) bytes)") }
+        let n = d.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        guard n > 0, n <= d.count - 8 else { throw ModelError.checkpoint("\(path): header length \(n) exceeds the file size \(d.count)") }
+        dataStart = 8 + n
+        guard let json = try? JSONSerialization.jsonObject(with: d.subdata(in: 8..<8 + n)) as? [String: Any] else {
+            throw ModelError.checkpoint("\(path): header is not a JSON object")
+        }
+        metadata = (json["__metadata__"] as? [String: String]) ?? [:]
+        var entries: [Entry] = []
+        for (name, v) in json where name != "__metadata__" {
+            guard let e = v as? [String: Any], let dtype = e["dtype"] as? String, let shape = e["shape"] as? [Int],
+                  let off = e["data_offsets"] as? [Int], off.count == 2, off[0] >= 0, off[0] <= off[1],
+                  off[1] <= d.count - dataStart
+            else { throw ModelError.checkpoint("\(path): tensor '\(name)' has a malformed header entry") }
+            guard let size = Self.byteSize(dtype) else {
+                throw ModelError.checkpoint("\(path): tensor '\(name)' has unsupported dtype \(dtype) (F32, F16, BF16 are read)")
+            }
+            let elems = shape.reduce(1, *)
+            guard shape.allSatisfy({ $0 >= 0 }), elems * size == off[1] - off[0] else {
+                throw ModelError.checkpoint("\(path): tensor '\(name)' shape \(shape) does not match its \(off[1] - off[0]) bytes")
+            }
+            entries.append(Entry(name: name, dtype: dtype, shape: shape, range: off[0]..<off[1]))
+        }
+        self.entries = entries.sorted { ($0.range.lowerBound, $0.name) < ($1.range.lowerBound, $1.name) }
+    }
+
+    static func byteSize(_ dtype: String) -> Int? {
+        switch dtype { case "F32": 4; case "F16", "BF16": 2; default: nil }
+    }
+
+    public func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
+
+    /// Copies tensor `name` into `dst` (as float32), requiring `shape`;
+    /// with `transpose` a stored [a, b] matrix fills a [b, a] destination.
+    public func read(_ name: String, into dst: Tensor, transpose: Bool = false) throws {
+        guard let e = entry(name) else { throw ModelError.checkpoint("\(path): tensor '\(name)' is missing") }
+        let want = transpose ? dst.shape.reversed() : dst.shape
+        guard e.shape == Array(want) else {
+            throw ModelError.checkpoint("\(path): tensor '\(name)' has shape \(e.shape), expected \(Array(want))")
+        }
+        let count = dst.count
+        data.withUnsafeBytes { raw in
+            let base = raw.baseAddress! + dataStart + e.range.lowerBound
+            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            defer { tmp.deallocate() }
+            for i in 0..<count {
+                switch e.dtype {
+                case "F32": tmp[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                case "F16": tmp[i] = Float(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                default: tmp[i] = Float(bitPattern: UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+                }
+            }
+            if transpose {
+                let r = e.shape[0], c = e.shape[1]
+                for i in 0..<r { for j in 0..<c { dst.ptr[j * r + i] = tmp[i * c + j] } }
+            } else {
+                dst.ptr.update(from: tmp, count: count)
+            }
+        }
+    }
+
+    /// Writes float32 tensors in the given order, atomically (temp file, then rename).
+    public static func write(_ tensors: [(String, Tensor)], metadata: [String: String], to path: String) throws {
+        var header = "{"
+        if !metadata.isEmpty {
+            let meta = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            header += "\"__metadata__\":{\(meta.joined(separator: ","))},"
+        }
+        var offset = 0
+        header += tensors.map { name, t in
+            defer { offset += 4 * t.count }
+            return "\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + 4 * t.count)]}"
+        }.joined(separator: ",")
+        header += "}"
+        var h = Array(header.utf8)
+        while (8 + h.count) % 8 != 0 { h.append(0x20) }  // pad so data is 8-byte aligned
+        var out = Data(capacity: 8 + h.count + offset)
+        withUnsafeBytes(of: UInt64(h.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: h)
+        for (_, t) in tensors {
+            for i in 0..<t.count { withUnsafeBytes(of: t.ptr[i].bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        }
+        try AtomicFile.write(out, to: path)
+    }
+
+    static func jsonString(_ s: String) -> String {
+        let d = try! JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed])
+        return String(decoding: d.dropFirst().dropLast(), as: UTF8.self)
+    }
+}
+
+/// Write-to-temp, fsync, rename: a reader sees the old file or the whole new one.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: tmp, contents: nil) else {
+            throw ModelError.checkpoint("\(path): cannot create \(tmp)")
+        }
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp))
+        do {
+            try h.write(contentsOf: data)
+            try h.synchronize()
+            try h.close()
+        } catch {
+            try? h.close()
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw ModelError.checkpoint("\(path): write failed: \(error.localizedDescription)")
+        }
+        guard rename(tmp, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw ModelError.checkpoint("\(path): cannot rename the temporary file into place")
+        }
+    }
+}
