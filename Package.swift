@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies point one way: Scenarios -> Simulator -> Tensor -> CBLAS (DESIGN §1).
-let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo", "-target-cpu", "znver4"], .when(configuration: .release))]
 
 let package = Package(
     name: "comigs",

@@ -26,10 +26,12 @@ final class LoRA {
         dh = sized(dh, n * rank)
     }
 
-    func forward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, n: Int) {
+    /// `y += s·B(Ax)`, or `y = s·B(Ax)` when not accumulating.
+    func forward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, n: Int, accumulate: Bool = true) {
         let h = h!.ptr
         BLAS.gemm(transB: true, m: n, n: rank, k: inF, x, lda: inF, a.ptr, ldb: inF, h, ldc: rank)
-        BLAS.gemm(transB: true, m: n, n: outF, k: rank, alpha: scale, h, lda: rank, b.ptr, ldb: rank, beta: 1, y, ldc: outF)
+        BLAS.gemm(transB: true, m: n, n: outF, k: rank, alpha: scale, h, lda: rank, b.ptr, ldb: rank,
+                  beta: accumulate ? 1 : 0, y, ldc: outF)
         flops.gemm(n, rank, inF + outF)
     }
 

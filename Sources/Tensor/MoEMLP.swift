@@ -3,6 +3,7 @@
 final class Expert {
     let fc: LoRA?
     let proj: LoRA?
+    /// Gathered input rows, pre-activation, GELU output, and the LoRA part of c_proj's output.
     var x: Tensor?, h: Tensor?, g: Tensor?, y: Tensor?
 
     init(_ prefix: String, index e: Int, width c: Int, builder: ParameterBuilder, flops: FlopCounter) {
@@ -13,11 +14,12 @@ final class Expert {
     }
 }
 
-/// The MLP as a mixture of E LoRA experts sharing one frozen base (DESIGN §3).
-/// The base `c_fc` product is computed once for all tokens; each expert then
-/// adds its LoRA on the rows routed to it, applies GELU and its `c_proj`, and
-/// the router's weights combine the outputs. With E = 1 this is a plain
-/// (LoRA) MLP and nothing is gathered or weighted.
+/// The MLP as a mixture of E LoRA experts sharing one frozen base (DESIGN §3):
+/// `out = Σ_e w_e · (Wp·gelu(Wf·x + bf + Lf_e(x)) + bp + Lp_e(·))`.
+/// Both base products are shared: `Wf·x` is computed once for all tokens, and
+/// because `Wp` is linear, `Σ_e w_e·Wp·g_e = Wp·(Σ_e w_e·g_e)` is one product
+/// too, however many experts a token visits. Only the LoRA terms and GELU run
+/// per expert, on the rows routed to it. With E = 1 this is a plain (LoRA) MLP.
 final class MoEMLP {
     let width: Int
     let fcWeight: Parameter, fcBias: Parameter     // base c_fc [4C, C]
@@ -25,7 +27,9 @@ final class MoEMLP {
     let experts: [Expert]
     let router: Router
     let flops: FlopCounter
-    private var h0: Tensor?, dh0: Tensor?, dy: Tensor?, dg: Tensor?, dh: Tensor?, dxe: Tensor?
+    /// h0 = Wf·x + bf; mix = Σ_e w_e·g_e (the input of the shared c_proj); wsum = Σ_e w_e per token.
+    private var h0: Tensor?, mix: Tensor?, wsum: Tensor?
+    private var dh0: Tensor?, dmix: Tensor?, dOutBias: Tensor?, dg: Tensor?, dh: Tensor?, dy: Tensor?, dxe: Tensor?
 
     init(_ prefix: String, width c: Int, projStd: Float, builder: ParameterBuilder, flops: FlopCounter) {
         width = c
@@ -44,8 +48,9 @@ final class MoEMLP {
 
     func prepare(_ n: Int) {
         let c = width, f = 4 * width
-        h0 = sized(h0, n * f); dh0 = sized(dh0, n * f)
-        dy = sized(dy, n * c); dg = sized(dg, n * f); dh = sized(dh, n * f); dxe = sized(dxe, n * c)
+        h0 = sized(h0, n * f); dh0 = sized(dh0, n * f); mix = sized(mix, n * f); dmix = sized(dmix, n * f)
+        wsum = sized(wsum, n); dOutBias = sized(dOutBias, n)
+        dg = sized(dg, n * f); dh = sized(dh, n * f); dy = sized(dy, n * c); dxe = sized(dxe, n * c)
         router.prepare(n)
         for ex in experts {
             ex.x = sized(ex.x, n * c); ex.h = sized(ex.h, n * f); ex.g = sized(ex.g, n * f); ex.y = sized(ex.y, n * c)
@@ -53,34 +58,53 @@ final class MoEMLP {
         }
     }
 
-    /// `out = Σ_e w_e(x) · expert_e(x)`; returns the layer's load-balancing loss.
+    /// The c_proj input: the single expert's GELU output, or the weighted mix.
+    private var mixPtr: UnsafeMutablePointer<Float> { single ? experts[0].g!.ptr : mix!.ptr }
+
+    /// Writes `out`; returns the layer's load-balancing loss.
     func forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, n: Int) -> Float {
         let c = width, f = 4 * width
         let h0 = h0!.ptr
         Linear.forward(h0, x, fcWeight.ptr, fcBias.ptr, n: n, inF: c, outF: f)
         flops.gemm(n, f, c)
         let lb = router.forward(x, n: n)
-        if !single { out.update(repeating: 0, count: n * c) }
+        let mix = mixPtr
+        if !single { mix.update(repeating: 0, count: n * f) }
         for (e, ex) in experts.enumerated() {
             let a = router.assignments[e], m = a.count
             guard m > 0 else { continue }
             let full = m == n  // every token, in order: no gather needed
+            let idx = a.index.ptr
             let xe: UnsafePointer<Float> = full ? x : UnsafePointer(ex.x!.ptr)
-            if !full { Rows.gather(ex.x!.ptr, x, index: a.index.ptr, count: m, width: c) }
+            if !full { Rows.gather(ex.x!.ptr, x, index: idx, count: m, width: c) }
             var he = ex.h!.ptr
             if let fc = ex.fc {
-                if full { he.update(from: h0, count: n * f) } else { Rows.gather(he, h0, index: a.index.ptr, count: m, width: f) }
-                fc.forward(he, xe, n: m)
+                fc.forward(he, xe, n: m, accumulate: false)
+                Rows.scatterAdd(he, h0, index: nil, gatherIndex: full ? nil : idx, count: m, width: f)
+            } else if full {
+                he = h0  // plain dense MLP: the pre-activation is the base product itself
             } else {
-                he = h0  // plain dense MLP
+                Rows.gather(he, h0, index: idx, count: m, width: f)
             }
             let ge = ex.g!.ptr
             GELU.forward(ge, he, count: m * f)
-            let ye = single ? out : ex.y!.ptr
-            Linear.forward(ye, ge, projWeight.ptr, projBias.ptr, n: m, inF: f, outF: c)
-            flops.gemm(m, c, f)
-            ex.proj?.forward(ye, ge, n: m)
-            if !single { Rows.scatterAdd(out, ye, index: full ? nil : a.index.ptr, scale: a.weight!.ptr, count: m, width: c) }
+            if !single { Rows.scatterAdd(mix, ge, index: full ? nil : idx, scale: a.weight!.ptr, count: m, width: f) }
+            ex.proj?.forward(ex.y!.ptr, ge, n: m, accumulate: false)
+        }
+        // Shared c_proj on the mix, the bias weighted by Σ_e w_e, then each expert's LoRA part.
+        Linear.forward(out, mix, projWeight.ptr, nil, n: n, inF: f, outF: c)
+        flops.gemm(n, c, f)
+        let ws = wsum!.ptr, bp = projBias.ptr
+        router.weightSums(ws, n: n)
+        for t in 0..<n {
+            let row = out + t * c, w = ws[t]
+            for j in 0..<c { row[j] += w * bp[j] }
+        }
+        for (e, ex) in experts.enumerated() where ex.proj != nil {
+            let a = router.assignments[e], m = a.count
+            guard m > 0 else { continue }
+            Rows.scatterAdd(out, ex.y!.ptr, index: m == n ? nil : a.index.ptr, scale: single ? nil : a.weight!.ptr,
+                            count: m, width: c)
         }
         return lb
     }
@@ -89,8 +113,18 @@ final class MoEMLP {
     func backward(dx: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, n: Int,
                   lbScale: Float) {
         let c = width, f = 4 * width
-        let dh0 = dh0!.ptr, dg = dg!.ptr, dxe = dxe!.ptr
-        let h0 = h0!.ptr
+        let dh0 = dh0!.ptr, dmix = dmix!.ptr, dxe = dxe!.ptr, h0 = h0!.ptr, bp = projBias.ptr
+        let mix = mixPtr, ws = wsum!.ptr
+        // Shared c_proj: dmix = dOut·Wp; dWp += dOutᵀ·mix; dbp += Σ_t wsum_t·dOut_t.
+        let dpw = projWeight.gradIfNeeded
+        Linear.backward(dx: dmix, dw: dpw, db: nil, dy: dOut, x: mix, w: projWeight.ptr, n: n, inF: f, outF: c,
+                        overwriteDx: true)
+        flops.gemm(n, c, f * (dpw != nil ? 2 : 1))
+        if let db = projBias.gradIfNeeded {
+            for t in 0..<n { let w = ws[t], row = dOut + t * c; for j in 0..<c { db[j] += w * row[j] } }
+        }
+        let dob = dOutBias!.ptr  // ⟨dOut_t, bp⟩: the bias's share of d w_e
+        if !single { for t in 0..<n { dob[t] = Rows.dot(dOut + t * c, bp, count: c) } }
         dx.update(repeating: 0, count: n * c)
         if !single { dh0.update(repeating: 0, count: n * f) }
         let dcw = router.dWeights
@@ -98,31 +132,39 @@ final class MoEMLP {
             let a = router.assignments[e], m = a.count
             guard m > 0 else { continue }
             let full = m == n
-            let idx = a.index.ptr, w = a.weight!.ptr
-            // dy_e = w · dOut[rows]; dw = ⟨dOut[row], y_e⟩ for the router.
-            let dye: UnsafePointer<Float>
-            if single {
-                dye = dOut
-            } else {
-                let d = dy!.ptr, ye = ex.y!.ptr, slot = a.slot.ptr
-                for i in 0..<m {
-                    let src = dOut + (full ? i : Int(idx[i])) * c, dst = d + i * c
-                    dcw[Int(slot[i])] = Rows.dot(src, ye + i * c, count: c)
-                    let wi = w[i]
-                    for j in 0..<c { dst[j] = wi * src[j] }
-                }
-                dye = UnsafePointer(d)
-            }
+            let idx = a.index.ptr, w = a.weight!.ptr, slot = a.slot.ptr
             let ge = ex.g!.ptr
-            let dpw = projWeight.gradIfNeeded
-            Linear.backward(dx: dg, dw: dpw, db: projBias.gradIfNeeded, dy: dye, x: ge, w: projWeight.ptr,
-                            n: m, inF: f, outF: c, overwriteDx: true)
-            flops.gemm(m, c, f * (dpw != nil ? 2 : 1))
-            ex.proj?.backward(dx: dg, dy: dye, x: ge, n: m)
-            let he = ex.fc != nil ? ex.h!.ptr : h0
+            // dg_e = w·dmix[rows] (+ c_proj LoRA); d w_e = ⟨dmix, g_e⟩ + ⟨dOut, bp⟩ + ⟨dOut, Lp_e(g_e)⟩.
+            let dge = single ? dmix : dg!.ptr
+            if !single {
+                for i in 0..<m {
+                    let t = full ? i : Int(idx[i])
+                    let src = dmix + t * f, dst = dge + i * f, gi = ge + i * f
+                    var dw = Rows.dot(src, gi, count: f) + dob[t]
+                    if ex.proj != nil { dw += Rows.dot(dOut + t * c, ex.y!.ptr + i * c, count: c) }
+                    dcw[Int(slot[i])] = dw
+                    let wi = w[i]
+                    for j in 0..<f { dst[j] = wi * src[j] }
+                }
+            }
+            if let proj = ex.proj {
+                let dye: UnsafePointer<Float>
+                if single {
+                    dye = dOut
+                } else {
+                    let d = dy!.ptr
+                    for i in 0..<m {
+                        let src = dOut + (full ? i : Int(idx[i])) * c, dst = d + i * c, wi = w[i]
+                        for j in 0..<c { dst[j] = wi * src[j] }
+                    }
+                    dye = UnsafePointer(d)
+                }
+                proj.backward(dx: dge, dy: dye, x: ge, n: m)
+            }
+            let he = (ex.fc == nil && full) ? h0 : ex.h!.ptr
             // d pre-activation goes straight into dh0 when it covers every row.
             let dhe = single ? dh0 : dh!.ptr
-            GELU.backward(dhe, dg, he, count: m * f)
+            GELU.backward(dhe, dge, he, count: m * f)
             if !single { Rows.scatterAdd(dh0, dhe, index: full ? nil : idx, scale: nil, count: m, width: f) }
             if let fc = ex.fc {
                 let xe: UnsafePointer<Float> = full ? x : UnsafePointer(ex.x!.ptr)

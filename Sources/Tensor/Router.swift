@@ -121,6 +121,16 @@ final class Router {
 
     var dWeights: UnsafeMutablePointer<Float> { dChoiceWeight!.ptr }
 
+    /// `out[t] = Σ_s w[t, s]`: 1 for k > 1 and for the mean, p_top for top-1.
+    func weightSums(_ out: UnsafeMutablePointer<Float>, n: Int) {
+        let cw = choiceWeight!.ptr
+        for t in 0..<n {
+            var s: Float = 0
+            for j in 0..<k { s += cw[t * k + j] }
+            out[t] = s
+        }
+    }
+
     /// Back-propagates dChoiceWeight and `lbScale · dLB` into R and (accumulating) dx.
     func backward(dx: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, lbScale: Float) {
         guard let weight else { return }

@@ -7,14 +7,20 @@ public enum Rows {
         for i in 0..<count { (dst + i * width).update(from: src + Int(index[i]) * width, count: width) }
     }
 
-    /// `dst[index[i]] += scale[i] · src[i]` (scale 1 when nil).
+    /// `dst[index[i]] += scale[i] · src[gatherIndex[i]]` for i in 0..<count
+    /// (a nil index is the identity, a nil scale is 1).
     public static func scatterAdd(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
-                                  index: UnsafePointer<Int32>?, scale: UnsafePointer<Float>?,
-                                  count: Int, width: Int) {
+                                  index: UnsafePointer<Int32>?, gatherIndex: UnsafePointer<Int32>? = nil,
+                                  scale: UnsafePointer<Float>? = nil, count: Int, width: Int) {
         for i in 0..<count {
-            let d = dst + (index.map { Int($0[i]) } ?? i) * width, s = src + i * width
-            let w = scale?[i] ?? 1
-            for j in 0..<width { d[j] += w * s[j] }
+            let d = dst + (index.map { Int($0[i]) } ?? i) * width
+            let s = src + (gatherIndex.map { Int($0[i]) } ?? i) * width
+            if let scale {
+                let w = scale[i]
+                for j in 0..<width { d[j] += w * s[j] }
+            } else {
+                for j in 0..<width { d[j] += s[j] }
+            }
         }
     }
 
@@ -25,11 +31,19 @@ public enum Rows {
         for i in 0..<count { out[i] = a[i] + b[i] }
     }
 
-    /// `Σ_j a[j]·b[j]`.
+    /// `Σ_j a[j]·b[j]`, in a fixed order of eight partial sums (vectorisable).
     @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        var s: Float = 0
-        for j in 0..<count { s += a[j] * b[j] }
+        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+        var s4: Float = 0, s5: Float = 0, s6: Float = 0, s7: Float = 0
+        var j = 0
+        while j + 8 <= count {
+            s0 += a[j] * b[j]; s1 += a[j + 1] * b[j + 1]; s2 += a[j + 2] * b[j + 2]; s3 += a[j + 3] * b[j + 3]
+            s4 += a[j + 4] * b[j + 4]; s5 += a[j + 5] * b[j + 5]; s6 += a[j + 6] * b[j + 6]; s7 += a[j + 7] * b[j + 7]
+            j += 8
+        }
+        var s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+        while j < count { s += a[j] * b[j]; j += 1 }
         return s
     }
 }
