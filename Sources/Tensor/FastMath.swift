@@ -1,14 +1,14 @@
-/// Polynomial `exp` and `tanh`: glibc's `tanhf` costs ~10 ns per element and
-/// dominates GELU and softmax otherwise (DESIGN §8). Both are branch-free
-/// (every path computed, then selected) so the loops that call them
-/// auto-vectorize. Error bounds are checked by `FastMathTests`: relative error
-/// of `exp` < 3e-7 on [-87, 88], absolute error of `tanh` < 3e-7 everywhere.
+/// Polynomial `exp` (glibc's `expf`/`tanhf` dominate GELU and softmax
+/// otherwise, DESIGN §8; GELU's tanh goes through exp, see `GELU`), and the
+/// fixed-order reductions the hot loops use. Everything is branch-free so the
+/// calling loops auto-vectorize. `FastMathTests` bounds the errors: relative
+/// error of `exp` < 3e-7 on [-87, 88].
 public enum FastMath {
     /// e^x = 2^n · e^r with n = round(x / ln 2), |r| ≤ ln2 / 2, and e^r from a
     /// degree-6 Taylor polynomial (truncation error < 2e-8 relative there).
     @inline(__always)
     public static func exp(_ x: Float) -> Float {
-        let xc = min(max(x, -87.3), 88.7)
+        let xc = Swift.min(Swift.max(x, -87.3), 88.7)
         // Round-to-nearest by the 1.5·2^23 trick: the low mantissa bits of t
         // hold n as an integer (no float-to-int conversion that could trap).
         let t = xc * 1.442695041 + 12_582_912
@@ -30,32 +30,44 @@ public enum FastMath {
         return p * s1 * s2
     }
 
-    /// tanh(x) = sign(x) · (1 − 2 / (e^{2|x|} + 1)); for |x| < 0.0625 an odd
-    /// Taylor polynomial avoids the cancellation of that formula near zero.
+    /// Σ_j term(j) for j < count in a fixed order (eight interleaved partial
+    /// sums, then the tail): vectorisable, and never dependent on threads.
     @inline(__always)
-    public static func tanh(_ x: Float) -> Float {
-        let ax = Swift.max(x, -x)
-        let x2 = x * x
-        let small = x * (1 + x2 * (-1.0 / 3 + x2 * (2.0 / 15 + x2 * (-17.0 / 315))))
-        let big = 1 - 2 / (exp(2 * Swift.min(ax, 10)) + 1)
-        let signed = x < 0 ? -big : big
-        return ax < 0.0625 ? small : signed
-    }
-
-    /// Σ p[j] in a fixed order (eight interleaved partial sums, then the tail),
-    /// which lets the compiler vectorize it and never depends on threads.
-    @inline(__always)
-    public static func sum(_ p: UnsafePointer<Float>, count: Int) -> Float {
+    public static func sum(count: Int, _ term: (Int) -> Float) -> Float {
         var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
         var s4: Float = 0, s5: Float = 0, s6: Float = 0, s7: Float = 0
         var j = 0
         while j + 8 <= count {
-            s0 += p[j]; s1 += p[j + 1]; s2 += p[j + 2]; s3 += p[j + 3]
-            s4 += p[j + 4]; s5 += p[j + 5]; s6 += p[j + 6]; s7 += p[j + 7]
+            s0 += term(j); s1 += term(j + 1); s2 += term(j + 2); s3 += term(j + 3)
+            s4 += term(j + 4); s5 += term(j + 5); s6 += term(j + 6); s7 += term(j + 7)
             j += 8
         }
         var s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-        while j < count { s += p[j]; j += 1 }
+        while j < count { s += term(j); j += 1 }
         return s
+    }
+
+    @inline(__always)
+    public static func sum(_ p: UnsafePointer<Float>, count: Int) -> Float { sum(count: count) { p[$0] } }
+
+    @inline(__always)
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        sum(count: count) { a[$0] * b[$0] }
+    }
+
+    /// max_j p[j] (eight interleaved partial maxima).
+    @inline(__always)
+    public static func max(_ p: UnsafePointer<Float>, count: Int) -> Float {
+        var m = -Float.infinity
+        var m0 = m, m1 = m, m2 = m, m3 = m, m4 = m, m5 = m, m6 = m, m7 = m
+        var j = 0
+        while j + 8 <= count {
+            m0 = Swift.max(m0, p[j]); m1 = Swift.max(m1, p[j + 1]); m2 = Swift.max(m2, p[j + 2]); m3 = Swift.max(m3, p[j + 3])
+            m4 = Swift.max(m4, p[j + 4]); m5 = Swift.max(m5, p[j + 5]); m6 = Swift.max(m6, p[j + 6]); m7 = Swift.max(m7, p[j + 7])
+            j += 8
+        }
+        m = Swift.max(Swift.max(Swift.max(m0, m1), Swift.max(m2, m3)), Swift.max(Swift.max(m4, m5), Swift.max(m6, m7)))
+        while j < count { m = Swift.max(m, p[j]); j += 1 }
+        return m
     }
 }

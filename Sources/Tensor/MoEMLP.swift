@@ -77,18 +77,26 @@ final class MoEMLP {
             let idx = a.index.ptr
             let xe: UnsafePointer<Float> = full ? x : UnsafePointer(ex.x!.ptr)
             if !full { Rows.gather(ex.x!.ptr, x, index: idx, count: m, width: c) }
+            // Pre-activation = base product (+ this expert's LoRA), then GELU, then
+            // the weighted mix; done row by row so each row stays in L1.
             var he = ex.h!.ptr
-            if let fc = ex.fc {
-                fc.forward(he, xe, n: m, accumulate: false)
-                Rows.scatterAdd(he, h0, index: nil, gatherIndex: full ? nil : idx, count: m, width: f)
-            } else if full {
-                he = h0  // plain dense MLP: the pre-activation is the base product itself
-            } else {
-                Rows.gather(he, h0, index: idx, count: m, width: f)
+            if let fc = ex.fc { fc.forward(he, xe, n: m, accumulate: false) } else if full { he = h0 }
+            let ge = ex.g!.ptr, w = a.weight!.ptr
+            for i in 0..<m {
+                let t = full ? i : Int(idx[i])
+                let hr = he + i * f, gr = ge + i * f
+                if ex.fc != nil {
+                    let br = h0 + t * f
+                    for j in 0..<f { hr[j] += br[j] }
+                } else if !full {
+                    hr.update(from: h0 + t * f, count: f)
+                }
+                GELU.forward(gr, hr, count: f)
+                if !single {
+                    let mr = mix + t * f, wi = w[i]
+                    for j in 0..<f { mr[j] += wi * gr[j] }
+                }
             }
-            let ge = ex.g!.ptr
-            GELU.forward(ge, he, count: m * f)
-            if !single { Rows.scatterAdd(mix, ge, index: full ? nil : idx, scale: a.weight!.ptr, count: m, width: f) }
             ex.proj?.forward(ex.y!.ptr, ge, n: m, accumulate: false)
         }
         // Shared c_proj on the mix, the bias weighted by Σ_e w_e, then each expert's LoRA part.
@@ -124,7 +132,7 @@ final class MoEMLP {
             for t in 0..<n { let w = ws[t], row = dOut + t * c; for j in 0..<c { db[j] += w * row[j] } }
         }
         let dob = dOutBias!.ptr  // ⟨dOut_t, bp⟩: the bias's share of d w_e
-        if !single { for t in 0..<n { dob[t] = Rows.dot(dOut + t * c, bp, count: c) } }
+        if !single { for t in 0..<n { dob[t] = FastMath.dot(dOut + t * c, bp, count: c) } }
         dx.update(repeating: 0, count: n * c)
         if !single { dh0.update(repeating: 0, count: n * f) }
         let dcw = router.dWeights
@@ -134,19 +142,17 @@ final class MoEMLP {
             let full = m == n
             let idx = a.index.ptr, w = a.weight!.ptr, slot = a.slot.ptr
             let ge = ex.g!.ptr
-            // dg_e = w·dmix[rows] (+ c_proj LoRA); d w_e = ⟨dmix, g_e⟩ + ⟨dOut, bp⟩ + ⟨dOut, Lp_e(g_e)⟩.
-            let dge = single ? dmix : dg!.ptr
+            // d w_e = ⟨dmix, g_e⟩ + ⟨dOut, bp⟩ + ⟨dOut, Lp_e(g_e)⟩ for the router.
             if !single {
                 for i in 0..<m {
                     let t = full ? i : Int(idx[i])
-                    let src = dmix + t * f, dst = dge + i * f, gi = ge + i * f
-                    var dw = Rows.dot(src, gi, count: f) + dob[t]
-                    if ex.proj != nil { dw += Rows.dot(dOut + t * c, ex.y!.ptr + i * c, count: c) }
+                    var dw = FastMath.dot(dmix + t * f, ge + i * f, count: f) + dob[t]
+                    if ex.proj != nil { dw += FastMath.dot(dOut + t * c, ex.y!.ptr + i * c, count: c) }
                     dcw[Int(slot[i])] = dw
-                    let wi = w[i]
-                    for j in 0..<f { dst[j] = wi * src[j] }
                 }
             }
+            // dg_e = w·dmix[rows] + (c_proj LoRA's input gradient, in dg).
+            let dg = dg!.ptr
             if let proj = ex.proj {
                 let dye: UnsafePointer<Float>
                 if single {
@@ -159,13 +165,26 @@ final class MoEMLP {
                     }
                     dye = UnsafePointer(d)
                 }
-                proj.backward(dx: dge, dy: dye, x: ge, n: m)
+                proj.backward(dx: dg, dy: dye, x: ge, n: m, overwriteDx: true)
             }
+            // Through GELU, row by row; the pre-activation gradient also sums into dh0.
             let he = (ex.fc == nil && full) ? h0 : ex.h!.ptr
-            // d pre-activation goes straight into dh0 when it covers every row.
             let dhe = single ? dh0 : dh!.ptr
-            GELU.backward(dhe, dge, he, count: m * f)
-            if !single { Rows.scatterAdd(dh0, dhe, index: full ? nil : idx, scale: nil, count: m, width: f) }
+            for i in 0..<m {
+                let t = full ? i : Int(idx[i])
+                let src = dmix + t * f, dgr = dg + i * f, wi = single ? 1 : w[i]
+                if ex.proj != nil {
+                    for j in 0..<f { dgr[j] += wi * src[j] }
+                } else {
+                    for j in 0..<f { dgr[j] = wi * src[j] }
+                }
+                let dr = dhe + i * f
+                GELU.backward(dr, dgr, he + i * f, count: f)
+                if !single {
+                    let d0 = dh0 + t * f
+                    for j in 0..<f { d0[j] += dr[j] }
+                }
+            }
             if let fc = ex.fc {
                 let xe: UnsafePointer<Float> = full ? x : UnsafePointer(ex.x!.ptr)
                 if full {

@@ -8,7 +8,7 @@ public enum CrossEntropy {
         var total: Double = 0
         for i in 0..<n {
             let row = logits + i * v
-            let s = Softmax.expInPlace(row, count: v, shift: Softmax.max(row, count: v))
+            let s = Softmax.expInPlace(row, count: v, shift: FastMath.max(row, count: v))
             let inv = 1 / s
             for j in 0..<v { row[j] *= inv }
             total -= Double(_logf(max(row[Int(targets[i])], Float.leastNormalMagnitude)))

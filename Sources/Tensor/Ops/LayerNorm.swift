@@ -8,11 +8,8 @@ public enum LayerNorm {
                                gain: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, width c: Int) {
         for i in 0..<n {
             let xr = x + i * c, yr = y + i * c
-            var m: Float = 0
-            for j in 0..<c { m += xr[j] }
-            m /= Float(c)
-            var v: Float = 0
-            for j in 0..<c { let d = xr[j] - m; v += d * d }
+            let m = FastMath.sum(xr, count: c) / Float(c)
+            let v = FastMath.sum(count: c) { (xr[$0] - m) * (xr[$0] - m) }
             let r = 1 / (v / Float(c) + eps).squareRoot()
             for j in 0..<c { yr[j] = (xr[j] - m) * r * gain[j] + bias[j] }
             mean[i] = m
@@ -28,15 +25,9 @@ public enum LayerNorm {
         for i in 0..<n {
             let xr = x + i * c, dyr = dy + i * c, dxr = dx + i * c
             let m = mean[i], r = rstd[i]
-            var sumDn: Float = 0, sumDnX: Float = 0
-            for j in 0..<c {
-                let xhat = (xr[j] - m) * r
-                let dn = gain[j] * dyr[j]
-                sumDn += dn
-                sumDnX += dn * xhat
-            }
-            sumDn /= Float(c)
-            sumDnX /= Float(c)
+            // mean of dn = gain·dy, and of dn·x̂
+            let sumDn = FastMath.dot(gain, dyr, count: c) / Float(c)
+            let sumDnX = FastMath.sum(count: c) { gain[$0] * dyr[$0] * (xr[$0] - m) } * r / Float(c)
             for j in 0..<c {
                 let xhat = (xr[j] - m) * r
                 dxr[j] += (gain[j] * dyr[j] - sumDn - xhat * sumDnX) * r

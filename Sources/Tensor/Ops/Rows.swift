@@ -30,20 +30,4 @@ public enum Rows {
                                 _ b: UnsafePointer<Float>, count: Int) {
         for i in 0..<count { out[i] = a[i] + b[i] }
     }
-
-    /// `Σ_j a[j]·b[j]`, in a fixed order of eight partial sums (vectorisable).
-    @inline(__always)
-    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-        var s4: Float = 0, s5: Float = 0, s6: Float = 0, s7: Float = 0
-        var j = 0
-        while j + 8 <= count {
-            s0 += a[j] * b[j]; s1 += a[j + 1] * b[j + 1]; s2 += a[j + 2] * b[j + 2]; s3 += a[j + 3] * b[j + 3]
-            s4 += a[j + 4] * b[j + 4]; s5 += a[j + 5] * b[j + 5]; s6 += a[j + 6] * b[j + 6]; s7 += a[j + 7] * b[j + 7]
-            j += 8
-        }
-        var s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-        while j < count { s += a[j] * b[j]; j += 1 }
-        return s
-    }
 }

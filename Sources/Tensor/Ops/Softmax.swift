@@ -3,16 +3,9 @@ public enum Softmax {
     /// In place over the first `valid` entries of a row; the rest are set to 0.
     @inline(__always)
     public static func row(_ p: UnsafeMutablePointer<Float>, count: Int, valid: Int) {
-        let inv = 1 / expInPlace(p, count: valid, shift: max(p, count: valid))
+        let inv = 1 / expInPlace(p, count: valid, shift: FastMath.max(p, count: valid))
         for j in 0..<valid { p[j] *= inv }
         if valid < count { (p + valid).update(repeating: 0, count: count - valid) }
-    }
-
-    @inline(__always)
-    static func max(_ p: UnsafePointer<Float>, count: Int) -> Float {
-        var m = -Float.infinity
-        for j in 0..<count { m = Swift.max(m, p[j]) }
-        return m
     }
 
     /// `p[j] = exp(p[j] − shift)` for j < count; returns their sum.
@@ -26,8 +19,7 @@ public enum Softmax {
     @inline(__always)
     public static func rowBackward(_ dz: UnsafeMutablePointer<Float>, p: UnsafePointer<Float>,
                                    dp: UnsafePointer<Float>, count: Int) {
-        var dot: Float = 0
-        for j in 0..<count { dot += p[j] * dp[j] }
+        let dot = FastMath.dot(p, dp, count: count)
         for j in 0..<count { dz[j] = p[j] * (dp[j] - dot) }
     }
 }
