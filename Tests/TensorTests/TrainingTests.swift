@@ -43,6 +43,27 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    /// Separate AdamW groups for experts and router, with the other group frozen
+    /// (CoMiGS's alternating update): each step moves only its own group.
+    func testSeparateExpertAndRouterGroups() throws {
+        let m = try GPT(config: Self.small, adapters: AdapterConfig(rank: 4, experts: 2), rng: RNG(seed: 3, stream: "init"))
+        let experts = m.parameters { $0.isLoRA }, router = m.parameters { $0 == .router }
+        let expertOpt = AdamW(experts), routerOpt = AdamW(router, config: AdamWConfig(weightDecay: 0))
+        func snapshot(_ ps: [Parameter]) -> [Tensor] { ps.map { $0.value.clone() } }
+        func same(_ ps: [Parameter], _ old: [Tensor]) -> Bool { zip(ps, old).allSatisfy { $0.value.bitEqual($1) } }
+        for (train, freeze, opt) in [(experts, router, expertOpt), (router, experts, routerOpt)] {
+            for p in train { p.requiresGrad = true }
+            for p in freeze { p.requiresGrad = false }
+            let (t0, f0) = (snapshot(train), snapshot(freeze))
+            _ = try Trainer.accumulate(m, micro: [Self.repeated()], lambdaLB: 0.01)
+            opt.step(lr: 1e-2)
+            XCTAssertFalse(same(train, t0))
+            XCTAssertTrue(same(freeze, f0))
+        }
+        XCTAssertEqual(expertOpt.steps, 1)
+        XCTAssertEqual(routerOpt.steps, 1)
+    }
+
     func testSameSeedIsBitIdentical() throws {
         func run() throws -> ([Double], [Tensor]) {
             let m = try GPT(config: Self.small, adapters: AdapterConfig(rank: 4, experts: 3, topK: 1),
