@@ -17,5 +17,6 @@ let package = Package(
         .target(name: "Simulator", dependencies: ["Tensor"], swiftSettings: optimize),
         .executableTarget(name: "Scenarios", dependencies: ["Simulator", "Tensor"], swiftSettings: optimize),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Simulator", "Tensor"]),
     ]
 )

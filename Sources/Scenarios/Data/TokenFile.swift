@@ -1,14 +1,14 @@
 import Foundation
 
 /// Token files in the nanoGPT layout: little-endian uint16, one token per two bytes.
-public enum TokenFile {
-    public struct Error: Swift.Error, CustomStringConvertible {
-        public let description: String
+enum TokenFile {
+    struct Error: Swift.Error, CustomStringConvertible {
+        let description: String
     }
 
     /// Reads and validates a token file: even size, every token below `vocab`
     /// (when given). Violations name the file and the byte offset.
-    public static func read(_ path: String, vocab: Int? = nil) throws -> [Int32] {
+    static func read(_ path: String, vocab: Int? = nil) throws -> [Int32] {
         guard let d = FileManager.default.contents(atPath: path) else {
             throw Error(description: "\(path): cannot read token file")
         }
@@ -28,7 +28,7 @@ public enum TokenFile {
         return out
     }
 
-    public static func write(_ tokens: [Int32], to path: String) throws {
+    static func write(_ tokens: [Int32], to path: String) throws {
         var d = Data(capacity: tokens.count * 2)
         for t in tokens {
             precondition(t >= 0 && t <= Int32(UInt16.max))
