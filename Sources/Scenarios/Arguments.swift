@@ -39,4 +39,12 @@ struct Arguments {
         }
         return v
     }
+
+    func double(_ name: String, default d: Double, range: ClosedRange<Double>) throws -> Double {
+        guard let s = values[name] else { return d }
+        guard let v = Double(s), range.contains(v) else {
+            throw UsageError(description: "\(name): expected a number in [\(range.lowerBound), \(range.upperBound)], got '\(s)'")
+        }
+        return v
+    }
 }

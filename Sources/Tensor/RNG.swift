@@ -33,7 +33,7 @@ public struct RNG: Sendable, Equatable, Codable {
     /// Uniform integer in 0..<bound (Lemire's multiply-shift, bias < 2^-32 for our bounds).
     public mutating func int(below bound: Int) -> Int {
         precondition(bound > 0)
-        return Int((next() >> 32) &* UInt64(bound) >> 32)
+        return Int(((next() >> 32) &* UInt64(bound)) >> 32)
     }
 
     /// Standard normal by Box–Muller (one value per call, deterministic).

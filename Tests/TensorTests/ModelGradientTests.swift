@@ -6,11 +6,15 @@ final class ModelGradientTests: XCTestCase {
     static let config = GPTConfig(nLayer: 2, nHead: 2, nEmbd: 8, blockSize: 6, vocabSize: 11)
 
     /// A model whose LoRA B factors are non-zero, so every factor has a gradient.
+    /// Embeddings of unit scale keep the LayerNorms well conditioned (with
+    /// nanoGPT's 0.02 they amplify a width-8 residual ~50x, and finite
+    /// differences then measure curvature rather than slope).
     static func model(_ ad: AdapterConfig, seed: UInt64 = 1) throws -> GPT {
         let m = try GPT(config: config, adapters: ad, rng: RNG(seed: seed, stream: "init"))
         var r = RNG(seed: seed, stream: "B")
-        for p in m.parameters where p.name.hasSuffix("lora_B") { p.value.fillNormal(std: 0.3, rng: &r) }
-        for p in m.parameters where p.role == .router { p.value.fillNormal(std: 1.0, rng: &r) }
+        for p in m.parameters where p.name.hasSuffix("lora_B") { p.value.fillNormal(std: 0.05, rng: &r) }
+        for p in m.parameters where p.role == .router { p.value.fillNormal(std: 0.5, rng: &r) }
+        for p in [m.wte, m.wpe] { p.value.fillNormal(std: 0.5, rng: &r) }
         return m
     }
 
@@ -30,14 +34,21 @@ final class ModelGradientTests: XCTestCase {
                 m.forward(inputs: x, targets: y, batch: data.batch, time: data.time) } }
             return s.meanCE + Double(lambda) * Double(s.loadBalance)
         }
-        var roles = Set<String>()
+        // Every router's expert choices: finite differences must not cross a routing switch.
+        let routing = { () -> [Int32] in
+            m.blocks.flatMap { b in (0..<data.inputs.count * b.mlp.router.k).map { b.mlp.router.choice.ptr[$0] } }
+        }
+        var roles = Set<String>(), checked = 0, total = 0
         for p in m.trainableParameters {
             roles.insert("\(p.role)")
             let g = p.grad.clone()
-            GradCheck(h: 5e-3, atol: 2e-4, rtol: 3e-2).check("\(p.name)", x: p.value.ptr, analytic: g.ptr,
-                                                             indices: GradCheck.sample(p.value.count, 12), loss: loss,
-                                                             file: file, line: line)
+            let idx = GradCheck.sample(p.value.count, 12)
+            checked += GradCheck(h: 5e-3, atol: 2e-4, rtol: 3e-2).check("\(p.name)", x: p.value.ptr, analytic: g.ptr,
+                                                                        indices: idx, loss: loss, signature: routing,
+                                                                        file: file, line: line)
+            total += idx.count
         }
+        XCTAssertGreaterThan(checked, total * 9 / 10, "most entries are away from routing switches", file: file, line: line)
         let expected = ad.trainBase ? 1 : 2 * (1 + ad.experts) + (ad.hasRouter ? 1 : 0)
         XCTAssertEqual(roles.count, expected, "roles seen: \(roles.sorted())", file: file, line: line)
     }

@@ -138,5 +138,13 @@ final class TrainingTests: XCTestCase {
         var u = RNG(seed: 3, stream: "u")
         let mean = (0..<10_000).map { _ in Double(u.uniform()) }.reduce(0, +) / 10_000
         XCTAssertEqual(mean, 0.5, accuracy: 0.02)
+        // Integers below a bound: every value appears, about equally often.
+        var counts = [Int](repeating: 0, count: 7)
+        for _ in 0..<70_000 { counts[u.int(below: 7)] += 1 }
+        XCTAssertTrue(counts.allSatisfy { abs($0 - 10_000) < 400 }, "\(counts)")
+        let normals = (0..<20_000).map { _ in Double(u.normal()) }
+        let m = normals.reduce(0, +) / 20_000, v = normals.map { ($0 - m) * ($0 - m) }.reduce(0, +) / 20_000
+        XCTAssertEqual(m, 0, accuracy: 0.03)
+        XCTAssertEqual(v, 1, accuracy: 0.04)
     }
 }

@@ -84,7 +84,7 @@ enum Dataset {
         return (meta, clients)
     }
 
-    private static func locate(_ dir: String, clients n: Int?) throws -> String {
+    static func locate(_ dir: String, clients n: Int?) throws -> String {
         if let n { return folder(dir, clients: n) }
         if FileManager.default.fileExists(atPath: dir + "/meta.json") { return dir }
         let subs = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {

@@ -1,0 +1,32 @@
+import Foundation
+import Tensor
+
+enum BenchCommand {
+    static let usage = """
+        usage: comigs bench engine [--config gpt-tiny|comigs-tiny|all] [--threads N] [--steps S]
+
+        Times training steps after 3 warm-up steps and prints, per run, a JSON line with
+        config, threads, ms_per_step, tokens_per_s, gflops, blas_core. Without --config and
+        --threads it runs both configs at 1 and 2 threads. `--threads N` splits each batch
+        into N shards trained concurrently (BLAS stays single-threaded).
+        """
+
+    static func run(_ args: [String]) throws {
+        let a = try Arguments(args, valued: ["--config", "--threads", "--steps"])
+        guard a.positional == ["engine"] else { throw UsageError(description: "bench: expected 'bench engine'\n" + usage) }
+        let configs = a.string("--config").map { $0 == "all" ? EngineBenchmark.configs : [$0] } ?? EngineBenchmark.configs
+        for c in configs where EngineBenchmark.adapters(for: c) == nil {
+            throw UsageError(description: "--config: unknown config '\(c)' (known: \(EngineBenchmark.configs.joined(separator: ", ")), all)")
+        }
+        let threads = a.string("--threads") != nil ? [try a.int("--threads", default: 1, range: 1...64)] : [1, 2]
+        let steps = try a.int("--steps", default: 20, range: 1...100_000)
+        for c in configs {
+            for t in threads {
+                let r = try EngineBenchmark.run(config: c, threads: t, steps: steps)
+                note(String(format: "%@ threads=%d: %.1f ms/step, %.0f tokens/s, %.1f GFLOP/s (BLAS core %@)",
+                            c, t, r.ms_per_step, r.tokens_per_s, r.gflops, r.blas_core))
+                try printJSON(r)
+            }
+        }
+    }
+}
