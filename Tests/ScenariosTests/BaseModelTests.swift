@@ -1,0 +1,23 @@
+import Foundation
+import XCTest
+@testable import Scenarios
+@testable import Tensor
+
+/// The committed pretrained bases under models/ load and beat a unigram model on their data.
+final class BaseModelTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    func testSyntheticBaseBeatsUnigram() throws {
+        let model = try Checkpoint.load(Self.root + "/models/synthetic-byte-tiny.safetensors")
+        XCTAssertEqual(model.config.vocabSize, SyntheticCorpus.vocab)
+        // Held-out general-language text of the default synthetic corpus (seed 0).
+        let corpus = SyntheticCorpus(SyntheticCorpus.Spec())
+        let train = corpus.generalText(tokens: 200_000, stream: "train")
+        let valid = corpus.generalText(tokens: 8_000, stream: "valid")
+        let t = model.config.blockSize
+        let ours = valid.withUnsafeBufferPointer { Evaluation.evaluate(model, tokens: $0, context: t) }
+        let unigram = Unigram(train: train, vocab: SyntheticCorpus.vocab).loss(valid, context: t)
+        XCTAssertLessThan(ours.loss, unigram - 1.0, "base ppl \(ours.ppl) vs unigram \(exp(unigram))")
+    }
+}
