@@ -17,6 +17,7 @@ let package = Package(
         .target(name: "Simulator", dependencies: ["Tensor"], swiftSettings: optimize),
         .executableTarget(name: "Scenarios", dependencies: ["Simulator", "Tensor"], swiftSettings: optimize),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Tensor"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Simulator", "Tensor"]),
     ]
 )
