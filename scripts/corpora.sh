@@ -21,6 +21,10 @@ packages=(
   libpython3.11-stdlib bible-kjv-text bible-kjv python3.11-doc gnu-standards dict-foldoc
 )
 
+# The legal client reads the system's /usr/share/common-licenses (base-files,
+# always installed); fetch base-files only where that folder is missing.
+[ -d /usr/share/common-licenses ] || packages+=(base-files)
+
 cache="${1:-${COMIGS_CORPORA:-$HOME/.cache/comigs/corpora}}"
 mkdir -p "$cache"
 cache="$(cd "$cache" && pwd)"
@@ -30,7 +34,8 @@ command -v apt-get >/dev/null || die "apt-get not found (this script needs Debia
 command -v dpkg-deb >/dev/null || die "dpkg-deb not found"
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+partial=""  # the folder or file being written into the cache, removed if the run stops early
+trap 'rm -rf "$work" ${partial:+"$partial"}' EXIT
 # apt downloads as the unprivileged _apt user when it can: let it write here.
 chmod 0777 "$work"
 
@@ -48,7 +53,7 @@ download() {
     if (cd "$work" && apt-get download -q "$pkg") >"$log" 2>&1; then return 0; fi
   fi
   cat "$log" >&2
-  die "could not download package '$pkg' (apt-get download failed${updated:+; lists refreshed: $updated})"
+  die "could not download package '$pkg' (apt-get download failed; see the messages above)"
 }
 
 for pkg in "${packages[@]}"; do
@@ -60,10 +65,11 @@ for pkg in "${packages[@]}"; do
   download "$pkg"
   deb=("$work/${pkg}"_*.deb)
   [ -f "${deb[0]}" ] || die "apt-get download $pkg produced no .deb in $work"
-  tmp="$cache/.$pkg.partial.$$"
-  rm -rf "$tmp"
-  dpkg-deb -x "${deb[0]}" "$tmp" || { rm -rf "$tmp"; die "dpkg-deb -x failed for ${deb[0]}"; }
-  mv "$tmp" "$dest"
+  rm -rf "$cache/.$pkg.partial."*  # left by a run that was killed
+  partial="$cache/.$pkg.partial.$$"
+  dpkg-deb -x "${deb[0]}" "$partial" || die "dpkg-deb -x failed for ${deb[0]}"
+  mv "$partial" "$dest"
+  partial=""
   printf '%-24s unpacked %s (%s)\n' "$pkg" "$dest" "$(basename "${deb[0]}")"
   rm -f "${deb[@]}"
 done
@@ -74,13 +80,15 @@ if [ -s "$kjv" ]; then
   printf '%-24s cached   %s\n' "kjv.txt" "$kjv"
 else
   mkdir -p "$cache/kjv"
+  partial="$kjv.partial"
   # -f turns pretty-printing off: one "Book C:V text" line per verse.
   "$cache/bible-kjv/usr/bin/bible" -f -p "$cache/bible-kjv-text/usr/lib" "Gen1:1-Rev22:21" \
-    </dev/null >"$kjv.partial" 2>"$work/bible.log" \
-    || { cat "$work/bible.log" >&2; rm -f "$kjv.partial"; die "decoding the KJV text with bible-kjv's 'bible' program failed"; }
-  lines=$(wc -l <"$kjv.partial")
-  [ "$lines" -ge 31000 ] || { rm -f "$kjv.partial"; die "bible printed only $lines verses (expected 31,102)"; }
-  mv "$kjv.partial" "$kjv"
+    </dev/null >"$partial" 2>"$work/bible.log" \
+    || { cat "$work/bible.log" >&2; die "decoding the KJV text with bible-kjv's 'bible' program failed (it needs libreadline8)"; }
+  lines=$(wc -l <"$partial")
+  [ "$lines" -ge 31000 ] || die "bible printed only $lines verses (expected 31,102)"
+  mv "$partial" "$kjv"
+  partial=""
   printf '%-24s decoded  %s (%s verses)\n' "kjv.txt" "$kjv" "$lines"
 fi
 

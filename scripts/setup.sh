@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the system packages comigs needs (OpenBLAS) with apt, only when missing.
+# Installs the system packages comigs needs, with apt, only when missing:
+#   libopenblas-dev  matrix products (the one native dependency of the build)
+#   libreadline8     runtime of bible-kjv's decoder, used by scripts/corpora.sh
 set -euo pipefail
 need=()
-dpkg -s libopenblas-dev >/dev/null 2>&1 || need+=(libopenblas-dev)
+for p in libopenblas-dev libreadline8; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
 fi
 command -v swift >/dev/null || { echo "setup: swift 6 is not on PATH (install it from swift.org)" >&2; exit 1; }
-echo "setup: ok (libopenblas-dev installed, $(swift --version 2>&1 | head -1))"
+echo "setup: ok ($(swift --version 2>&1 | head -1))"

@@ -35,6 +35,7 @@ enum DataCommand {
                                              "--vocab", "--merges"], switches: ["--ood"])
         switch a.positional.first {
         case "synth": try synth(a)
+        case "prepare": try prepare(a)
         default: throw UsageError(description: "data: expected 'synth' or 'prepare'; see 'comigs help data'")
         }
     }
@@ -63,6 +64,82 @@ enum DataCommand {
             try TokenFile.write(corpus.generalText(tokens: pretrain / 10, stream: "valid"), to: dir + "/pretrain_valid.bin")
         }
         report(clients, dir: Dataset.folder(out, clients: clients.count))
+    }
+
+    static func cacheDir(_ a: Arguments) -> String {
+        a.string("--cache") ?? ProcessInfo.processInfo.environment["COMIGS_CORPORA"]
+            ?? (NSHomeDirectory() + "/.cache/comigs/corpora")
+    }
+
+    static func tokenizer(_ a: Arguments) throws -> Tokenizer {
+        switch a.string("--tokenizer") ?? "byte" {
+        case "byte": return ByteTokenizer()
+        case "gpt2":
+            guard let v = a.string("--vocab"), let m = a.string("--merges") else {
+                throw UsageError(description: "--tokenizer gpt2 needs --vocab vocab.json and --merges merges.txt")
+            }
+            return try GPT2Tokenizer(vocab: v, merges: m)
+        case let t: throw UsageError(description: "--tokenizer: expected byte or gpt2, got '\(t)'")
+        }
+    }
+
+    static func prepare(_ a: Arguments) throws {
+        guard a.positional.count == 2 else { throw UsageError(description: "data prepare: name one corpus; see 'comigs help data'") }
+        let name = a.positional[1]
+        let out = a.string("--out") ?? "data/\(name)"
+        let seed = UInt64(try a.int("--seed", default: 0, range: 0...Int(Int32.max)))
+        let tok = try tokenizer(a)
+        let cache = cacheDir(a)
+        var fractions = (valid: 0.1, test: 0.1)
+        let docs: [ClientDocuments]
+        switch name {
+        case "multilingual": docs = try Corpora.multilingual(cache: cache)
+        case "domains": docs = try Corpora.domains(cache: cache)
+        case "agnews":
+            docs = try Corpora.agnews(csv: a.string("--csv") ?? "../shared/data/agnews/test.csv")
+            fractions = (200.0 / 1900, 200.0 / 1900)
+        case "folders":
+            guard let src = a.string("--source") else { throw UsageError(description: "data prepare folders: --source DIR is required") }
+            docs = try Corpora.folders(src)
+        default: throw UsageError(description: "data prepare: unknown corpus '\(name)' (multilingual, domains, agnews, folders)")
+        }
+        if a.has("--ood") && name != "agnews" { throw UsageError(description: "--ood applies to agnews only") }
+        var splits = docs.enumerated().map { i, d in DocumentSplit.split(d.documents, fractions: fractions, seed: seed, client: i) }
+        if a.has("--ood") { splits = outOfDistribution(splits) }
+        let clients = zip(docs, splits).map { d, s in
+            ClientData(name: d.name, tokens: [.train: DocumentSplit.tokens(s.train, tok), .valid: DocumentSplit.tokens(s.valid, tok),
+                                              .test: DocumentSplit.tokens(s.test, tok)])
+        }
+        let meta = DatasetMeta(tokenizer: tok.name, vocab_size: tok.vocabSize, clients: clients.map(\.name),
+                               tokens: clients.map { SplitCounts(train: $0.count(.train), valid: $0.count(.valid), test: $0.count(.test)) },
+                               source: name, split_seed: seed, origins: false,
+                               parameters: ["ood": "\(a.has("--ood"))",
+                                            "documents": docs.map { "\($0.documents.count)" }.joined(separator: ",")])
+        try Dataset.write(clients, meta: meta, to: out)
+        let dir = Dataset.folder(out, clients: clients.count)
+        if name != "folders" {
+            // English prose that is no client's data, for pretraining the base.
+            let prose = try Corpora.pretraining(cache: cache)
+            let s = DocumentSplit.split(prose, fractions: (0.05, 0), seed: seed, client: -1)
+            try TokenFile.write(DocumentSplit.tokens(s.train, tok), to: dir + "/pretrain_train.bin")
+            try TokenFile.write(DocumentSplit.tokens(s.valid, tok), to: dir + "/pretrain_valid.bin")
+        }
+        report(clients, dir: dir)
+    }
+
+    /// AG News's protocol: every client trains on its own class, but its valid
+    /// and test splits mix all classes equally — client i takes the i-th share
+    /// of every class's valid (test) documents, so clients stay disjoint.
+    static func outOfDistribution(_ s: [(train: [String], valid: [String], test: [String])])
+        -> [(train: [String], valid: [String], test: [String])] {
+        let n = s.count
+        func share(_ docs: [String], _ i: Int) -> [String] {
+            let per = docs.count / n
+            return Array(docs[i * per ..< (i + 1) * per])
+        }
+        return (0..<n).map { i in
+            (s[i].train, s.flatMap { share($0.valid, i) }, s.flatMap { share($0.test, i) })
+        }
     }
 
     static func report(_ clients: [ClientData], dir: String) {
