@@ -119,12 +119,17 @@ enum DataCommand {
         let dir = Dataset.folder(out, clients: clients.count)
         if name != "folders" {
             // English prose that is no client's data, for pretraining the base.
-            let prose = try Corpora.pretraining(cache: cache)
-            let s = DocumentSplit.split(prose, fractions: (0.05, 0), seed: seed, client: -1)
+            let s = pretrainingSplit(try Corpora.pretraining(cache: cache), seed: seed)
             try TokenFile.write(DocumentSplit.tokens(s.train, tok), to: dir + "/pretrain_train.bin")
             try TokenFile.write(DocumentSplit.tokens(s.valid, tok), to: dir + "/pretrain_valid.bin")
         }
         report(clients, dir: dir)
+    }
+
+    /// The pretraining prose, 95% for training and 5% held out.
+    static func pretrainingSplit(_ prose: [String], seed: UInt64) -> (train: [String], valid: [String]) {
+        let s = DocumentSplit.split(prose, fractions: (0.05, 0), seed: seed, client: -1)
+        return (s.train, s.valid)
     }
 
     /// AG News's protocol: every client trains on its own class, but its valid
