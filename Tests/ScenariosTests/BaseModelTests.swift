@@ -21,3 +21,22 @@ final class BaseModelTests: XCTestCase {
         XCTAssertLessThan(ours.loss, unigram - 1.0, "base ppl \(ours.ppl) vs unigram \(exp(unigram))")
     }
 }
+
+extension BaseModelTests {
+    /// The English base (for the real corpora) against a unigram model on held-out pretraining prose.
+    func testEnglishBaseBeatsUnigram() throws {
+        guard FileManager.default.fileExists(atPath: CorporaTests.cache + "/kjv/kjv.txt") else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("corpora cache missing; run scripts/corpora.sh") }
+            throw XCTSkip("corpora cache missing: run scripts/corpora.sh")
+        }
+        let model = try Checkpoint.load(Self.root + "/models/english-byte-tiny.safetensors")
+        let split = DataCommand.pretrainingSplit(try Corpora.pretraining(cache: CorporaTests.cache), seed: 0)
+        let tok = ByteTokenizer()
+        let train = DocumentSplit.tokens(split.train, tok)
+        let valid = Array(DocumentSplit.tokens(split.valid, tok).prefix(16_000))
+        let t = model.config.blockSize
+        let ours = valid.withUnsafeBufferPointer { Evaluation.evaluate(model, tokens: $0, context: t) }
+        let unigram = Unigram(train: train, vocab: 256).loss(valid, context: t)
+        XCTAssertLessThan(ours.loss, unigram - 0.5, "base ppl \(ours.ppl) vs unigram \(exp(unigram))")
+    }
+}
