@@ -16,7 +16,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimize),
         .target(name: "Simulator", dependencies: ["Tensor"], swiftSettings: optimize),
         .executableTarget(name: "Scenarios", dependencies: ["Simulator", "Tensor"], swiftSettings: optimize),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Tensor"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Simulator", "Tensor"]),
     ]

@@ -43,16 +43,21 @@ public enum CostModel {
         let base = trains.base || ad.trainBase
         let att = Attention.flops(batch: batch, time: time, width: c)
         func mm(_ a: Int, _ b: Int, _ k: Int) -> Int { 2 * a * b * k }
-        /// A linear layer's forward + backward (input gradient always, weight gradient when it trains).
-        func linear(_ n: Int, _ i: Int, _ o: Int, trains: Bool) -> Int { mm(n, o, i) * (trains ? 3 : 2) }
+        /// A linear layer's forward + backward (input gradient unless `dx` is false, weight gradient when it trains).
+        func linear(_ n: Int, _ i: Int, _ o: Int, trains: Bool, dx: Bool = true) -> Int {
+            mm(n, o, i) * (1 + (dx ? 1 : 0) + (trains ? 1 : 0))
+        }
         /// A LoRA's forward (two products) + backward (dB, dh, dA, dx; dB and dA only when it trains).
-        func lora(_ n: Int, _ i: Int, _ o: Int, trains: Bool) -> Int {
+        func lora(_ n: Int, _ i: Int, _ o: Int, trains: Bool, dx: Bool = true) -> Int {
             guard r > 0 else { return 0 }
-            return mm(n, r, i) + mm(n, o, r) + mm(n, r, o) + mm(n, i, r) + (trains ? mm(o, r, n) + mm(r, i, n) : 0)
+            let dh = dx || trains ? mm(n, r, o) : 0
+            return mm(n, r, i) + mm(n, o, r) + dh + (dx ? mm(n, i, r) : 0) + (trains ? mm(o, r, n) + mm(r, i, n) : 0)
         }
         var total = linear(n, c, v, trains: base)  // LM head (tied embedding)
         for layer in 0..<config.nLayer {
-            total += linear(n, c, 3 * c, trains: base) + lora(n, c, 3 * c, trains: trains.attention)
+            // Below the first block the gradient only feeds the embeddings: skipped when they are frozen.
+            let dx = layer > 0 || base
+            total += linear(n, c, 3 * c, trains: base, dx: dx) + lora(n, c, 3 * c, trains: trains.attention, dx: dx)
             total += att.forward + att.backward
             total += linear(n, c, c, trains: base) + lora(n, c, c, trains: trains.attention)
             total += linear(n, c, f, trains: base) + linear(n, f, c, trains: base)

@@ -37,8 +37,8 @@ final class CausalSelfAttention {
         cProj.forward(out, y!.ptr, n: n)
     }
 
-    /// Writes dx.
-    func backward(dx: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, x: UnsafePointer<Float>) {
+    /// Writes dx (skipped when nil: nothing below needs it).
+    func backward(dx: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, x: UnsafePointer<Float>) {
         let n = batch * time
         cProj.backward(dx: dy!.ptr, dy: dOut, x: y!.ptr, n: n, overwriteDx: true)
         Attention.backward(dqkv: dqkv!.ptr, dout: dy!.ptr, probs: probs!.ptr, qkv: qkv!.ptr, scratch: scratch!.ptr,
@@ -98,12 +98,15 @@ final class Block {
     /// On entry `dResid` holds dLoss/d(output); on return dLoss/d(input). The
     /// residual connections make an in-place update exact: each sub-layer's
     /// gradient is added to the stream after the sub-layer has read it.
-    func backward(_ dResid: UnsafeMutablePointer<Float>, lbScale: Float) {
+    /// Without `inputGradient` (the first block under frozen embeddings) the
+    /// attention's input gradient is not formed at all.
+    func backward(_ dResid: UnsafeMutablePointer<Float>, lbScale: Float, inputGradient: Bool = true) {
         let c = width
         mlp.backward(dx: dln!.ptr, dOut: dResid, x: ln2!.ptr, n: n, lbScale: lbScale)
         LayerNorm.backward(dx: dResid, dgain: ln2Gain.gradIfNeeded, dbias: ln2Bias.gradIfNeeded, dy: dln!.ptr,
                            x: x2!.ptr, mean: ln2Mean!.ptr, rstd: ln2Rstd!.ptr, gain: ln2Gain.ptr, n: n, width: c)
-        attn.backward(dx: dln!.ptr, dOut: dResid, x: ln1!.ptr)
+        attn.backward(dx: inputGradient ? dln!.ptr : nil, dOut: dResid, x: ln1!.ptr)
+        guard inputGradient else { return }
         LayerNorm.backward(dx: dResid, dgain: ln1Gain.gradIfNeeded, dbias: ln1Bias.gradIfNeeded, dy: dln!.ptr,
                            x: input!, mean: ln1Mean!.ptr, rstd: ln1Rstd!.ptr, gain: ln1Gain.ptr, n: n, width: c)
     }

@@ -124,8 +124,10 @@ public final class GPT: @unchecked Sendable {
         LayerNorm.backward(dx: dr, dgain: lnfGain.gradIfNeeded, dbias: lnfBias.gradIfNeeded, dy: dlnf, x: lastOut,
                            mean: lnfMean!.ptr, rstd: lnfRstd!.ptr, gain: lnfGain.ptr, n: n, width: c)
         let lbScale = lbWeight / Float(blocks.count)
-        for b in blocks.reversed() { b.backward(dr, lbScale: lbScale) }
-        if wte.requiresGrad || wpe.requiresGrad {
+        // The gradient below the first block only feeds the embeddings.
+        let embeddings = wte.requiresGrad || wpe.requiresGrad
+        for (l, b) in blocks.enumerated().reversed() { b.backward(dr, lbScale: lbScale, inputGradient: l > 0 || embeddings) }
+        if embeddings {
             Embedding.backward(dwte: wte.gradIfNeeded, dwpe: wpe.gradIfNeeded, dx: dr, tokens: tokens.ptr,
                                batch: batch, time: time, width: c)
         }
