@@ -14,6 +14,11 @@ public struct RNG: Sendable, Equatable, Codable {
         state = s
     }
 
+    /// The `index`-th child stream (e.g. one per round), without string hashing; does not advance `self`.
+    public func split(_ index: Int) -> RNG {
+        RNG(state: RNG.mix(state ^ RNG.mix(UInt64(bitPattern: Int64(index)) &+ 0x2545_F491_4F6C_DD1D)))
+    }
+
     /// An independent child stream; does not advance `self`.
     public func split(_ name: String) -> RNG {
         RNG(state: RNG.mix(state ^ RNG.fnv1a(name) &+ 0x632B_E59B_D9B4_E019))

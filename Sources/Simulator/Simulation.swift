@@ -1,0 +1,317 @@
+import Tensor
+
+/// A client as the scheduler sees it: its device and the size of its work.
+public struct SimClient: Sendable, Equatable {
+    public var device: DeviceProfile
+    /// FLOPs of one local step (from `CostModel`).
+    public var stepFlops: Double
+    public var localSteps: Int
+    /// Bytes of shared parameters each way per round.
+    public var uploadBytes: Int
+    public var downloadBytes: Int
+    public var window: AvailabilityWindow?
+
+    public init(device: DeviceProfile, stepFlops: Double, localSteps: Int, uploadBytes: Int, downloadBytes: Int,
+                window: AvailabilityWindow? = nil) {
+        self.device = device
+        self.stepFlops = stepFlops
+        self.localSteps = localSteps
+        self.uploadBytes = uploadBytes
+        self.downloadBytes = downloadBytes
+        self.window = window
+    }
+}
+
+public struct SimulationConfig: Sendable, Equatable {
+    /// Aggregations to simulate (rounds; server versions under `async`).
+    public var rounds: Int
+    /// K clients per round (nil: all available); under `async`, the number training at once.
+    public var clientsPerRound: Int?
+    public var policy: RoundPolicy
+    public var straggler: Straggler
+    public var dropout: Dropout
+    public var seed: UInt64
+    /// How long the server waits before trying again when no client is available.
+    public var idleWait: SimTime
+
+    public init(rounds: Int, clientsPerRound: Int? = nil, policy: RoundPolicy = .sync, straggler: Straggler = .none,
+                dropout: Dropout = Dropout(), seed: UInt64 = 0, idleWait: SimTime = 60_000_000) {
+        self.rounds = rounds
+        self.clientsPerRound = clientsPerRound
+        self.policy = policy
+        self.straggler = straggler
+        self.dropout = dropout
+        self.seed = seed
+        self.idleWait = idleWait
+    }
+}
+
+/// The discrete-event scheduler (DESIGN §5): rounds of download, local
+/// training and upload per selected client, with stragglers, dropouts,
+/// availability windows and a round policy. Every random draw comes from a
+/// stream of (seed, client, round), so the timeline never depends on the
+/// order in which anything was computed.
+public final class Simulation {
+    public let clients: [SimClient]
+    public let config: SimulationConfig
+    /// Called for every event, in simulated-time order.
+    public var onEvent: ((TimelineEvent) -> Void)?
+    public private(set) var eventCount = 0
+    public private(set) var now: SimTime = 0
+
+    struct Pending {
+        var kind: EventKind
+        var client: Int32
+        var round: Int32
+        /// The client's generation when scheduled: a cancelled client's old events are skipped.
+        var generation: UInt32
+    }
+
+    private var queue = EventQueue<Pending>()
+    private let clientStreams: [RNG]
+    private var selection: RNG
+    private var generation: [UInt32]
+    private var participation: [Participation?]
+
+    public init(clients: [SimClient], config: SimulationConfig) {
+        self.clients = clients
+        self.config = config
+        clientStreams = clients.indices.map { RNG(seed: config.seed, client: $0, stream: "heterogeneity") }
+        selection = RNG(seed: config.seed, stream: "selection")
+        generation = Array(repeating: 0, count: clients.count)
+        participation = Array(repeating: nil, count: clients.count)
+    }
+
+    private func log(_ kind: EventKind, _ round: Int, _ client: Int, at t: SimTime) {
+        eventCount += 1
+        onEvent?(TimelineEvent(time: t, kind: kind, round: round, client: client))
+    }
+
+    static func micros(_ seconds: Double) -> SimTime { SimTime((seconds * 1e6).rounded()) }
+
+    /// Not dropped out for its `draw`-th chance (availability × (1 − unavailable)).
+    private func present(_ i: Int, draw: Int) -> Bool {
+        var rng = clientStreams[i].split(draw).split(0)
+        return rng.uniformDouble() < clients[i].device.availability * (1 - config.dropout.unavailable)
+    }
+
+    private func windowOpen(_ i: Int, at t: SimTime) -> Bool { clients[i].window?.isOn(at: t) ?? true }
+
+    /// Plans client i's download, training and upload from `t0` and schedules
+    /// the events (up to a failure, if one is drawn). `budget` caps compute
+    /// seconds (partial deadline); returns false when not even one step fits.
+    @discardableResult
+    private func start(_ i: Int, round: Int, draw: Int, at t0: SimTime, version: Int, budget: Double? = nil) -> Bool {
+        let c = clients[i]
+        var rng = clientStreams[i].split(draw).split(1)
+        let slowdown = config.straggler.slowdown(&rng)
+        let fails = rng.uniformDouble() < config.dropout.failure
+        let failPoint = rng.uniformDouble()
+        let dl = Self.micros(Double(c.downloadBytes) / c.device.download)
+        let ul = Self.micros(Double(c.uploadBytes) / c.device.upload)
+        let stepSeconds = c.stepFlops / c.device.flops * slowdown
+        var steps = c.localSteps
+        if let budget {
+            let fit = budget - Double(dl + ul) / 1e6
+            steps = fit > 0 ? min(steps, Int(fit / stepSeconds)) : 0
+            if steps == 0 { return false }
+        }
+        let comp = Self.micros(Double(steps) * stepSeconds)
+        generation[i] &+= 1
+        participation[i] = Participation(client: i, steps: steps, slowdown: slowdown, start: t0, arrival: nil,
+                                         version: version, weight: 1)
+        let marks: [(EventKind, SimTime)] = [(.downloadDone, t0 + dl), (.trainingDone, t0 + dl + comp), (.uploadDone, t0 + dl + comp + ul)]
+        let failAt = t0 + SimTime(failPoint * Double(dl + comp + ul))
+        for (kind, t) in marks {
+            if fails && t > failAt { break }
+            queue.schedule(at: t, Pending(kind: kind, client: Int32(i), round: Int32(round), generation: generation[i]))
+        }
+        if fails {
+            queue.schedule(at: failAt, Pending(kind: .clientFailure, client: Int32(i), round: Int32(round), generation: generation[i]))
+        }
+        return true
+    }
+
+    private func cancel(_ i: Int) { generation[i] &+= 1 }
+
+    /// Runs every round; returns one outcome per aggregation.
+    public func run() -> [RoundOutcome] {
+        if case .async(let b, let s) = config.policy { return runAsync(buffer: b, maxStaleness: s) }
+        var outcomes: [RoundOutcome] = []
+        for r in 0..<config.rounds { outcomes.append(runRound(r)) }
+        return outcomes
+    }
+
+    /// K of the candidates, by a seeded partial shuffle.
+    private func choose(_ candidates: [Int], _ k: Int, round: Int) -> [Int] {
+        var pool = candidates, rng = selection.split(round)
+        let m = min(k, pool.count)
+        if m == pool.count { return pool }
+        for j in 0..<m { pool.swapAt(j, j + rng.int(below: pool.count - j)) }
+        return pool[0..<m].sorted()
+    }
+
+    private func runRound(_ r: Int) -> RoundOutcome {
+        // Who is there this round; if all of them are outside their windows,
+        // the round waits for the first window to open.
+        let present = clients.indices.filter { self.present($0, draw: r) }
+        var t0 = now
+        if !present.isEmpty && !present.contains(where: { windowOpen($0, at: t0) }) {
+            t0 = present.map { clients[$0].window!.nextOn(after: t0) }.min()!
+        }
+        let available = present.filter { windowOpen($0, at: t0) }
+        now = t0
+        log(.roundStart, r, -1, at: t0)
+        let k = config.clientsPerRound ?? clients.count
+        let selected = choose(available, config.policy.selectionSize(k), round: r)
+        var deadline: SimTime?
+        var budget: Double?
+        if case .deadline(let seconds, let partial) = config.policy {
+            deadline = t0 + Self.micros(seconds)
+            if partial { budget = seconds }
+        }
+        var pending = 0
+        var failed: [Int] = [], dropped: [Int] = [], arrived: [Participation] = []
+        for i in selected {
+            if start(i, round: r, draw: r, at: t0, version: r, budget: budget) {
+                pending += 1
+            } else {
+                dropped.append(i)  // not one local step fits before the deadline
+                log(.dropped, r, i, at: t0)
+            }
+        }
+        if let deadline { queue.schedule(at: deadline, Pending(kind: .deadline, client: -1, round: Int32(r), generation: 0)) }
+        let keep: Int? = if case .overselect = config.policy { k } else { nil }
+        var end = t0
+        while pending > 0, let (t, e) = queue.pop() {
+            let i = Int(e.client)
+            if e.kind == .deadline ? Int(e.round) != r : e.generation != generation[i] { continue }
+            now = t
+            end = t
+            if e.kind == .deadline {
+                // Whoever has not uploaded by now is dropped.
+                for j in selected where participation[j]?.arrival == nil && !failed.contains(j) && !dropped.contains(j) {
+                    cancel(j)
+                    dropped.append(j)
+                    log(.dropped, r, j, at: t)
+                }
+                log(.deadline, r, -1, at: t)
+                pending = 0
+                break
+            }
+            log(e.kind, r, i, at: t)
+            switch e.kind {
+            case .uploadDone:
+                participation[i]!.arrival = t
+                arrived.append(participation[i]!)
+                pending -= 1
+                if let keep, arrived.count == keep {
+                    for j in selected where participation[j]?.arrival == nil && !failed.contains(j) {
+                        cancel(j)
+                        dropped.append(j)
+                        log(.dropped, r, j, at: t)
+                    }
+                    pending = 0
+                }
+            case .clientFailure:
+                failed.append(i)
+                pending -= 1
+            default: break
+            }
+        }
+        log(.aggregation, r, -1, at: end)
+        now = end
+        return RoundOutcome(round: r, start: t0, end: end, selected: selected, arrived: Self.normalised(arrived),
+                            failed: failed.sorted(), dropped: dropped.sorted())
+    }
+
+    /// Client-id order, weights summing to 1 over what arrived.
+    static func normalised(_ arrived: [Participation]) -> [Participation] {
+        let total = arrived.reduce(0) { $0 + $1.weight }
+        return arrived.sorted { $0.client < $1.client }.map { var p = $0; p.weight /= total; return p }
+    }
+
+    /// FedBuff: K clients train at a time; every `buffer` arrivals make a new
+    /// server version; a finished or failed client's slot goes to another
+    /// available idle client at once.
+    private func runAsync(buffer b: Int, maxStaleness: Int) -> [RoundOutcome] {
+        var version = 0, starts = [Int](repeating: 0, count: clients.count), draws = [Int](repeating: 0, count: clients.count)
+        var busy = [Bool](repeating: false, count: clients.count)
+        var outcomes: [RoundOutcome] = []
+        var buf: [Participation] = [], failed: [Int] = [], dropped: [Int] = [], selected: [Int] = []
+        var roundStart: SimTime = 0
+        var pick = selection.split(-1)
+        /// Idle, inside its window, and present for its next draw (each check uses a fresh draw).
+        func ready(_ i: Int, _ t: SimTime) -> Bool {
+            guard !busy[i], windowOpen(i, at: t) else { return false }
+            draws[i] += 1
+            return present(i, draw: draws[i])
+        }
+        func launch(at t: SimTime) -> Bool {
+            // Rejection-sample an idle, available client (bounded), then fall back to a scan.
+            for _ in 0..<64 {
+                let i = pick.int(below: clients.count)
+                if ready(i, t) { return begin(i, t) }
+            }
+            for i in clients.indices where ready(i, t) { return begin(i, t) }
+            return false
+        }
+        func begin(_ i: Int, _ t: SimTime) -> Bool {
+            busy[i] = true
+            start(i, round: version, draw: starts[i], at: t, version: version)
+            starts[i] += 1
+            selected.append(i)
+            return true
+        }
+        log(.roundStart, 0, -1, at: 0)
+        let k = min(config.clientsPerRound ?? clients.count, clients.count)
+        var running = 0
+        for _ in 0..<k where launch(at: 0) { running += 1 }
+        while version < config.rounds {
+            guard let (t, e) = queue.pop() else {
+                // Nobody is training: wait for a window to open (or idleWait), then fill the slots.
+                let opens = clients.compactMap { $0.window?.nextOn(after: now + 1) }.min()
+                guard config.idleWait > 0 || opens != nil else { break }
+                now = min(opens ?? .max, now + config.idleWait)
+                for _ in 0..<k where launch(at: now) { running += 1 }
+                continue
+            }
+            let i = Int(e.client)
+            guard e.generation == generation[i] else { continue }
+            now = t
+            log(e.kind, version, i, at: t)
+            switch e.kind {
+            case .uploadDone, .clientFailure:
+                busy[i] = false
+                running -= 1
+                if e.kind == .clientFailure {
+                    failed.append(i)
+                } else {
+                    var p = participation[i]!
+                    p.arrival = t
+                    let staleness = version - p.version
+                    if staleness > maxStaleness {
+                        dropped.append(i)
+                        log(.dropped, version, i, at: t)
+                    } else {
+                        p.weight = RoundPolicy.stalenessWeight(staleness)
+                        buf.append(p)
+                    }
+                }
+                if buf.count == b {
+                    log(.aggregation, version, -1, at: t)
+                    outcomes.append(RoundOutcome(round: version, start: roundStart, end: t, selected: selected.sorted(),
+                                                 arrived: Self.normalised(buf), failed: failed.sorted(), dropped: dropped.sorted()))
+                    version += 1
+                    roundStart = t
+                    buf = []; failed = []; dropped = []; selected = []
+                    if version == config.rounds { break }
+                    log(.roundStart, version, -1, at: t)
+                }
+                if launch(at: t) { running += 1 }
+            default: break
+            }
+        }
+        return outcomes
+    }
+}

@@ -1,0 +1,145 @@
+import XCTest
+@testable import Simulator
+import Tensor
+
+/// Round policies, stragglers and dropouts against hand-computed timelines.
+final class SimulationTests: XCTestCase {
+    /// 1 GFLOP/s, 1 MB/s down, 0.5 MB/s up; 10 steps of 0.1 GFLOP; 2 MB down, 1 MB up:
+    /// download 2 s + compute 1 s + upload 2 s = 5 s. Client 2 computes at half speed: 6 s.
+    func clients() -> [SimClient] {
+        let fast = DeviceProfile(name: "t", flops: 1e9, memory: 1 << 30, upload: 0.5e6, download: 1e6)
+        var slow = fast
+        slow.flops = 0.5e9
+        return [fast, fast, slow].map { SimClient(device: $0, stepFlops: 1e8, localSteps: 10, uploadBytes: 1_000_000, downloadBytes: 2_000_000) }
+    }
+
+    func run(_ policy: RoundPolicy, k: Int? = nil, rounds: Int = 1, clients c: [SimClient]? = nil,
+             dropout: Dropout = Dropout(), straggler: Straggler = .none) -> ([RoundOutcome], [TimelineEvent]) {
+        let sim = Simulation(clients: c ?? clients(), config: SimulationConfig(rounds: rounds, clientsPerRound: k, policy: policy,
+                                                                              straggler: straggler, dropout: dropout, seed: 7))
+        var events: [TimelineEvent] = []
+        sim.onEvent = { events.append($0) }
+        return (sim.run(), events)
+    }
+
+    func testSyncRoundLastsAsLongAsTheSlowestClient() {
+        let (out, events) = run(.sync, rounds: 2)
+        XCTAssertEqual(out[0].end, 6_000_000)
+        XCTAssertEqual(out[0].arrived.map(\.client), [0, 1, 2])
+        XCTAssertEqual(out[0].arrived.map(\.weight), [1.0 / 3, 1.0 / 3, 1.0 / 3])
+        XCTAssertEqual(out[1].start, 6_000_000)
+        XCTAssertEqual(out[1].end, 12_000_000)
+        let c2 = events.filter { $0.client == 2 && $0.round == 0 }.map { "\($0.kind.rawValue)@\($0.time)" }
+        XCTAssertEqual(c2, ["download_done@2000000", "training_done@4000000", "upload_done@6000000"])
+        XCTAssertEqual(events.first?.kind, .roundStart)
+        XCTAssertEqual(events.filter { $0.kind == .aggregation }.map(\.time), [6_000_000, 12_000_000])
+    }
+
+    func testDeadlineDropsExactlyTheLateClients() {
+        let (out, events) = run(.deadline(seconds: 5.5, partial: false))
+        XCTAssertEqual(out[0].arrived.map(\.client), [0, 1])
+        XCTAssertEqual(out[0].dropped, [2])
+        XCTAssertEqual(out[0].end, 5_500_000)
+        XCTAssertFalse(events.contains { $0.client == 2 && $0.kind == .uploadDone })
+        XCTAssertEqual(out[0].arrived.map(\.weight), [0.5, 0.5], "weights re-normalised over arrivals")
+    }
+
+    /// Partial: client 2 has 5.5 − 2 − 2 = 1.5 s for 0.2 s steps: 7 steps, arriving at 2 + 1.4 + 2 = 5.4 s.
+    func testPartialDeadlineSendsTheStepsThatFit() {
+        let (out, _) = run(.deadline(seconds: 5.5, partial: true))
+        XCTAssertEqual(out[0].arrived.map(\.client), [0, 1, 2])
+        XCTAssertEqual(out[0].arrived.map(\.steps), [10, 10, 7])
+        XCTAssertEqual(out[0].arrived[2].arrival, 5_400_000)
+        XCTAssertEqual(out[0].end, 5_400_000)
+        // 4.15 s leaves 0.15 s: one 0.1 s step for clients 0 and 1, none of client 2's 0.2 s steps,
+        // so client 2 is dropped at the start.
+        let (tight, events) = run(.deadline(seconds: 4.15, partial: true))
+        XCTAssertEqual(tight[0].dropped, [2])
+        XCTAssertEqual(tight[0].arrived.map(\.steps), [1, 1])
+        XCTAssertTrue(events.contains { $0.client == 2 && $0.kind == .dropped && $0.time == 0 })
+    }
+
+    func testOverselectKeepsTheFirstK() {
+        let (out, events) = run(.overselect(extra: 1), k: 2)
+        XCTAssertEqual(out[0].selected, [0, 1, 2])
+        XCTAssertEqual(out[0].arrived.map(\.client), [0, 1])
+        XCTAssertEqual(out[0].dropped, [2])
+        XCTAssertEqual(out[0].end, 5_000_000)
+        XCTAssertEqual(events.filter { $0.kind == .dropped }.map(\.time), [5_000_000])
+    }
+
+    /// Two clients, 1 s and 3 s per update (no traffic), buffer 2:
+    /// t=1 c0 (staleness 0), t=2 c0 (0) → version 1; t=3 c1 (started at version 0: staleness 1,
+    /// weight 1/√2) and c0 (started at version 1: staleness 0, weight 1) → version 2 with
+    /// normalised weights 1/(1+1/√2) and (1/√2)/(1+1/√2).
+    func testAsyncAppliesStalenessWeights() {
+        let d = DeviceProfile(name: "t", flops: 1e9, memory: 1 << 30, upload: 1e6, download: 1e6)
+        let cs = [SimClient(device: d, stepFlops: 1e8, localSteps: 10, uploadBytes: 0, downloadBytes: 0),
+                  SimClient(device: d, stepFlops: 1e8, localSteps: 30, uploadBytes: 0, downloadBytes: 0)]
+        let (out, _) = run(.async(buffer: 2, maxStaleness: 5), k: 2, rounds: 2, clients: cs)
+        XCTAssertEqual(out.map(\.end), [2_000_000, 3_000_000])
+        XCTAssertEqual(out[0].arrived.map(\.client), [0, 0])
+        XCTAssertEqual(out[1].arrived.map(\.client), [0, 1])
+        let w = 1 / 2.0.squareRoot()
+        XCTAssertEqual(out[1].arrived[0].weight, 1 / (1 + w), accuracy: 1e-12)
+        XCTAssertEqual(out[1].arrived[1].weight, w / (1 + w), accuracy: 1e-12)
+        XCTAssertEqual(out[1].arrived.map(\.version), [1, 0])
+        // With max staleness 0 the stale update is dropped instead.
+        let (strict, _) = run(.async(buffer: 2, maxStaleness: 0), k: 2, rounds: 2, clients: cs)
+        XCTAssertEqual(strict[1].dropped, [1])
+        XCTAssertFalse(strict[1].arrived.contains { $0.client == 1 })
+    }
+
+    /// A client failing mid-round loses exactly its own update.
+    func testMidRoundFailureRemovesExactlyThatUpdate() {
+        let many = (0..<20).map { _ in clients()[0] }
+        let (out, events) = run(.sync, rounds: 3, clients: many, dropout: Dropout(failure: 0.3))
+        var failures = 0
+        for o in out {
+            XCTAssertEqual(Set(o.arrived.map(\.client)).union(o.failed), Set(o.selected))
+            XCTAssertTrue(Set(o.arrived.map(\.client)).isDisjoint(with: o.failed))
+            for f in o.failed {
+                let own = events.filter { $0.client == f && $0.round == o.round }
+                XCTAssertEqual(own.last?.kind, .clientFailure)
+                XCTAssertFalse(own.contains { $0.kind == .uploadDone })
+                XCTAssertLessThanOrEqual(own.last!.time, o.start + 5_000_000)
+            }
+            XCTAssertEqual(o.arrived.reduce(0) { $0 + $1.weight }, 1, accuracy: 1e-12)
+            failures += o.failed.count
+        }
+        XCTAssertGreaterThan(failures, 5)
+        XCTAssertLessThan(failures, 35)
+    }
+
+    func testUnavailableClientsAreNotSelectedAndStragglersSlowDown() {
+        let many = (0..<50).map { _ in clients()[0] }
+        let (out, _) = run(.sync, rounds: 4, clients: many, dropout: Dropout(unavailable: 0.4))
+        let sizes = out.map(\.selected.count)
+        XCTAssertTrue(sizes.allSatisfy { $0 > 15 && $0 < 45 }, "\(sizes)")
+        XCTAssertNotEqual(Set(out[0].selected), Set(out[1].selected))
+        let (slow, _) = run(.sync, clients: many, straggler: .fixed(probability: 0.5, factor: 4))
+        // Compute 1 s × 4 for a straggler: 2 + 4 + 2 = 8 s.
+        XCTAssertEqual(slow[0].end, 8_000_000)
+        XCTAssertEqual(Set(slow[0].arrived.map(\.slowdown)), [1, 4])
+    }
+
+    func testAvailabilityWindowsDelayTheRound() {
+        var cs = clients()
+        for i in cs.indices { cs[i].window = AvailabilityWindow(period: 100_000_000, on: 10_000_000, phase: -20_000_000) }
+        // Phase −20 s: on during [20 s, 30 s) of every 100 s.
+        let (out, _) = run(.sync, rounds: 2, clients: cs)
+        XCTAssertEqual(out[0].start, 20_000_000)
+        XCTAssertEqual(out[0].end, 26_000_000)
+        XCTAssertEqual(out[1].start, 26_000_000, "still inside the window")
+        XCTAssertEqual(AvailabilityWindow(period: 100, on: 10, phase: -20).nextOn(after: 31), 120)
+    }
+
+    func testSameSeedSameTimeline() {
+        let many = (0..<30).map { i in clients()[i % 3] }
+        func timeline() -> [String] {
+            run(.deadline(seconds: 7, partial: true), k: 10, rounds: 5, clients: many, dropout: Dropout(unavailable: 0.1, failure: 0.1),
+                straggler: .logNormal(sigma: 0.5)).1.map(\.jsonLine)
+        }
+        XCTAssertEqual(timeline(), timeline())
+    }
+}
