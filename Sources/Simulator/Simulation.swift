@@ -172,9 +172,11 @@ public final class Simulation {
         }
         var pending = 0
         var failed: [Int] = [], dropped: [Int] = [], arrived: [Participation] = []
+        var waiting = [Bool](repeating: false, count: clients.count)  // started and not yet resolved
         for i in selected {
             if start(i, round: r, draw: r, at: t0, version: r, budget: budget) {
                 pending += 1
+                waiting[i] = true
             } else {
                 dropped.append(i)  // not one local step fits before the deadline
                 log(.dropped, r, i, at: t0)
@@ -182,6 +184,16 @@ public final class Simulation {
         }
         if let deadline { queue.schedule(at: deadline, Pending(kind: .deadline, client: -1, round: Int32(r), generation: 0)) }
         let keep: Int? = if case .overselect = config.policy { k } else { nil }
+        /// Drops whoever is still on the way (in client-id order, so the log is deterministic).
+        func dropWaiting(at t: SimTime) {
+            for j in selected where waiting[j] {
+                cancel(j)
+                dropped.append(j)
+                log(.dropped, r, j, at: t)
+                waiting[j] = false
+            }
+            pending = 0
+        }
         var end = t0
         while pending > 0, let (t, e) = queue.pop() {
             let i = Int(e.client)
@@ -189,14 +201,8 @@ public final class Simulation {
             now = t
             end = t
             if e.kind == .deadline {
-                // Whoever has not uploaded by now is dropped.
-                for j in selected where participation[j]?.arrival == nil && !failed.contains(j) && !dropped.contains(j) {
-                    cancel(j)
-                    dropped.append(j)
-                    log(.dropped, r, j, at: t)
-                }
+                dropWaiting(at: t)
                 log(.deadline, r, -1, at: t)
-                pending = 0
                 break
             }
             log(e.kind, r, i, at: t)
@@ -204,17 +210,12 @@ public final class Simulation {
             case .uploadDone:
                 participation[i]!.arrival = t
                 arrived.append(participation[i]!)
+                waiting[i] = false
                 pending -= 1
-                if let keep, arrived.count == keep {
-                    for j in selected where participation[j]?.arrival == nil && !failed.contains(j) {
-                        cancel(j)
-                        dropped.append(j)
-                        log(.dropped, r, j, at: t)
-                    }
-                    pending = 0
-                }
+                if let keep, arrived.count == keep { dropWaiting(at: t) }
             case .clientFailure:
                 failed.append(i)
+                waiting[i] = false
                 pending -= 1
             default: break
             }

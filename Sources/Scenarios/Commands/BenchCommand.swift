@@ -1,19 +1,33 @@
 import Foundation
+import Simulator
 import Tensor
 
 enum BenchCommand {
     static let usage = """
         usage: comigs bench engine [--config gpt-tiny|comigs-tiny|all] [--threads N] [--steps S]
+               comigs bench events [--clients N] [--rounds R]
 
         Times training steps after 3 warm-up steps and prints, per run, a JSON line with
         config, threads, ms_per_step, tokens_per_s, gflops, blas_core. Without --config and
         --threads it runs both configs at 1 and 2 threads. `--threads N` splits each batch
         into N shards trained concurrently (BLAS stays single-threaded).
+
+        events runs the cost-only scheduler with every client selected in every round, mixed
+        device classes, stragglers and dropouts (default 100,000 clients × 100 rounds) and
+        prints JSON with clients, rounds, events, events_per_s, wall_s.
         """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["--config", "--threads", "--steps"])
-        guard a.positional == ["engine"] else { throw UsageError(description: "bench: expected 'bench engine'\n" + usage) }
+        let a = try Arguments(args, valued: ["--config", "--threads", "--steps", "--clients", "--rounds"])
+        if a.positional == ["events"] {
+            let r = EventBenchmark.run(clients: try a.int("--clients", default: 100_000, range: 1...10_000_000),
+                                       rounds: try a.int("--rounds", default: 100, range: 1...1_000_000))
+            note(String(format: "%d clients × %d rounds: %d events in %.2f s (%.2f M events/s)",
+                        r.clients, r.rounds, r.events, r.wall_s, r.events_per_s / 1e6))
+            try printJSON(r)
+            return
+        }
+        guard a.positional == ["engine"] else { throw UsageError(description: "bench: expected 'bench engine' or 'bench events'\n" + usage) }
         let configs = a.string("--config").map { $0 == "all" ? EngineBenchmark.configs : [$0] } ?? EngineBenchmark.configs
         for c in configs where EngineBenchmark.adapters(for: c) == nil {
             throw UsageError(description: "--config: unknown config '\(c)' (known: \(EngineBenchmark.configs.joined(separator: ", ")), all)")
