@@ -46,6 +46,15 @@ public struct SimulationConfig: Sendable, Equatable {
     }
 }
 
+/// The numeric side of a simulation: real local training and aggregation.
+public protocol SimulationNumerics: AnyObject {
+    /// Trains each client for its steps (concurrently, in a worker pool) and
+    /// returns the FLOPs each one measured, in input order.
+    func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double]
+    /// Combines what arrived (called at the aggregation event).
+    func aggregate(_ outcome: RoundOutcome)
+}
+
 /// The discrete-event scheduler (DESIGN §5): rounds of download, local
 /// training and upload per selected client, with stragglers, dropouts,
 /// availability windows and a round policy. Every random draw comes from a
@@ -56,6 +65,8 @@ public final class Simulation {
     public let config: SimulationConfig
     /// Called for every event, in simulated-time order.
     public var onEvent: ((TimelineEvent) -> Void)?
+    /// The real training, when numerics run (nil: cost-only mode).
+    public var numerics: (any SimulationNumerics)?
     public private(set) var eventCount = 0
     public private(set) var now: SimTime = 0
 
@@ -97,39 +108,68 @@ public final class Simulation {
 
     private func windowOpen(_ i: Int, at t: SimTime) -> Bool { clients[i].window?.isOn(at: t) ?? true }
 
-    /// Plans client i's download, training and upload from `t0` and schedules
-    /// the events (up to a failure, if one is drawn). `budget` caps compute
-    /// seconds (partial deadline); returns false when not even one step fits.
-    @discardableResult
-    private func start(_ i: Int, round: Int, draw: Int, at t0: SimTime, version: Int, budget: Double? = nil) -> Bool {
+    /// A client's round as drawn: slowdown, local steps, and whether (and where) it fails.
+    struct Plan {
+        var client: Int
+        var steps: Int
+        var slowdown: Double
+        var failPoint: Double?
+    }
+
+    /// Draws client i's slowdown and failure for its `draw`-th start; `budget`
+    /// caps compute seconds (partial deadline, judged with the expected step
+    /// cost). Nil when not even one local step fits.
+    private func plan(_ i: Int, draw: Int, budget: Double? = nil) -> Plan? {
         let c = clients[i]
         var rng = clientStreams[i].split(draw).split(1)
         let slowdown = config.straggler.slowdown(&rng)
         let fails = rng.uniformDouble() < config.dropout.failure
         let failPoint = rng.uniformDouble()
-        let dl = Self.micros(Double(c.downloadBytes) / c.device.download)
-        let ul = Self.micros(Double(c.uploadBytes) / c.device.upload)
-        let stepSeconds = c.stepFlops / c.device.flops * slowdown
         var steps = c.localSteps
         if let budget {
-            let fit = budget - Double(dl + ul) / 1e6
-            steps = fit > 0 ? min(steps, Int(fit / stepSeconds)) : 0
-            if steps == 0 { return false }
+            let fit = budget - Double(transfer(i)) / 1e6
+            steps = fit > 0 ? min(steps, Int(fit / (c.stepFlops / c.device.flops * slowdown))) : 0
+            if steps == 0 { return nil }
         }
-        let comp = Self.micros(Double(steps) * stepSeconds)
+        return Plan(client: i, steps: steps, slowdown: slowdown, failPoint: fails ? failPoint : nil)
+    }
+
+    /// Download + upload time of client i in µs.
+    private func transfer(_ i: Int) -> SimTime {
+        Self.micros(Double(clients[i].downloadBytes) / clients[i].device.download)
+            + Self.micros(Double(clients[i].uploadBytes) / clients[i].device.upload)
+    }
+
+    /// Runs the numerics of the planned clients that will not fail (concurrently)
+    /// and returns each plan's FLOPs: measured when numerics run, else the cost model's.
+    private func work(_ plans: [Plan], round: Int) -> [Double] {
+        let expected = plans.map { Double($0.steps) * clients[$0.client].stepFlops }
+        guard let numerics else { return expected }
+        let trained = plans.filter { $0.failPoint == nil }
+        let measured = numerics.train(trained.map { (client: $0.client, steps: $0.steps) }, round: round)
+        var byClient: [Int: Double] = [:]
+        for (p, f) in zip(trained, measured) { byClient[p.client] = f }
+        return zip(plans, expected).map { byClient[$0.client] ?? $1 }
+    }
+
+    /// Schedules client i's download, training and upload from `t0` (up to its failure, if any).
+    private func schedule(_ p: Plan, flops: Double, round: Int, at t0: SimTime, version: Int) {
+        let i = p.client, c = clients[i]
+        let dl = Self.micros(Double(c.downloadBytes) / c.device.download)
+        let ul = Self.micros(Double(c.uploadBytes) / c.device.upload)
+        let comp = Self.micros(flops / c.device.flops * p.slowdown)
         generation[i] &+= 1
-        participation[i] = Participation(client: i, steps: steps, slowdown: slowdown, start: t0, arrival: nil,
+        participation[i] = Participation(client: i, steps: p.steps, slowdown: p.slowdown, start: t0, arrival: nil,
                                          version: version, weight: 1)
         let marks: [(EventKind, SimTime)] = [(.downloadDone, t0 + dl), (.trainingDone, t0 + dl + comp), (.uploadDone, t0 + dl + comp + ul)]
-        let failAt = t0 + SimTime(failPoint * Double(dl + comp + ul))
+        let failAt = p.failPoint.map { t0 + SimTime($0 * Double(dl + comp + ul)) }
         for (kind, t) in marks {
-            if fails && t > failAt { break }
+            if let failAt, t > failAt { break }
             queue.schedule(at: t, Pending(kind: kind, client: Int32(i), round: Int32(round), generation: generation[i]))
         }
-        if fails {
+        if let failAt {
             queue.schedule(at: failAt, Pending(kind: .clientFailure, client: Int32(i), round: Int32(round), generation: generation[i]))
         }
-        return true
     }
 
     private func cancel(_ i: Int) { generation[i] &+= 1 }
@@ -173,14 +213,19 @@ public final class Simulation {
         var pending = 0
         var failed: [Int] = [], dropped: [Int] = [], arrived: [Participation] = []
         var waiting = [Bool](repeating: false, count: clients.count)  // started and not yet resolved
+        var plans: [Plan] = []
         for i in selected {
-            if start(i, round: r, draw: r, at: t0, version: r, budget: budget) {
-                pending += 1
-                waiting[i] = true
+            if let p = plan(i, draw: r, budget: budget) {
+                plans.append(p)
             } else {
                 dropped.append(i)  // not one local step fits before the deadline
                 log(.dropped, r, i, at: t0)
             }
+        }
+        for (p, flops) in zip(plans, work(plans, round: r)) {
+            schedule(p, flops: flops, round: r, at: t0, version: r)
+            pending += 1
+            waiting[p.client] = true
         }
         if let deadline { queue.schedule(at: deadline, Pending(kind: .deadline, client: -1, round: Int32(r), generation: 0)) }
         let keep: Int? = if case .overselect = config.policy { k } else { nil }
@@ -222,8 +267,10 @@ public final class Simulation {
         }
         log(.aggregation, r, -1, at: end)
         now = end
-        return RoundOutcome(round: r, start: t0, end: end, selected: selected, arrived: Self.normalised(arrived),
-                            failed: failed.sorted(), dropped: dropped.sorted())
+        let outcome = RoundOutcome(round: r, start: t0, end: end, selected: selected, arrived: Self.normalised(arrived),
+                                   failed: failed.sorted(), dropped: dropped.sorted())
+        numerics?.aggregate(outcome)
+        return outcome
     }
 
     /// Client-id order, weights summing to 1 over what arrived.
@@ -259,7 +306,8 @@ public final class Simulation {
         }
         func begin(_ i: Int, _ t: SimTime) -> Bool {
             busy[i] = true
-            start(i, round: version, draw: starts[i], at: t, version: version)
+            let p = plan(i, draw: starts[i])!
+            schedule(p, flops: work([p], round: version)[0], round: version, at: t, version: version)
             starts[i] += 1
             selected.append(i)
             return true
@@ -301,8 +349,10 @@ public final class Simulation {
                 }
                 if buf.count == b {
                     log(.aggregation, version, -1, at: t)
-                    outcomes.append(RoundOutcome(round: version, start: roundStart, end: t, selected: selected.sorted(),
-                                                 arrived: Self.normalised(buf), failed: failed.sorted(), dropped: dropped.sorted()))
+                    let outcome = RoundOutcome(round: version, start: roundStart, end: t, selected: selected.sorted(),
+                                               arrived: Self.normalised(buf), failed: failed.sorted(), dropped: dropped.sorted())
+                    numerics?.aggregate(outcome)
+                    outcomes.append(outcome)
                     version += 1
                     roundStart = t
                     buf = []; failed = []; dropped = []; selected = []

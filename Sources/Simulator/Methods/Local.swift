@@ -1,0 +1,18 @@
+import Tensor
+
+/// Local: every client fine-tunes alone; nothing travels (DESIGN §4, 1 round × 200 steps).
+/// With `experts > 1` the MLP is a mean of experts ("no router"), as in the paper's table.
+public struct Local: CollaborationStrategy {
+    public var rank: Int
+    public var experts: Int
+    public init(rank: Int = 8, experts: Int = 1) {
+        self.rank = rank
+        self.experts = experts
+    }
+    public var name: String { "local" }
+    public func adapters(client: Int) -> AdapterConfig {
+        AdapterConfig(rank: rank, experts: experts, router: experts > 1 ? .mean : .topK)
+    }
+    public func shares(_ role: ParamRole) -> Bool { false }
+    public var aggregator: any Aggregator { WeightedMean() }
+}
