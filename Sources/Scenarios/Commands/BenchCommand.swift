@@ -6,6 +6,7 @@ enum BenchCommand {
     static let usage = """
         usage: comigs bench engine [--config gpt-tiny|comigs-tiny|all] [--threads N] [--steps S]
                comigs bench events [--clients N] [--rounds R]
+               comigs bench workers [--rounds R] [--steps S]
 
         Times training steps after 3 warm-up steps and prints, per run, a JSON line with
         config, threads, ms_per_step, tokens_per_s, gflops, blas_core. Without --config and
@@ -15,6 +16,10 @@ enum BenchCommand {
         events runs the cost-only scheduler with every client selected in every round, mixed
         device classes, stragglers and dropouts (default 100,000 clients × 100 rounds) and
         prints JSON with clients, rounds, events, events_per_s, wall_s.
+
+        workers times a numeric 4-client FedAvg simulation (synthetic corpus, the
+        pretrained synthetic base, batch 64 in micro-batches of 8) with 1 and 2 workers and
+        prints JSON with both wall times and their ratio.
         """
 
     static func run(_ args: [String]) throws {
@@ -25,6 +30,10 @@ enum BenchCommand {
             note(String(format: "%d clients × %d rounds: %d events in %.2f s (%.2f M events/s)",
                         r.clients, r.rounds, r.events, r.wall_s, r.events_per_s / 1e6))
             try printJSON(r)
+            return
+        }
+        if a.positional == ["workers"] {
+            try workers(rounds: try a.int("--rounds", default: 2, range: 1...1000), steps: try a.int("--steps", default: 5, range: 1...1000))
             return
         }
         guard a.positional == ["engine"] else { throw UsageError(description: "bench: expected 'bench engine' or 'bench events'\n" + usage) }
@@ -42,5 +51,36 @@ enum BenchCommand {
                 try printJSON(r)
             }
         }
+    }
+
+    struct WorkersResult: Codable {
+        var clients: Int
+        var rounds: Int
+        var steps: Int
+        var wall_s_1_worker: Double
+        var wall_s_2_workers: Double
+        var ratio: Double
+    }
+
+    static func workers(rounds: Int, steps: Int) throws {
+        let base = try Checkpoint.load("models/synthetic-byte-tiny.safetensors")
+        let corpus = SyntheticCorpus(SyntheticCorpus.Spec())
+        let data = corpus.clients()
+        var wall: [Double] = []
+        for w in [1, 2] {
+            let fed = try Federation(base: base, data: data, strategy: FedAvg(), training: TrainingConfig(totalSteps: rounds * steps),
+                                     seed: 0, workers: w)
+            let clients = (0..<4).map { i in
+                SimClient(device: .mid, stepFlops: 1e9, localSteps: steps, uploadBytes: fed.sharedBytes(i), downloadBytes: fed.sharedBytes(i))
+            }
+            let sim = Simulation(clients: clients, config: SimulationConfig(rounds: rounds))
+            sim.numerics = fed
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = sim.run()
+            wall.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            note(String(format: "%d worker(s): %.1f s", w, wall.last!))
+        }
+        try printJSON(WorkersResult(clients: 4, rounds: rounds, steps: steps, wall_s_1_worker: wall[0], wall_s_2_workers: wall[1],
+                                    ratio: wall[1] / wall[0]))
     }
 }
