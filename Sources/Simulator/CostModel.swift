@@ -100,4 +100,21 @@ public enum CostModel {
         let activations = model + config.nLayer * perLayer
         return 4 * (p.base + 4 * p.trainable + activations)
     }
+
+    /// Bytes on the wire for `values` shared numbers: float32, or float16 when asked.
+    public static func wireBytes(values: Int, fp16: Bool = false) -> Int { values * (fp16 ? 2 : 4) }
+
+    /// The most specialists (≤ `specialists`, ≥ 0) whose configuration — `generalists`
+    /// + that many experts — fits in `memory` at micro-batch `batch` × `time`; nil
+    /// when not even the generalists alone fit.
+    public static func fittingSpecialists(config: GPTConfig, adapters: AdapterConfig, generalists: Int, specialists: Int,
+                                          memory: Int, batch: Int, time: Int) -> Int? {
+        for s in stride(from: specialists, through: 0, by: -1) {
+            var ad = adapters
+            ad.experts = generalists + s
+            ad.topK = min(ad.topK ?? 2, ad.experts)
+            if memoryBytes(config: config, adapters: ad, batch: batch, time: time) <= memory { return s }
+        }
+        return nil
+    }
 }

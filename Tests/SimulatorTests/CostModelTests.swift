@@ -61,3 +61,24 @@ final class CostModelTests: XCTestCase {
         XCTAssertGreaterThan(one, 4 * CostModel.parameters(config: cfg, adapters: AdapterConfig(rank: 8, experts: 2)).base)
     }
 }
+
+extension CostModelTests {
+    func testFittingSpecialistsToMemory() {
+        let cfg = GPTConfig.tiny, ad = AdapterConfig(rank: 8, experts: 4)
+        func mem(_ e: Int) -> Int {
+            var a = ad
+            a.experts = e
+            return CostModel.memoryBytes(config: cfg, adapters: a, batch: 8, time: 128)
+        }
+        // Room for exactly 1 generalist + 2 specialists (not 3).
+        let budget = (mem(3) + mem(4)) / 2
+        XCTAssertEqual(CostModel.fittingSpecialists(config: cfg, adapters: ad, generalists: 1, specialists: 3,
+                                                    memory: budget, batch: 8, time: 128), 2)
+        XCTAssertEqual(CostModel.fittingSpecialists(config: cfg, adapters: ad, generalists: 1, specialists: 3,
+                                                    memory: 1 << 40, batch: 8, time: 128), 3)
+        XCTAssertNil(CostModel.fittingSpecialists(config: cfg, adapters: ad, generalists: 1, specialists: 3,
+                                                  memory: mem(1) - 1, batch: 8, time: 128))
+        XCTAssertEqual(CostModel.wireBytes(values: 10), 40)
+        XCTAssertEqual(CostModel.wireBytes(values: 10, fp16: true), 20)
+    }
+}
