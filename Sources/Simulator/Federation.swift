@@ -20,19 +20,51 @@ public struct TrainingConfig: Sendable, Equatable {
 /// batch stream and step counter. Touched only by that client's task.
 final class ClientState: @unchecked Sendable {
     let model: GPT
-    let optimizer: AdamW
     let data: ClientData
     var rng: RNG
+    /// Expert (optimisation) steps done over the whole run.
     var steps = 0
     /// The parameters that travel, in model order.
     let shared: [Parameter]
+    /// With an alternating schedule the routers have their own parameters and
+    /// optimizer; otherwise everything trains together under `optimizer`.
+    let experts: [Parameter]
+    let routers: [Parameter]
+    let optimizer: AdamW
+    let routerOptimizer: AdamW?
+    /// Micro-batches drawn from each split (what the optimizers actually read).
+    var batchesDrawn: [ClientData.Split: Int] = [:]
 
-    init(model: GPT, optimizer: AdamW, data: ClientData, rng: RNG, shared: [Parameter]) {
+    init(model: GPT, data: ClientData, rng: RNG, strategy: any CollaborationStrategy, adamW: AdamWConfig) {
         self.model = model
-        self.optimizer = optimizer
         self.data = data
         self.rng = rng
-        self.shared = shared
+        shared = model.parameters.filter { strategy.shares($0.role) }
+        let trainable = model.trainableParameters
+        if strategy.routerSchedule != nil {
+            experts = trainable.filter { $0.role != .router }
+            routers = trainable.filter { $0.role == .router }
+            optimizer = AdamW(experts, config: adamW)
+            var routerConfig = adamW
+            routerConfig.weightDecay = 0
+            routerOptimizer = routers.isEmpty ? nil : AdamW(routers, config: routerConfig)
+        } else {
+            experts = trainable
+            routers = []
+            optimizer = AdamW(trainable, config: adamW)
+            routerOptimizer = nil
+        }
+    }
+
+    func draw(_ split: ClientData.Split, _ t: TrainingConfig, time: Int) -> [TokenBatch] {
+        batchesDrawn[split, default: 0] += max(1, t.batch / t.microBatch)
+        return (0..<max(1, t.batch / t.microBatch)).map { _ in data.batch(split, batch: t.microBatch, time: time, rng: &rng) }
+    }
+
+    /// Which group computes gradients (CoMiGS freezes one while the other trains).
+    func trains(experts e: Bool, routers r: Bool) {
+        for p in experts { p.requiresGrad = e }
+        for p in routers { p.requiresGrad = r }
     }
 }
 
@@ -64,9 +96,8 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
                 precondition(p.name == b.name)
                 p.value.copy(from: b.value)
             }
-            return ClientState(model: model, optimizer: AdamW(model.trainableParameters, config: training.adamW),
-                               data: data[i], rng: RNG(seed: seed, client: i, stream: "batches"),
-                               shared: model.parameters.filter { strategy.shares($0.role) })
+            return ClientState(model: model, data: data[i], rng: RNG(seed: seed, client: i, stream: "batches"),
+                               strategy: strategy, adamW: training.adamW)
         }
         let first = try GPT(config: base.config, adapters: strategy.adapters(client: 0), rng: RNG(seed: seed, stream: "global"))
         global = first.parameters.filter { strategy.shares($0.role) }.map { $0.value.clone() }
@@ -84,26 +115,35 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     }
 
     public func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
-        let clients = self.clients, training = self.training
+        let clients = self.clients, training = self.training, schedule = strategy.routerSchedule
         return pool.map(Array(work.indices)) { j in
-            Self.localTraining(clients[work[j].client], steps: work[j].steps, training: training)
+            Self.localTraining(clients[work[j].client], steps: work[j].steps, training: training, schedule: schedule)
         }
     }
 
     /// `steps` optimisation steps of batch `batch` in micro-batches; returns the FLOPs done.
-    static func localTraining(_ c: ClientState, steps: Int, training t: TrainingConfig) -> Double {
+    /// With a router schedule, each step is an expert step (routers frozen) on
+    /// training batches, and every `every` expert steps the routers alone take
+    /// `iters` steps on batches of their split at constant lr.
+    static func localTraining(_ c: ClientState, steps: Int, training t: TrainingConfig, schedule: RouterSchedule?) -> Double {
         let time = t.time ?? c.model.config.blockSize
-        let schedule = LRSchedule.cosine(peak: t.lr, steps: t.totalSteps)
+        let cosine = LRSchedule.cosine(peak: t.lr, steps: t.totalSteps)
         c.model.flops.flops = 0
         for _ in 0..<steps {
-            let micro = (0..<max(1, t.batch / t.microBatch)).map { _ in
-                c.data.batch(.train, batch: t.microBatch, time: time, rng: &c.rng)
-            }
+            if schedule != nil { c.trains(experts: true, routers: false) }
             // A non-finite loss stops this client's training for the round (reported by the run).
-            guard (try? Trainer.accumulate(c.model, micro: micro, lambdaLB: t.lambdaLB)) != nil else { break }
-            c.optimizer.step(lr: schedule.lr(at: c.steps))
+            guard (try? Trainer.accumulate(c.model, micro: c.draw(.train, t, time: time), lambdaLB: t.lambdaLB)) != nil else { break }
+            c.optimizer.step(lr: cosine.lr(at: c.steps))
             c.steps += 1
+            if let schedule, let routerOptimizer = c.routerOptimizer, c.steps % schedule.every == 0 {
+                c.trains(experts: false, routers: true)
+                for _ in 0..<schedule.iters {
+                    guard (try? Trainer.accumulate(c.model, micro: c.draw(schedule.data, t, time: time), lambdaLB: t.lambdaLB)) != nil else { break }
+                    routerOptimizer.step(lr: t.lr)
+                }
+            }
         }
+        if schedule != nil { c.trains(experts: true, routers: true) }
         return Double(c.model.flops.flops)
     }
 

@@ -9,6 +9,27 @@ public protocol CollaborationStrategy: Sendable {
     /// Whether parameters of this role travel to the server and back.
     func shares(_ role: ParamRole) -> Bool
     var aggregator: any Aggregator { get }
+    /// How routers train: nil = jointly with the experts (one optimizer, training
+    /// split); else CoMiGS's alternating (bi-level) schedule.
+    var routerSchedule: RouterSchedule? { get }
+}
+
+extension CollaborationStrategy {
+    public var routerSchedule: RouterSchedule? { nil }
+}
+
+/// CoMiGS's alternating update (DESIGN §4): after every `every` expert steps
+/// (counted across rounds), `iters` router-only steps on batches of `data`
+/// with the router's own AdamW at constant lr.
+public struct RouterSchedule: Sendable, Equatable {
+    public var every = 30
+    public var iters = 10
+    public var data: ClientData.Split = .valid
+    public init(every: Int = 30, iters: Int = 10, data: ClientData.Split = .valid) {
+        self.every = every
+        self.iters = iters
+        self.data = data
+    }
 }
 
 /// How the server combines the shared tensors that arrived.

@@ -1,0 +1,3 @@
+import Tensor
+
+import Tensor
