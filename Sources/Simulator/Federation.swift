@@ -77,8 +77,6 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     public let training: TrainingConfig
     public let pool: WorkerPool
     let clients: [ClientState]
-    /// The server's copy of the shared parameters.
-    let global: [Tensor]
 
     /// Every client starts from `base`'s weights (its base-role parameters)
     /// with adapters from (seed, client) and then the common global values of
@@ -88,20 +86,34 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         self.strategy = strategy
         self.training = training
         pool = WorkerPool(workers: workers)
-        let baseValues = base.parameters.filter { $0.role == .base }
-        clients = try data.indices.map { i in
-            let model = try GPT(config: base.config, adapters: strategy.adapters(client: i),
-                                rng: RNG(seed: seed, client: i, stream: "adapters"))
-            for (p, b) in zip(model.parameters.filter { $0.role == .base }, baseValues) {
-                precondition(p.name == b.name)
-                p.value.copy(from: b.value)
-            }
-            return ClientState(model: model, data: data[i], rng: RNG(seed: seed, client: i, stream: "batches"),
-                               strategy: strategy, adamW: training.adamW)
+        // The server's model: what is shared starts from here, and so does what
+        // starts in common (e.g. FFA-LoRA's frozen A).
+        let server = try GPT(config: base.config, adapters: strategy.adapters(client: 0), rng: RNG(seed: seed, stream: "global"))
+        var made: [ClientState] = []
+        for i in data.indices {
+            made.append(try Self.client(i, base: base, server: server, data: data[i], strategy: strategy, training: training, seed: seed))
         }
-        let first = try GPT(config: base.config, adapters: strategy.adapters(client: 0), rng: RNG(seed: seed, stream: "global"))
-        global = first.parameters.filter { strategy.shares($0.role) }.map { $0.value.clone() }
-        broadcast()
+        clients = made
+    }
+
+    /// Client i's model: the base's weights, its own adapters from (seed, client),
+    /// the server's values for what starts in common, and what trains per the strategy.
+    static func client(_ i: Int, base: GPT, server: GPT, data: ClientData, strategy: any CollaborationStrategy,
+                       training: TrainingConfig, seed: UInt64) throws -> ClientState {
+        let model = try GPT(config: base.config, adapters: strategy.adapters(client: i), rng: RNG(seed: seed, client: i, stream: "adapters"))
+        let baseValues: [Parameter] = base.parameters.filter { $0.role == ParamRole.base }
+        let ownBase: [Parameter] = model.parameters.filter { $0.role == ParamRole.base }
+        for (p, b) in zip(ownBase, baseValues) {
+            precondition(p.name == b.name)
+            p.value.copy(from: b.value)
+        }
+        let serverValues: [String: Tensor] = Dictionary(uniqueKeysWithValues: server.parameters.map { ($0.name, $0.value) })
+        for p in model.parameters where p.role != ParamRole.base {
+            p.requiresGrad = strategy.trains(p.role)
+            if strategy.startsInCommon(p.role), let q = serverValues[p.name], q.shape == p.value.shape { p.value.copy(from: q) }
+        }
+        return ClientState(model: model, data: data, rng: RNG(seed: seed, client: i, stream: "batches"), strategy: strategy,
+                           adamW: training.adamW)
     }
 
     public var count: Int { clients.count }
@@ -110,8 +122,8 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     /// Bytes of the parameters that travel one way for client i (float32).
     public func sharedBytes(_ i: Int) -> Int { 4 * clients[i].shared.reduce(0) { $0 + $1.value.count } }
 
-    func broadcast() {
-        for c in clients { for (p, g) in zip(c.shared, global) { p.value.copy(from: g) } }
+    func sharedState(_ i: Int) -> SharedState {
+        SharedState(client: i, parameters: clients[i].shared, loraScale: clients[i].model.adapters.scale)
     }
 
     public func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
@@ -148,10 +160,12 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     }
 
     public func aggregate(_ outcome: RoundOutcome) {
-        guard !global.isEmpty, !outcome.arrived.isEmpty else { return }
-        let arrivals = outcome.arrived.map { p in (weight: p.weight, tensors: clients[p.client].shared.map(\.value)) }
-        strategy.aggregator.combine(arrivals, into: global)
-        broadcast()
+        guard clients.contains(where: { !$0.shared.isEmpty }) else { return }
+        let arrivals = outcome.arrived.map { p in
+            Arrival(weight: p.weight, dataSize: clients[p.client].data.count(.train), state: sharedState(p.client))
+        }
+        let receivers: [SharedState] = clients.indices.map { sharedState($0) }
+        strategy.aggregator.combine(arrivals, into: receivers)
     }
 
     /// Exact test loss of every client (concurrently).

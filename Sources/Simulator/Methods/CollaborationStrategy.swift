@@ -12,10 +12,17 @@ public protocol CollaborationStrategy: Sendable {
     /// How routers train: nil = jointly with the experts (one optimizer, training
     /// split); else CoMiGS's alternating (bi-level) schedule.
     var routerSchedule: RouterSchedule? { get }
+    /// Whether parameters of this role train at all (default: every adapter and router).
+    func trains(_ role: ParamRole) -> Bool
+    /// Whether every client starts with the same values for this role (default:
+    /// the shared roles, as the server sends them in round 0).
+    func startsInCommon(_ role: ParamRole) -> Bool
 }
 
 extension CollaborationStrategy {
     public var routerSchedule: RouterSchedule? { nil }
+    public func trains(_ role: ParamRole) -> Bool { role != .base }
+    public func startsInCommon(_ role: ParamRole) -> Bool { shares(role) }
 }
 
 /// CoMiGS's alternating update (DESIGN §4): after every `every` expert steps
@@ -32,22 +39,37 @@ public struct RouterSchedule: Sendable, Equatable {
     }
 }
 
-/// How the server combines the shared tensors that arrived.
-public protocol Aggregator: Sendable {
-    /// `arrivals`: each arrived client's shared tensors (in the strategy's
-    /// parameter order) with its normalised weight, in client-id order.
-    /// Writes the new global values into `global`.
-    func combine(_ arrivals: [(weight: Double, tensors: [Tensor])], into global: [Tensor])
+/// A client's shared parameters as the server sees them.
+public struct SharedState {
+    public var client: Int
+    /// In model order (a LoRA's A is followed by its B).
+    public var parameters: [Parameter]
+    /// The LoRA scale s = alpha / √r of this client's adapters.
+    public var loraScale: Float
 }
 
-/// FedAvg's server: the weighted mean of what arrived (weights already normalised over the arrivals).
+/// An update that reached the server.
+public struct Arrival {
+    /// The scheduler's weight, normalised over the arrivals (1/n, or staleness-weighted).
+    public var weight: Double
+    /// Training tokens of the client (size-weighted methods).
+    public var dataSize: Int
+    public var state: SharedState
+}
+
+/// How the server combines what arrived and what each client receives back.
+public protocol Aggregator: Sendable {
+    /// `arrivals` in client-id order; writes what each receiver gets into its parameters.
+    func combine(_ arrivals: [Arrival], into receivers: [SharedState])
+}
+
+/// FedAvg's server: the weighted mean of what arrived, sent to everyone.
 public struct WeightedMean: Aggregator {
     public init() {}
-    public func combine(_ arrivals: [(weight: Double, tensors: [Tensor])], into global: [Tensor]) {
-        guard !arrivals.isEmpty else { return }  // nothing arrived: the global stays
-        for (j, g) in global.enumerated() {
-            g.zero()
-            for a in arrivals { g.add(a.tensors[j], scale: Float(a.weight)) }
-        }
+    public func combine(_ arrivals: [Arrival], into receivers: [SharedState]) {
+        guard let first = arrivals.first else { return }  // nothing arrived: nothing changes
+        let mean = first.state.parameters.map { Tensor($0.value.shape) }
+        for a in arrivals { for (m, p) in zip(mean, a.state.parameters) { m.add(p.value, scale: Float(a.weight)) } }
+        for r in receivers { for (p, m) in zip(r.parameters, mean) { p.value.copy(from: m) } }
     }
 }

@@ -1,0 +1,21 @@
+import Tensor
+
+/// FFA-LoRA (DESIGN §4): every A is frozen at the same (shared-seed)
+/// initialisation on every client; only the B matrices train and travel.
+public struct FFALoRA: CollaborationStrategy {
+    public var rank: Int
+    public init(rank: Int = 8) { self.rank = rank }
+    public var name: String { "ffa-lora" }
+    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank) }
+    public func shares(_ role: ParamRole) -> Bool { Self.isB(role) }
+    public func trains(_ role: ParamRole) -> Bool { Self.isB(role) }
+    public func startsInCommon(_ role: ParamRole) -> Bool { role.isLoRA }
+    public var aggregator: any Aggregator { WeightedMean() }
+
+    static func isB(_ role: ParamRole) -> Bool {
+        switch role {
+        case .attentionLoRA(.b), .expertLoRA(_, .b): true
+        default: false
+        }
+    }
+}
