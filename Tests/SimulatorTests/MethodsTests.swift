@@ -45,3 +45,56 @@ extension Federation {
         return m.parameters.filter { s.shares($0.role) }.map(\.value)
     }
 }
+
+extension MethodsTests {
+    /// SVD against a matrix built from known factors: M = U·diag(5, 3, 1)·Vᵀ with U, V
+    /// a signed permutation and a plane rotation.
+    func testSVDRecoversKnownSingularValues() {
+        let c = Float(0.6), s = Float(0.8)
+        let u: [[Float]] = [[0, 1, 0], [0, 0, -1], [1, 0, 0], [0, 0, 0]]     // 4 × 3, orthonormal columns
+        let v: [[Float]] = [[c, -s, 0], [s, c, 0], [0, 0, 1]]               // 3 × 3 rotation
+        let sv: [Float] = [5, 3, 1]
+        var m = [Float](repeating: 0, count: 12)
+        for i in 0..<4 { for j in 0..<3 { for k in 0..<3 { m[i * 3 + j] += u[i][k] * sv[k] * v[j][k] } } }
+        let d = m.withUnsafeBufferPointer { SVD($0.baseAddress!, rows: 4, cols: 3) }
+        for k in 0..<3 { XCTAssertEqual(d.s[k], sv[k], accuracy: 1e-5) }
+        // Reconstruction.
+        for i in 0..<4 { for j in 0..<3 {
+            var x: Float = 0
+            for k in 0..<3 { x += d.u[i * 3 + k] * d.s[k] * d.vt[k * 3 + j] }
+            XCTAssertEqual(x, m[i * 3 + j], accuracy: 1e-5)
+        } }
+    }
+
+    /// FlexLoRA with ranks 2 and 4: the server's product is the size-weighted mean of
+    /// s_i·B_i·A_i, and each client gets the best rank-r_i approximation of it
+    /// (Frobenius error = √(Σ of the dropped σ²)); the two ranks interoperate.
+    func testFlexLoRAServesEachRankTheBestApproximation() throws {
+        let fed = try federation(FlexLoRA(ranks: [2, 4, 4, 2]))
+        XCTAssertEqual((0..<4).map { fed.model($0).adapters.rank }, [2, 4, 4, 2])
+        var rng = RNG(seed: 3, stream: "B")
+        for i in 0..<4 { for p in fed.clients[i].shared where FFALoRA.isB(p.role) { p.value.fillNormal(std: 0.3, rng: &rng) } }
+        // Expected ΔW of the first LoRA location (layer 0 c_attn), weights ∝ training tokens.
+        let sizes = (0..<4).map { Double(fed.clients[$0].data.count(.train)) }, total = sizes.reduce(0, +)
+        let (outF, inF) = (96, 32)
+        var dW = [Float](repeating: 0, count: outF * inF)
+        for i in 0..<4 {
+            let a = fed.clients[i].shared[0].value, b = fed.clients[i].shared[1].value, r = a.shape[0]
+            let s = fed.model(i).adapters.scale * Float(sizes[i] / total)
+            for o in 0..<outF { for n in 0..<inF { for k in 0..<r { dW[o * inF + n] += s * b.ptr[o * r + k] * a.ptr[k * inF + n] } } }
+        }
+        let svd = dW.withUnsafeBufferPointer { SVD($0.baseAddress!, rows: outF, cols: inF) }
+        fed.aggregate(everyoneArrives(fed))
+        for i in 0..<4 {
+            let a = fed.clients[i].shared[0].value, b = fed.clients[i].shared[1].value, r = a.shape[0], s = fed.model(i).adapters.scale
+            var err: Double = 0
+            for o in 0..<outF { for n in 0..<inF {
+                var x: Float = 0
+                for k in 0..<r { x += s * b.ptr[o * r + k] * a.ptr[k * inF + n] }
+                err += Double((x - dW[o * inF + n]) * (x - dW[o * inF + n]))
+            } }
+            let tail = svd.s[r...].reduce(0) { $0 + Double($1 * $1) }
+            XCTAssertEqual(err.squareRoot(), tail.squareRoot(), accuracy: 1e-4 * Double(svd.s[0]) + 1e-5, "client \(i), rank \(r)")
+        }
+    }
+}
