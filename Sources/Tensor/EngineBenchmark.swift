@@ -38,7 +38,7 @@ public enum EngineBenchmark {
         if adapters.rank > 0 {
             // Non-zero B so every LoRA product carries signal, as in the torch reference.
             var r = RNG(seed: 0, stream: "bench-lora-B")
-            for p in model.parameters where p.role.isLoRA && p.name.hasSuffix("lora_B") { p.value.fillNormal(std: 0.02, rng: &r) }
+            for p in model.parameters where p.role.loraFactor == .b { p.value.fillNormal(std: 0.02, rng: &r) }
         }
         var rng = RNG(seed: 0, stream: "bench-data")
         let n = batch * cfg.blockSize

@@ -17,6 +17,13 @@ public enum ParamRole: Sendable, Hashable, CustomStringConvertible {
         switch self { case .attentionLoRA, .expertLoRA: true; default: false }
     }
     public var expert: Int? { if case .expertLoRA(let e, _) = self { e } else { nil } }
+    /// A or B for LoRA matrices, nil otherwise.
+    public var loraFactor: LoRAFactor? {
+        switch self {
+        case .attentionLoRA(let f), .expertLoRA(_, let f): f
+        case .base, .router: nil
+        }
+    }
 
     public var description: String {
         switch self {

@@ -52,7 +52,7 @@ final class CheckpointTests: XCTestCase {
         let ad = AdapterConfig(rank: 4, experts: 3, topK: 1)
         let m = try GPT(config: Self.config, adapters: ad, rng: RNG(seed: 4, stream: "init"))
         var r = RNG(seed: 9, stream: "B")
-        for p in m.parameters where p.name.hasSuffix("lora_B") { p.value.fillNormal(std: 0.1, rng: &r) }
+        for p in m.parameters where p.role.loraFactor == .b { p.value.fillNormal(std: 0.1, rng: &r) }
         try Checkpoint.save(m, to: dir + "/m.safetensors")
         let back = try Checkpoint.load(dir + "/m.safetensors")
         XCTAssertEqual(back.adapters, ad)

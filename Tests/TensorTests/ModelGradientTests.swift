@@ -12,7 +12,7 @@ final class ModelGradientTests: XCTestCase {
     static func model(_ ad: AdapterConfig, seed: UInt64 = 1) throws -> GPT {
         let m = try GPT(config: config, adapters: ad, rng: RNG(seed: seed, stream: "init"))
         var r = RNG(seed: seed, stream: "B")
-        for p in m.parameters where p.name.hasSuffix("lora_B") { p.value.fillNormal(std: 0.05, rng: &r) }
+        for p in m.parameters where p.role.loraFactor == .b { p.value.fillNormal(std: 0.05, rng: &r) }
         for p in m.parameters where p.role == .router { p.value.fillNormal(std: 0.5, rng: &r) }
         for p in [m.wte, m.wpe] { p.value.fillNormal(std: 0.5, rng: &r) }
         return m

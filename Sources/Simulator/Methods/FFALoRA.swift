@@ -12,10 +12,5 @@ public struct FFALoRA: CollaborationStrategy {
     public func startsInCommon(_ role: ParamRole) -> Bool { role.isLoRA }
     public var aggregator: any Aggregator { WeightedMean() }
 
-    static func isB(_ role: ParamRole) -> Bool {
-        switch role {
-        case .attentionLoRA(.b), .expertLoRA(_, .b): true
-        default: false
-        }
-    }
+    static func isB(_ role: ParamRole) -> Bool { role.loraFactor == .b }
 }
