@@ -32,4 +32,11 @@ public struct ClientData: Sendable {
         }
         return TokenBatch(inputs: x, targets: y, batch: batch, time: time)
     }
+
+    /// Every client's splits concatenated in client order: the centralized reference's data.
+    public static func pooled(_ clients: [ClientData]) -> ClientData {
+        var out = ClientData(name: "pooled", tokens: [:])
+        for split in Split.allCases { out.tokens[split] = clients.flatMap { $0.tokens[split] ?? [] } }
+        return out
+    }
 }

@@ -84,6 +84,8 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     public init(base: GPT, data: [ClientData], strategy: any CollaborationStrategy, training: TrainingConfig,
                 seed: UInt64, workers: Int) throws {
         self.strategy = strategy
+        var training = training
+        if let b = strategy.batch { training.batch = b }
         self.training = training
         pool = WorkerPool(workers: workers)
         // The server's model: what is shared starts from here, and so does what
@@ -123,7 +125,8 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     public func sharedBytes(_ i: Int) -> Int { 4 * clients[i].shared.reduce(0) { $0 + $1.value.count } }
 
     func sharedState(_ i: Int) -> SharedState {
-        SharedState(client: i, parameters: clients[i].shared, loraScale: clients[i].model.adapters.scale)
+        SharedState(client: i, parameters: clients[i].shared, loraScale: clients[i].model.adapters.scale,
+                    model: clients[i].model, validation: clients[i].data.tokens[.valid] ?? [])
     }
 
     public func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
@@ -165,7 +168,7 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
             Arrival(weight: p.weight, dataSize: clients[p.client].data.count(.train), state: sharedState(p.client))
         }
         let receivers: [SharedState] = clients.indices.map { sharedState($0) }
-        strategy.aggregator.combine(arrivals, into: receivers)
+        strategy.aggregator.combine(arrivals, into: receivers, round: outcome.round)
     }
 
     /// Exact test loss of every client (concurrently).

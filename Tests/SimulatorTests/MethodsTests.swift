@@ -98,3 +98,54 @@ extension MethodsTests {
         }
     }
 }
+
+extension MethodsTests {
+    func testPCLScheduleAndTrustWeights() throws {
+        XCTAssertEqual((0..<8).filter { PCL.mixes(round: $0) }, [3, 5, 7], "rounds 4, 6, 8 counted from 1")
+        let fed = try federation(PCL(rank: 4, windows: 4))
+        _ = fed.train((0..<4).map { (client: $0, steps: 3) }, round: 0)
+        let before = (0..<4).map { i in fed.clients[i].shared.map { $0.value.clone() } }
+        // Round 0: no mixing.
+        fed.aggregate(everyoneArrives(fed))
+        XCTAssertTrue((0..<4).allSatisfy { i in zip(fed.clients[i].shared, before[i]).allSatisfy { $0.value.bitEqual($1) } })
+        // Trust weights by hand: softmax over j of −ppl(model j on client i's first 4 validation windows).
+        let ppl = (0..<4).map { i in (0..<4).map { j -> Double in
+            let data = Array((fed.clients[i].data.tokens[.valid] ?? []).prefix(4 * 32 + 1))
+            return data.withUnsafeBufferPointer { Evaluation.evaluate(fed.model(j), tokens: $0, context: 32).ppl }
+        } }
+        var outcome = everyoneArrives(fed)
+        outcome.round = 3
+        fed.aggregate(outcome)
+        for i in 0..<4 {
+            let z = ppl[i].map { exp(-$0) }.reduce(0, +)
+            let w = ppl[i].map { exp(-$0) / z }
+            XCTAssertEqual(w.reduce(0, +), 1, accuracy: 1e-12)
+            for k in before[i].indices {
+                let expected = Tensor(before[i][k].shape)
+                for j in 0..<4 { expected.add(before[j][k], scale: Float(w[j])) }
+                for x in 0..<expected.count {
+                    XCTAssertEqual(fed.clients[i].shared[k].value.ptr[x], expected.ptr[x], accuracy: 1e-6)
+                }
+            }
+        }
+        XCTAssertFalse(zip(fed.clients[0].shared, fed.clients[1].shared).allSatisfy { $0.value.bitEqual($1.value) },
+                       "mixtures are personal")
+    }
+}
+
+extension MethodsTests {
+    func testCentralizedTrainsOneModelOnPooledDataWithBatch256() throws {
+        let data = FederationTests.data(4), pooled = ClientData.pooled(data)
+        XCTAssertEqual(pooled.tokens[.train], data.flatMap { $0.tokens[.train]! })
+        XCTAssertEqual(pooled.count(.test), data.reduce(0) { $0 + $1.count(.test) })
+        let base = try GPT(config: FederationTests.config, adapters: .dense, rng: RNG(seed: 1, stream: "base"))
+        var t = TrainingConfig(totalSteps: 2)
+        t.microBatch = 32
+        t.time = 16
+        let fed = try Federation(base: base, data: [pooled], strategy: Centralized(rank: 4), training: t, seed: 5, workers: 1)
+        XCTAssertEqual(fed.training.batch, 256)
+        XCTAssertEqual(fed.sharedBytes(0), 0)
+        _ = fed.train([(client: 0, steps: 1)], round: 0)
+        XCTAssertEqual(fed.clients[0].batchesDrawn, [.train: 8], "256 sequences in micro-batches of 32")
+    }
+}

@@ -17,12 +17,15 @@ public protocol CollaborationStrategy: Sendable {
     /// Whether every client starts with the same values for this role (default:
     /// the shared roles, as the server sends them in round 0).
     func startsInCommon(_ role: ParamRole) -> Bool
+    /// A batch size the method fixes (the centralized reference's 256), else nil.
+    var batch: Int? { get }
 }
 
 extension CollaborationStrategy {
     public var routerSchedule: RouterSchedule? { nil }
     public func trains(_ role: ParamRole) -> Bool { role != .base }
     public func startsInCommon(_ role: ParamRole) -> Bool { shares(role) }
+    public var batch: Int? { nil }
 }
 
 /// CoMiGS's alternating update (DESIGN §4): after every `every` expert steps
@@ -46,6 +49,10 @@ public struct SharedState {
     public var parameters: [Parameter]
     /// The LoRA scale s = alpha / √r of this client's adapters.
     public var loraScale: Float
+    /// The client's whole model and validation tokens, for servers that score
+    /// models (PCL's trust weights); everything else reads `parameters` only.
+    public var model: GPT
+    public var validation: [Int32]
 }
 
 /// An update that reached the server.
@@ -59,14 +66,15 @@ public struct Arrival {
 
 /// How the server combines what arrived and what each client receives back.
 public protocol Aggregator: Sendable {
-    /// `arrivals` in client-id order; writes what each receiver gets into its parameters.
-    func combine(_ arrivals: [Arrival], into receivers: [SharedState])
+    /// `arrivals` in client-id order; writes what each receiver gets into its
+    /// parameters. `round` counts aggregations from 0.
+    func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int)
 }
 
 /// FedAvg's server: the weighted mean of what arrived, sent to everyone.
 public struct WeightedMean: Aggregator {
     public init() {}
-    public func combine(_ arrivals: [Arrival], into receivers: [SharedState]) {
+    public func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int) {
         guard let first = arrivals.first else { return }  // nothing arrived: nothing changes
         let mean = first.state.parameters.map { Tensor($0.value.shape) }
         for a in arrivals { for (m, p) in zip(mean, a.state.parameters) { m.add(p.value, scale: Float(a.weight)) } }

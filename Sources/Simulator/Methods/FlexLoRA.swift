@@ -14,7 +14,7 @@ public struct FlexLoRA: CollaborationStrategy {
     public var aggregator: any Aggregator { Server() }
 
     struct Server: Aggregator {
-        func combine(_ arrivals: [Arrival], into receivers: [SharedState]) {
+        func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int) {
             guard !arrivals.isEmpty else { return }
             let sizes = arrivals.map { $0.weight * Double($0.dataSize) }, total = sizes.reduce(0, +)
             // Parameters come in (A, B) pairs, one pair per LoRA location.

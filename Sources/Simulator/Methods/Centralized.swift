@@ -1,0 +1,14 @@
+import Tensor
+
+/// The centralized reference (DESIGN §4): one model trained on the pooled
+/// training data of every client (`ClientData.pooled`) with batch 256, then
+/// evaluated on each client's test split. Nothing travels: it is one "client".
+public struct Centralized: CollaborationStrategy {
+    public var rank: Int
+    public init(rank: Int = 8) { self.rank = rank }
+    public var name: String { "centralized" }
+    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank) }
+    public func shares(_ role: ParamRole) -> Bool { false }
+    public var aggregator: any Aggregator { WeightedMean() }
+    public var batch: Int? { 256 }
+}
