@@ -34,11 +34,14 @@ final class ClientState: @unchecked Sendable {
     let routerOptimizer: AdamW?
     /// Micro-batches drawn from each split (what the optimizers actually read).
     var batchesDrawn: [ClientData.Split: Int] = [:]
+    /// LoRA slots in use; slots past it stay exactly zero.
+    let rank: ActiveRank
 
     init(model: GPT, data: ClientData, rng: RNG, strategy: any CollaborationStrategy, adamW: AdamWConfig) {
         self.model = model
         self.data = data
         self.rng = rng
+        rank = ActiveRank(model.adapters.rank)
         shared = model.parameters.filter { strategy.shares($0.role) }
         let trainable = model.trainableParameters
         if strategy.routerSchedule != nil {
@@ -61,6 +64,22 @@ final class ClientState: @unchecked Sendable {
         return (0..<max(1, t.batch / t.microBatch)).map { _ in data.batch(split, batch: t.microBatch, time: time, rng: &rng) }
     }
 
+    /// Zeroes LoRA slots past the active rank (after an optimizer step, whose
+    /// moments would otherwise move them).
+    func maskPrunedSlots() {
+        let r = rank.rank
+        guard r < model.adapters.rank else { return }
+        for p in model.parameters {
+            guard let f = p.role.loraFactor else { continue }
+            let v = p.value, full = model.adapters.rank
+            if f == .a {
+                (v.ptr + r * v.shape[1]).update(repeating: 0, count: (full - r) * v.shape[1])
+            } else {
+                for row in 0..<v.shape[0] { (v.ptr + row * full + r).update(repeating: 0, count: full - r) }
+            }
+        }
+    }
+
     /// Which group computes gradients (CoMiGS freezes one while the other trains).
     func trains(experts e: Bool, routers r: Bool) {
         for p in experts { p.requiresGrad = e }
@@ -77,6 +96,8 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     public let training: TrainingConfig
     public let pool: WorkerPool
     let clients: [ClientState]
+    /// One server for the whole run (servers such as HetLoRA's keep state).
+    let aggregator: any Aggregator
 
     /// Every client starts from `base`'s weights (its base-role parameters)
     /// with adapters from (seed, client) and then the common global values of
@@ -88,6 +109,7 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         if let b = strategy.batch { training.batch = b }
         self.training = training
         pool = WorkerPool(workers: workers)
+        aggregator = strategy.aggregator
         // The server's model: what is shared starts from here, and so does what
         // starts in common (e.g. FFA-LoRA's frozen A).
         let server = try GPT(config: base.config, adapters: strategy.adapters(client: 0), rng: RNG(seed: seed, stream: "global"))
@@ -125,14 +147,14 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     public func sharedBytes(_ i: Int) -> Int { 4 * clients[i].shared.reduce(0) { $0 + $1.value.count } }
 
     func sharedState(_ i: Int) -> SharedState {
-        SharedState(client: i, parameters: clients[i].shared, loraScale: clients[i].model.adapters.scale,
+        SharedState(client: i, rank: clients[i].rank, parameters: clients[i].shared, loraScale: clients[i].model.adapters.scale,
                     model: clients[i].model, validation: clients[i].data.tokens[.valid] ?? [])
     }
 
     public func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
-        let clients = self.clients, training = self.training, schedule = strategy.routerSchedule
+        let clients = self.clients, training = self.training, strategy = self.strategy
         return pool.map(Array(work.indices)) { j in
-            Self.localTraining(clients[work[j].client], steps: work[j].steps, training: training, schedule: schedule)
+            Self.localTraining(clients[work[j].client], steps: work[j].steps, training: training, strategy: strategy)
         }
     }
 
@@ -140,7 +162,8 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     /// With a router schedule, each step is an expert step (routers frozen) on
     /// training batches, and every `every` expert steps the routers alone take
     /// `iters` steps on batches of their split at constant lr.
-    static func localTraining(_ c: ClientState, steps: Int, training t: TrainingConfig, schedule: RouterSchedule?) -> Double {
+    static func localTraining(_ c: ClientState, steps: Int, training t: TrainingConfig, strategy: any CollaborationStrategy) -> Double {
+        let schedule = strategy.routerSchedule
         let time = t.time ?? c.model.config.blockSize
         let cosine = LRSchedule.cosine(peak: t.lr, steps: t.totalSteps)
         c.model.flops.flops = 0
@@ -148,7 +171,9 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
             if schedule != nil { c.trains(experts: true, routers: false) }
             // A non-finite loss stops this client's training for the round (reported by the run).
             guard (try? Trainer.accumulate(c.model, micro: c.draw(.train, t, time: time), lambdaLB: t.lambdaLB)) != nil else { break }
+            strategy.regularize(c.model, rank: c.rank.rank)
             c.optimizer.step(lr: cosine.lr(at: c.steps))
+            c.maskPrunedSlots()
             c.steps += 1
             if let schedule, let routerOptimizer = c.routerOptimizer, c.steps % schedule.every == 0 {
                 c.trains(experts: false, routers: true)
@@ -168,7 +193,7 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
             Arrival(weight: p.weight, dataSize: clients[p.client].data.count(.train), state: sharedState(p.client))
         }
         let receivers: [SharedState] = clients.indices.map { sharedState($0) }
-        strategy.aggregator.combine(arrivals, into: receivers, round: outcome.round)
+        aggregator.combine(arrivals, into: receivers, round: outcome.round)
     }
 
     /// Exact test loss of every client (concurrently).

@@ -149,3 +149,63 @@ extension MethodsTests {
         XCTAssertEqual(fed.clients[0].batchesDrawn, [.train: 8], "256 sequences in micro-batches of 32")
     }
 }
+
+extension MethodsTests {
+    func testHetLoRARegulariserGradient() throws {
+        let het = HetLoRA(ranks: [4], lambda: 0.5, gamma: 0.7)  // tail = ⌈0.3·4⌉ = 2 slots
+        XCTAssertEqual(HetLoRA.tail(4, gamma: 0.7), 2)
+        XCTAssertEqual(HetLoRA.tail(16, gamma: 0.99), 1)
+        let m = try GPT(config: FederationTests.config, adapters: AdapterConfig(rank: 4), rng: RNG(seed: 2, stream: "m"))
+        var r = RNG(seed: 3, stream: "B")
+        for p in m.parameters where p.role.loraFactor == .b { p.value.fillNormal(std: 0.3, rng: &r) }
+        m.zeroGrad()
+        het.regularize(m, rank: 4)
+        let value = { () -> Double in
+            Double(het.lambda * HetLoRA.tailProduct(HetLoRA.pairs(m.parameters).map { ($0.a.value, $0.b.value) }, rank: 4, gamma: 0.7))
+        }
+        let (a, b) = HetLoRA.pairs(m.parameters)[0]
+        let n = a.value.shape[1]
+        for (p, i) in [(a, 2 * n + 5), (a, 3 * n + 1), (b, 7 * 4 + 3), (b, 0 * 4 + 2)] {
+            let old = p.value.ptr[i], h: Float = 1e-2
+            p.value.ptr[i] = old + h; let up = value()
+            p.value.ptr[i] = old - h; let down = value()
+            p.value.ptr[i] = old
+            XCTAssertEqual(p.grad.ptr[i], Float((up - down) / Double(2 * h)), accuracy: 3e-3 * abs(p.grad.ptr[i]) + 1e-5)
+        }
+        XCTAssertEqual(a.grad.ptr[0], 0, "slots outside the tail get no regulariser gradient")
+    }
+
+    /// Zero-padding, ‖ΔW‖-weighted averaging, truncation to each rank, and self-pruning exactly
+    /// when a client's tail norm product falls below the server's.
+    func testHetLoRAAggregationAndSelfPruning() throws {
+        let fed = try federation(HetLoRA(ranks: [2, 4, 4, 2]))
+        var r = RNG(seed: 4, stream: "B")
+        for i in 0..<4 { for p in fed.clients[i].shared where p.role.loraFactor == .b { p.value.fillNormal(std: 0.2, rng: &r) } }
+        let norms = (0..<4).map { Double(HetLoRA.Server.updateNorm(fed.sharedState($0))) }
+        let before = (0..<4).map { i in fed.clients[i].shared.map { $0.value.clone() } }
+        fed.aggregate(everyoneArrives(fed))
+        // Expected global first A (layer 0 c_attn): Σ_i w_i · pad(A_i), w_i ∝ 0.25·‖ΔW_i‖.
+        let w = norms.map { $0 / norms.reduce(0, +) }
+        let inF = 32
+        for row in 0..<4 { for col in [0, 7, 31] {
+            var expected: Float = 0
+            for i in 0..<4 where row < fed.model(i).adapters.rank { expected += Float(w[i]) * before[i][0].ptr[row * inF + col] }
+            XCTAssertEqual(fed.clients[1].shared[0].value.ptr[row * inF + col], expected, accuracy: 1e-6)
+            if row < 2 { XCTAssertEqual(fed.clients[0].shared[0].value.ptr[row * inF + col], expected, accuracy: 1e-6) }
+        } }
+        XCTAssertEqual((0..<4).map { fed.clients[$0].rank.rank }, [2, 4, 4, 2], "no pruning without a previous global")
+        // Shrink client 1's tail slot (3) far below the server's: it prunes to rank 3; client 2, whose
+        // tail equals the server's, does not.
+        for (a, b) in HetLoRA.pairs(fed.clients[1].shared) {
+            for i in 0..<inF { a.value.ptr[3 * inF + i] *= 1e-3 }
+            for row in 0..<b.value.shape[0] { b.value.ptr[row * 4 + 3] *= 1e-3 }
+        }
+        fed.aggregate(everyoneArrives(fed))
+        XCTAssertEqual((0..<4).map { fed.clients[$0].rank.rank }, [2, 3, 4, 2])
+        XCTAssertTrue((0..<inF).allSatisfy { fed.clients[1].shared[0].value.ptr[3 * inF + $0] == 0 }, "pruned slot is zero")
+        XCTAssertFalse((0..<inF).allSatisfy { fed.clients[2].shared[0].value.ptr[3 * inF + $0] == 0 })
+        // Training keeps the pruned slot at zero.
+        _ = fed.train([(client: 1, steps: 2)], round: 2)
+        XCTAssertTrue((0..<inF).allSatisfy { fed.clients[1].shared[0].value.ptr[3 * inF + $0] == 0 })
+    }
+}

@@ -19,6 +19,9 @@ public protocol CollaborationStrategy: Sendable {
     func startsInCommon(_ role: ParamRole) -> Bool
     /// A batch size the method fixes (the centralized reference's 256), else nil.
     var batch: Int? { get }
+    /// Adds the gradient of a method's extra training loss (HetLoRA's rank
+    /// regulariser) for a client whose LoRA uses its first `rank` slots.
+    func regularize(_ model: GPT, rank: Int)
 }
 
 extension CollaborationStrategy {
@@ -26,6 +29,7 @@ extension CollaborationStrategy {
     public func trains(_ role: ParamRole) -> Bool { role != .base }
     public func startsInCommon(_ role: ParamRole) -> Bool { shares(role) }
     public var batch: Int? { nil }
+    public func regularize(_ model: GPT, rank: Int) {}
 }
 
 /// CoMiGS's alternating update (DESIGN §4): after every `every` expert steps
@@ -42,9 +46,16 @@ public struct RouterSchedule: Sendable, Equatable {
     }
 }
 
+/// The LoRA rank a client currently uses (HetLoRA prunes it; others never change it).
+public final class ActiveRank: @unchecked Sendable {
+    public var rank: Int
+    public init(_ rank: Int) { self.rank = rank }
+}
+
 /// A client's shared parameters as the server sees them.
 public struct SharedState {
     public var client: Int
+    public var rank: ActiveRank
     /// In model order (a LoRA's A is followed by its B).
     public var parameters: [Parameter]
     /// The LoRA scale s = alpha / √r of this client's adapters.
