@@ -209,3 +209,16 @@ extension MethodsTests {
         XCTAssertTrue((0..<inF).allSatisfy { fed.clients[1].shared[0].value.ptr[3 * inF + $0] == 0 })
     }
 }
+
+extension MethodsTests {
+    /// pFedMoE shares expert 0 and the attention LoRA; its router trains jointly on the training split.
+    func testPFedMoESharesTheFirstExpertAndTrainsTheRouterJointly() throws {
+        let fed = try federation(PFedMoE(rank: 4))
+        XCTAssertEqual(fed.model(0).adapters.experts, 2)
+        XCTAssertTrue(fed.clients[0].shared.allSatisfy { $0.role.expert.map { $0 == 0 } ?? true })
+        XCTAssertTrue(fed.clients[0].shared.contains { $0.role == .attentionLoRA(.a) })
+        XCTAssertNil(PFedMoE().routerSchedule)
+        _ = fed.train([(client: 0, steps: 2)], round: 0)
+        XCTAssertEqual(fed.clients[0].batchesDrawn, [.train: 4], "no validation batches")
+    }
+}

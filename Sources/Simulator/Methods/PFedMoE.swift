@@ -1,15 +1,19 @@
 import Tensor
 
-/// Local-MoE (ablation): the same mixture trained alone; nothing travels.
-public struct LocalMoE: CollaborationStrategy {
-    public var experts: Int
+/// pFedMoE (adapted, DESIGN §4): one shared and one local expert with a local
+/// router trained jointly on the training split; expert 0 and the attention
+/// LoRA are averaged.
+public struct PFedMoE: CollaborationStrategy {
     public var rank: Int
-    public init(experts: Int = 2, rank: Int = 8) {
-        self.experts = experts
-        self.rank = rank
+    public init(rank: Int = 8) { self.rank = rank }
+    public var name: String { "pfedmoe" }
+    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: 2) }
+    public func shares(_ role: ParamRole) -> Bool {
+        switch role {
+        case .attentionLoRA: true
+        case .expertLoRA(let e, _): e == 0
+        case .base, .router: false
+        }
     }
-    public var name: String { "local-moe" }
-    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: experts) }
-    public func shares(_ role: ParamRole) -> Bool { false }
     public var aggregator: any Aggregator { WeightedMean() }
 }

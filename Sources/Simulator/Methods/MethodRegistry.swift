@@ -1,0 +1,47 @@
+import Tensor
+
+/// Knobs a scenario can set for its method (defaults are the paper's).
+public struct MethodOptions: Sendable, Equatable {
+    /// LoRA rank (per expert), or one per client for FlexLoRA/HetLoRA.
+    public var ranks: [Int] = [8]
+    /// Experts for the mixture baselines (FedAvg-MoE, Local-MoE) and the no-router mean.
+    public var experts = 2
+    /// CoMiGS: shared generalists and per-client specialists (one value or one per client).
+    public var generalists = 1
+    public var specialists: [Int] = [1]
+    public var router = RouterSchedule()
+    public var pclWindows = 8
+    public var hetLambda: Float = 0.01
+    public var hetGamma = 0.99
+
+    public init() {}
+}
+
+/// Scenario names → methods (DESIGN §4 table).
+public enum MethodRegistry {
+    public static let names = ["local", "fedavg", "centralized", "fedavg-moe", "local-moe", "pfedmoe", "pcl",
+                               "ffa-lora", "flexlora", "hetlora", "comigs"]
+
+    public struct UnknownMethod: Error, CustomStringConvertible {
+        public let name: String
+        public var description: String { "unknown method '\(name)' (known: \(MethodRegistry.names.joined(separator: ", ")))" }
+    }
+
+    public static func make(_ name: String, _ o: MethodOptions = MethodOptions()) throws -> any CollaborationStrategy {
+        let r = o.ranks[0]
+        switch name {
+        case "local": return Local(rank: r)
+        case "fedavg": return FedAvg(rank: r)
+        case "centralized": return Centralized(rank: r)
+        case "fedavg-moe": return FedAvgMoE(experts: o.experts, rank: r)
+        case "local-moe": return LocalMoE(experts: o.experts, rank: r)
+        case "pfedmoe": return PFedMoE(rank: r)
+        case "pcl": return PCL(rank: r, windows: o.pclWindows)
+        case "ffa-lora": return FFALoRA(rank: r)
+        case "flexlora": return FlexLoRA(ranks: o.ranks)
+        case "hetlora": return HetLoRA(ranks: o.ranks, lambda: o.hetLambda, gamma: o.hetGamma)
+        case "comigs": return CoMiGS(generalists: o.generalists, specialists: o.specialists, rank: r, schedule: o.router)
+        default: throw UnknownMethod(name: name)
+        }
+    }
+}
