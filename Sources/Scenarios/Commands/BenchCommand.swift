@@ -7,6 +7,7 @@ enum BenchCommand {
         usage: comigs bench engine [--config gpt-tiny|comigs-tiny|all] [--threads N] [--steps S]
                comigs bench events [--clients N] [--rounds R]
                comigs bench workers [--rounds R] [--steps S]
+               comigs bench methods [--rounds R] [--steps S] [--batch B] [--private-share P] [--seeds N]
 
         Times training steps after 3 warm-up steps and prints, per run, a JSON line with
         config, threads, ms_per_step, tokens_per_s, gflops, blas_core. Without --config and
@@ -20,10 +21,22 @@ enum BenchCommand {
         workers times a numeric 4-client FedAvg simulation (synthetic corpus, the
         pretrained synthetic base, batch 64 in micro-batches of 8) with 1 and 2 workers and
         prints JSON with both wall times and their ratio.
+
+        methods runs every method of the registry on the default synthetic corpus (4 clients,
+        private share P, default 0.9) from the pretrained synthetic base, R rounds × S local
+        steps of batch B (no-communication methods: 1 round × R·S steps), and prints a markdown
+        table of mean test perplexity (mean ± std over N seeds) and bytes uploaded per client.
         """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["--config", "--threads", "--steps", "--clients", "--rounds"])
+        let a = try Arguments(args, valued: ["--config", "--threads", "--steps", "--clients", "--rounds", "--batch",
+                                             "--private-share", "--seeds"])
+        if a.positional == ["methods"] {
+            try methods(rounds: try a.int("--rounds", default: 10, range: 1...1000), steps: try a.int("--steps", default: 5, range: 1...1000),
+                        batch: try a.int("--batch", default: 32, range: 8...4096), share: try a.double("--private-share", default: 0.9, range: 0...1),
+                        seeds: try a.int("--seeds", default: 3, range: 1...100))
+            return
+        }
         if a.positional == ["events"] {
             let r = EventBenchmark.run(clients: try a.int("--clients", default: 100_000, range: 1...10_000_000),
                                        rounds: try a.int("--rounds", default: 100, range: 1...1_000_000))
@@ -82,5 +95,58 @@ enum BenchCommand {
         }
         try printJSON(WorkersResult(clients: 4, rounds: rounds, steps: steps, wall_s_1_worker: wall[0], wall_s_2_workers: wall[1],
                                     ratio: wall[1] / wall[0]))
+    }
+
+    /// One method on one seed: mean test perplexity over clients and bytes each client uploaded.
+    static func runMethod(_ name: String, base: GPT, data: [ClientData], rounds: Int, steps: Int, batch: Int,
+                          seed: UInt64) throws -> (ppl: Double, bytes: Int) {
+        let alone = ["local", "local-moe"].contains(name)
+        let (r, s) = alone ? (1, rounds * steps) : (rounds, steps)
+        var options = MethodOptions()
+        options.ranks = name == "flexlora" || name == "hetlora" ? [16, 32, 32, 32] : [8]
+        let strategy = try MethodRegistry.make(name, options)
+        var t = TrainingConfig(totalSteps: r * s)
+        t.batch = batch
+        let pooled = name == "centralized"
+        let fed = try Federation(base: base, data: pooled ? [ClientData.pooled(data)] : data, strategy: strategy, training: t,
+                                 seed: seed, workers: 2)
+        let clients = (0..<fed.count).map { i in
+            SimClient(device: .mid, stepFlops: 1e9, localSteps: s, uploadBytes: fed.sharedBytes(i), downloadBytes: fed.sharedBytes(i))
+        }
+        let sim = Simulation(clients: clients, config: SimulationConfig(rounds: r, seed: seed))
+        sim.numerics = fed
+        let outcomes = sim.run()
+        let bytes = outcomes.reduce(0) { $0 + $1.arrived.filter { $0.client == 0 }.count } * fed.sharedBytes(0)
+        let models = pooled ? Array(repeating: fed.model(0), count: data.count) : (0..<data.count).map { fed.model($0) }
+        let ppl = zip(models, data).map { m, c in
+            (c.tokens[.test] ?? []).withUnsafeBufferPointer { Evaluation.evaluate(m, tokens: $0, context: m.config.blockSize).ppl }
+        }
+        return (ppl.reduce(0, +) / Double(ppl.count), bytes)
+    }
+
+    static func methods(rounds: Int, steps: Int, batch: Int, share: Double, seeds: Int) throws {
+        let base = try Checkpoint.load("models/synthetic-byte-tiny.safetensors")
+        var spec = SyntheticCorpus.Spec()
+        spec.privateShare = share
+        let data = SyntheticCorpus(spec).clients()
+        let basePPL = data.map { c in
+            (c.tokens[.test] ?? []).withUnsafeBufferPointer { Evaluation.evaluate(base, tokens: $0, context: 128).ppl }
+        }.reduce(0, +) / Double(data.count)
+        // Unbuffered, so a long run shows each row as it finishes.
+        func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        emit("| method | mean test ppl | bytes up per client | wall s |")
+        emit("|---|---|---|---|")
+        emit(String(format: "| pretrained base | %.3f | 0 | 0 |", basePPL))
+        for name in MethodRegistry.names {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let runs = try (0..<(name == "centralized" ? 1 : seeds)).map {
+                try runMethod(name, base: base, data: data, rounds: rounds, steps: steps, batch: batch, seed: UInt64($0))
+            }
+            let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            let p = runs.map(\.ppl), mean = p.reduce(0, +) / Double(p.count)
+            let std = (p.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(1, p.count - 1))).squareRoot()
+            emit(String(format: "| %@ | %.3f ± %.3f (%d seed%@) | %d | %.0f |", name, mean, std, p.count, p.count == 1 ? "" : "s",
+                        runs[0].bytes, wall))
+        }
     }
 }
