@@ -58,5 +58,4 @@ public struct EventQueue<Payload> {
         return (top.time, top.payload)
     }
 
-    public var peekTime: SimTime? { heap.first?.time }
 }

@@ -46,13 +46,6 @@ public final class AdamW: @unchecked Sendable {
             }
         }
     }
-
-    /// Restores a saved state (checkpoint/resume).
-    public func restore(steps: Int, m: [Tensor], v: [Tensor]) {
-        precondition(m.count == parameters.count && v.count == parameters.count)
-        self.steps = steps
-        for i in parameters.indices { self.m[i].copy(from: m[i]); self.v[i].copy(from: v[i]) }
-    }
 }
 
 /// Learning-rate schedules of DESIGN §4.

@@ -30,12 +30,6 @@ public enum Checkpoint {
         return model
     }
 
-    /// Loads the base weights of a comigs checkpoint into `model` (its
-    /// adapters keep their own initialisation): fine-tuning from a pretrained base.
-    public static func loadBase(_ path: String, into model: GPT) throws {
-        try fill(model, from: Safetensors(path: path), roles: { $0 == .base })
-    }
-
     static func fill(_ model: GPT, from st: Safetensors, roles: (ParamRole) -> Bool) throws {
         for p in model.parameters where roles(p.role) { try st.read(p.name, into: p.value) }
     }
