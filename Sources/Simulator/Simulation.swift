@@ -288,34 +288,43 @@ public final class Simulation {
         var outcomes: [RoundOutcome] = []
         var buf: [Participation] = [], failed: [Int] = [], dropped: [Int] = [], selected: [Int] = []
         var roundStart: SimTime = 0
-        var pick = selection.split(-1)
+        var picker = selection.split(-1)
         /// Idle, inside its window, and present for its next draw (each check uses a fresh draw).
         func ready(_ i: Int, _ t: SimTime) -> Bool {
             guard !busy[i], windowOpen(i, at: t) else { return false }
             draws[i] += 1
             return present(i, draw: draws[i])
         }
-        func launch(at t: SimTime) -> Bool {
-            // Rejection-sample an idle, available client (bounded), then fall back to a scan.
+        /// An idle, available client, marked busy (rejection sampling, bounded, then a scan).
+        func pick(at t: SimTime) -> Int? {
+            var found: Int?
             for _ in 0..<64 {
-                let i = pick.int(below: clients.count)
-                if ready(i, t) { return begin(i, t) }
+                let i = picker.int(below: clients.count)
+                if ready(i, t) { found = i; break }
             }
-            for i in clients.indices where ready(i, t) { return begin(i, t) }
-            return false
+            if found == nil { found = clients.indices.first { ready($0, t) } }
+            if let i = found { busy[i] = true }
+            return found
         }
-        func begin(_ i: Int, _ t: SimTime) -> Bool {
-            busy[i] = true
-            let p = plan(i, draw: starts[i])!
-            schedule(p, flops: work([p], round: version)[0], round: version, at: t, version: version)
-            starts[i] += 1
-            selected.append(i)
+        /// Starts these clients at t; their numerics run together on the worker pool.
+        func begin(_ ids: [Int], _ t: SimTime) {
+            let plans = ids.map { plan($0, draw: starts[$0])! }
+            for (p, flops) in zip(plans, work(plans, round: version)) {
+                schedule(p, flops: flops, round: version, at: t, version: version)
+                starts[p.client] += 1
+                selected.append(p.client)
+            }
+        }
+        func launch(at t: SimTime) -> Bool {
+            guard let i = pick(at: t) else { return false }
+            begin([i], t)
             return true
         }
         log(.roundStart, 0, -1, at: 0)
         let k = min(config.clientsPerRound ?? clients.count, clients.count)
-        var running = 0
-        for _ in 0..<k where launch(at: 0) { running += 1 }
+        let first = (0..<k).compactMap { _ in pick(at: 0) }
+        begin(first, 0)
+        var running = first.count
         while version < config.rounds {
             guard let (t, e) = queue.pop() else {
                 // Nobody is training: wait for a window to open (or idleWait), then fill the slots.

@@ -90,6 +90,19 @@ final class FederationTests: XCTestCase {
         XCTAssertTrue(l1.contains { $0.contains("upload_done") })
     }
 
+    /// The async (FedBuff) policy too: clients starting together train together, same bits.
+    func testAsyncBitIdenticalForAnyNumberOfWorkers() throws {
+        func run(_ workers: Int) throws -> ([String], [Tensor]) {
+            let fed = try federation(FedAvg(rank: 4), workers: workers)
+            let (out, lines) = simulate(fed, rounds: 3, steps: 2, policy: .async(buffer: 2, maxStaleness: 2))
+            XCTAssertEqual(out.count, 3)
+            return (lines, (0..<fed.count).flatMap { fed.model($0).parameters.filter { $0.requiresGrad }.map(\.value) })
+        }
+        let (l1, w1) = try run(1), (l2, w2) = try run(2)
+        XCTAssertEqual(l1, l2)
+        XCTAssertTrue(zip(w1, w2).allSatisfy { $0.bitEqual($1) })
+    }
+
     /// Training through the simulator lowers every client's test loss.
     func testNumericRunsLearn() throws {
         let fed = try federation(FedAvg(rank: 4), workers: 2, steps: 8, rounds: 3)
