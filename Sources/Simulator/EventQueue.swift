@@ -19,9 +19,6 @@ public struct EventQueue<Payload> {
     public init() {}
 
     public var isEmpty: Bool { heap.isEmpty }
-    public var count: Int { heap.count }
-    /// Events scheduled so far (the next sequence number).
-    public var scheduled: UInt64 { nextSeq }
 
     /// Schedules `payload` at `time` (never before `now`: the past is committed).
     public mutating func schedule(at time: SimTime, _ payload: Payload) {

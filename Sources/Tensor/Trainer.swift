@@ -32,15 +32,19 @@ public enum Trainer {
         var lb: Float = 0
         let m = Float(micro.count)
         for mb in micro {
-            let s = mb.inputs.withUnsafeBufferPointer { x in
-                mb.targets.withUnsafeBufferPointer { y in model.forward(inputs: x, targets: y, batch: mb.batch, time: mb.time) }
-            }
-            model.backward(ceScale: 1 / (m * Float(s.tokens)), lbWeight: lambdaLB / m)
+            let s = step(model, mb, share: m, lambdaLB: lambdaLB)
             ce += s.meanCE / Double(micro.count)
             lb += s.loadBalance / m
         }
         try checkFinite(model, ce: ce)
         return StepLoss(ce: ce, loadBalance: lb)
+    }
+
+    /// Forward and backward of one micro-batch whose loss is 1/`share` of the step's mean.
+    static func step(_ model: GPT, _ mb: TokenBatch, share: Float, lambdaLB: Float) -> ForwardStats {
+        let s = model.forward(mb)
+        model.backward(ceScale: 1 / (share * Float(s.tokens)), lbWeight: lambdaLB / share)
+        return s
     }
 
     static func checkFinite(_ model: GPT, ce: Double) throws {
@@ -81,10 +85,7 @@ public final class ShardedTrainer: @unchecked Sendable {
         DispatchQueue.concurrentPerform(iterations: s) { i in
             let r = replicas[i]
             r.zeroGrad()
-            let st = shards[i].inputs.withUnsafeBufferPointer { x in
-                shards[i].targets.withUnsafeBufferPointer { y in r.forward(inputs: x, targets: y, batch: per, time: batch.time) }
-            }
-            r.backward(ceScale: 1 / Float(s * st.tokens), lbWeight: lambdaLB / Float(s))
+            let st = Trainer.step(r, shards[i], share: Float(s), lambdaLB: lambdaLB)
             results[i] = StepLoss(ce: st.meanCE, loadBalance: st.loadBalance)
         }
         for r in replicas.dropFirst() {
@@ -94,5 +95,15 @@ public final class ShardedTrainer: @unchecked Sendable {
         let lb = results.values.reduce(Float(0)) { $0 + $1.loadBalance } / Float(s)
         try Trainer.checkFinite(model, ce: ce)
         return StepLoss(ce: ce, loadBalance: lb)
+    }
+}
+
+extension GPT {
+    /// Forward pass on a token batch with its targets.
+    @discardableResult
+    public func forward(_ b: TokenBatch) -> ForwardStats {
+        b.inputs.withUnsafeBufferPointer { x in
+            b.targets.withUnsafeBufferPointer { y in forward(inputs: x, targets: y, batch: b.batch, time: b.time) }
+        }
     }
 }

@@ -30,8 +30,7 @@ final class ModelGradientTests: XCTestCase {
         let data = Self.batch()
         _ = try Trainer.accumulate(m, micro: [data], lambdaLB: lambda)
         let loss = { () -> Double in
-            let s = data.inputs.withUnsafeBufferPointer { x in data.targets.withUnsafeBufferPointer { y in
-                m.forward(inputs: x, targets: y, batch: data.batch, time: data.time) } }
+            let s = m.forward(data)
             return s.meanCE + Double(lambda) * Double(s.loadBalance)
         }
         // Every router's expert choices: finite differences must not cross a routing switch.

@@ -43,7 +43,4 @@ public enum Linear {
             for j in 0..<width { acc[j] += row[j] }
         }
     }
-
-    /// FLOPs of the forward product and of each backward product.
-    public static func flops(n: Int, inF: Int, outF: Int) -> Int { 2 * n * inF * outF }
 }
