@@ -19,8 +19,9 @@ public enum EventBenchmark {
         let cfg = GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 128, vocabSize: 256)
         let ad = AdapterConfig(rank: 8, experts: 2)
         let flops = Double(CostModel.trainingFlops(config: cfg, adapters: ad, batch: 64, time: 128))
-        let c = cfg.nEmbd, r = ad.rank
-        let shared = cfg.nLayer * (r * (c + 3 * c) + r * (c + c) + r * 2 * (c + 4 * c))
+        // What 1G1S ships, counted on the real model rather than by a second formula.
+        let model = try! GPT(config: cfg, adapters: ad, rng: RNG(seed: 0, stream: "shape"))
+        let shared = model.parameters.filter { CoMiGS().shares($0.role) }.reduce(0) { $0 + $1.value.count }
         return (0..<n).map { i in
             SimClient(device: DeviceProfile.classes[i % 3], stepFlops: flops, localSteps: 10,
                       uploadBytes: 4 * shared, downloadBytes: 4 * shared)
