@@ -6,16 +6,17 @@ struct UsageError: Error, CustomStringConvertible {
 /// Minimal `--flag value` parsing; unknown flags are errors that name them.
 struct Arguments {
     var positional: [String] = []
-    private var values: [String: String] = [:]
+    private var values: [String: [String]] = [:]
     private var flags: Set<String> = []
 
+    /// `valued` flags take a value (the last one counts; `all` returns every one, e.g. repeated `--set`).
     init(_ args: [String], valued: Set<String>, switches: Set<String> = []) throws {
         var i = 0
         while i < args.count {
             let a = args[i]
             if valued.contains(a) {
                 guard i + 1 < args.count else { throw UsageError(description: "\(a) needs a value") }
-                values[a] = args[i + 1]
+                values[a, default: []].append(args[i + 1])
                 i += 2
             } else if switches.contains(a) {
                 flags.insert(a)
@@ -29,11 +30,12 @@ struct Arguments {
         }
     }
 
-    func string(_ name: String) -> String? { values[name] }
+    func string(_ name: String) -> String? { values[name]?.last }
+    func all(_ name: String) -> [String] { values[name] ?? [] }
     func has(_ name: String) -> Bool { flags.contains(name) }
 
     func int(_ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let s = values[name] else { return d }
+        guard let s = string(name) else { return d }
         guard let v = Int(s), range.contains(v) else {
             throw UsageError(description: "\(name): expected an integer in \(range.lowerBound)...\(range.upperBound), got '\(s)'")
         }
@@ -41,7 +43,7 @@ struct Arguments {
     }
 
     func double(_ name: String, default d: Double, range: ClosedRange<Double>) throws -> Double {
-        guard let s = values[name] else { return d }
+        guard let s = string(name) else { return d }
         guard let v = Double(s), range.contains(v) else {
             throw UsageError(description: "\(name): expected a number in [\(range.lowerBound), \(range.upperBound)], got '\(s)'")
         }

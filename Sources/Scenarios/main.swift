@@ -2,6 +2,7 @@ import Foundation
 
 /// The `comigs` command: thin glue over the library (DESIGN §1).
 let commands: [(name: String, summary: String, usage: String, run: ([String]) throws -> Void)] = [
+    ("run", "run a scenario file: training, simulation, results folder", RunCommand.usage, RunCommand.run),
     ("bench", "time training steps of the engine (gpt-tiny, comigs-tiny)", BenchCommand.usage, BenchCommand.run),
     ("eval", "exact loss and perplexity of a checkpoint on a token file", EvalCommand.usage, EvalCommand.run),
     ("data", "make the synthetic corpus or prepare a real one", DataCommand.usage, DataCommand.run),
@@ -10,19 +11,24 @@ let commands: [(name: String, summary: String, usage: String, run: ([String]) th
 
 let usage = "usage: comigs <command> [options]    (comigs help <command> for details)\n\ncommands:\n"
     + commands.map { "  \($0.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n")
-    + "\n  help       this text"
+    + "\n  help       this text; 'comigs help scenario' lists every scenario key"
 
 let argv = Array(CommandLine.arguments.dropFirst())
 do {
     switch argv.first {
     case nil, "help", "--help", "-h":
-        if argv.count > 1, let c = commands.first(where: { $0.name == argv[1] }) { print(c.usage) } else { print(usage) }
+        if argv.count > 1, argv[1] == "scenario" {
+            print(argv.contains("--markdown") ? ScenarioDocs.markdown : ScenarioDocs.text)
+        } else if argv.count > 1, let c = commands.first(where: { $0.name == argv[1] }) { print(c.usage) } else { print(usage) }
     case let name?:
         guard let c = commands.first(where: { $0.name == name }) else {
             throw UsageError(description: "unknown command '\(name)'; see 'comigs help'")
         }
         if argv.contains("--help") || argv.contains("-h") { print(c.usage) } else { try c.run(Array(argv.dropFirst())) }
     }
+} catch let e as TrainingDiverged {
+    FileHandle.standardError.write(Data("comigs: \(e)\n".utf8))
+    exit(3)
 } catch {
     FileHandle.standardError.write(Data("comigs: \(error)\n".utf8))
     exit(2)

@@ -36,6 +36,10 @@ final class ClientState: @unchecked Sendable {
     var batchesDrawn: [ClientData.Split: Int] = [:]
     /// LoRA slots in use; slots past it stay exactly zero.
     let rank: ActiveRank
+    /// Mean training loss of the last local training (nil before any).
+    var lastLoss: Double?
+    /// Why training stopped (a non-finite loss or gradient), naming round, step and parameter.
+    var failure: String?
 
     init(model: GPT, data: ClientData, rng: RNG, strategy: any CollaborationStrategy, adamW: AdamWConfig) {
         self.model = model
@@ -154,23 +158,42 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     public func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
         let clients = self.clients, training = self.training, strategy = self.strategy
         return pool.map(Array(work.indices)) { j in
-            Self.localTraining(clients[work[j].client], steps: work[j].steps, training: training, strategy: strategy)
+            Self.localTraining(clients[work[j].client], steps: work[j].steps, round: round, training: training, strategy: strategy)
         }
+    }
+
+    /// Client i's mean training loss in its last local training (nil before any).
+    public func trainLoss(_ i: Int) -> Double? { clients[i].lastLoss }
+    /// Local optimisation steps client i has taken.
+    public func steps(_ i: Int) -> Int { clients[i].steps }
+    /// Clients whose training hit a non-finite loss or gradient: (client, message).
+    public var failures: [(client: Int, message: String)] {
+        clients.indices.compactMap { i in clients[i].failure.map { (client: i, message: $0) } }
     }
 
     /// `steps` optimisation steps of batch `batch` in micro-batches; returns the FLOPs done.
     /// With a router schedule, each step is an expert step (routers frozen) on
     /// training batches, and every `every` expert steps the routers alone take
     /// `iters` steps on batches of their split at constant lr.
-    static func localTraining(_ c: ClientState, steps: Int, training t: TrainingConfig, strategy: any CollaborationStrategy) -> Double {
+    static func localTraining(_ c: ClientState, steps: Int, round: Int, training t: TrainingConfig,
+                              strategy: any CollaborationStrategy) -> Double {
         let schedule = strategy.routerSchedule
         let time = t.time ?? c.model.config.blockSize
         let cosine = LRSchedule.cosine(peak: t.lr, steps: t.totalSteps)
         c.model.flops.flops = 0
-        for _ in 0..<steps {
+        var lossSum = 0.0, done = 0
+        /// A non-finite loss or gradient stops this client for good; the run reports it.
+        func attempt(_ micro: [TokenBatch], _ what: String) -> StepLoss? {
+            do { return try Trainer.accumulate(c.model, micro: micro, lambdaLB: t.lambdaLB) } catch {
+                c.failure = "round \(round), \(what) \(c.steps + 1): \(error)"
+                return nil
+            }
+        }
+        for _ in 0..<steps where c.failure == nil {
             if schedule != nil { c.trains(experts: true, routers: false) }
-            // A non-finite loss stops this client's training for the round (reported by the run).
-            guard (try? Trainer.accumulate(c.model, micro: c.draw(.train, t, time: time), lambdaLB: t.lambdaLB)) != nil else { break }
+            guard let loss = attempt(c.draw(.train, t, time: time), "step") else { break }
+            lossSum += loss.ce
+            done += 1
             strategy.regularize(c.model, rank: c.rank.rank)
             c.optimizer.step(lr: cosine.lr(at: c.steps))
             c.maskPrunedSlots()
@@ -178,11 +201,12 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
             if let schedule, let routerOptimizer = c.routerOptimizer, c.steps % schedule.every == 0 {
                 c.trains(experts: false, routers: true)
                 for _ in 0..<schedule.iters {
-                    guard (try? Trainer.accumulate(c.model, micro: c.draw(schedule.data, t, time: time), lambdaLB: t.lambdaLB)) != nil else { break }
+                    guard attempt(c.draw(schedule.data, t, time: time), "router step after step") != nil else { break }
                     routerOptimizer.step(lr: t.lr)
                 }
             }
         }
+        if done > 0 { c.lastLoss = lossSum / Double(done) }
         if schedule != nil { c.trains(experts: true, routers: true) }
         return Double(c.model.flops.flops)
     }

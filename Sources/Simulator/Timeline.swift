@@ -19,6 +19,13 @@ public struct TimelineEvent: Sendable, Equatable {
     /// -1 for server events.
     public var client: Int
 
+    public init(time: SimTime, kind: EventKind, round: Int, client: Int) {
+        self.time = time
+        self.kind = kind
+        self.round = round
+        self.client = client
+    }
+
     /// One line of `events.jsonl` (fixed key order, so runs compare byte for byte).
     public var jsonLine: String {
         client >= 0

@@ -1,0 +1,55 @@
+import Foundation
+import Simulator
+import Tensor
+
+enum RunCommand {
+    static let usage = """
+        usage: comigs run FILE [--out DIR] [--workers N] [--seed S] [--set dotted.key=value ...] [--quiet]
+
+        Runs a scenario (see 'comigs help scenario') once per seed. Each run writes a new
+        folder DIR/<name>-<method>-seed<S> (DIR: --out, else the scenario's outputs.dir):
+          scenario.json   the resolved scenario (every default filled in)
+          metrics.jsonl   per evaluation and client: round, step, sim_time_s, train_loss, test_loss, test_ppl
+          events.jsonl    the simulated timeline, one event per line
+          rounds.jsonl    per aggregation: who was selected, arrived, failed, dropped; bytes up and down
+          summary.json    per-client and mean test perplexity, bytes, simulated and wall time
+          summary.md      the same as a table
+        and prints each run folder on stdout as it finishes (the last line is the last run).
+        --set overrides any key, validated like the file (e.g. --set method.name=fedavg --set rounds=2;
+        clients.1.device=low indexes a list). --workers (default: cores) never changes results.
+        Progress goes to stderr unless --quiet. Exit codes: 2 bad scenario or data, 3 training diverged.
+        """
+
+    static func run(_ args: [String]) throws {
+        let a = try Arguments(args, valued: ["--out", "--workers", "--seed", "--set"], switches: ["--quiet"])
+        guard a.positional.count == 1 else { throw UsageError(description: "run: expected one scenario file\n" + usage) }
+        let scenario = try Scenario.load(a.positional[0], overrides: a.all("--set"))
+        let seeds = a.string("--seed") != nil ? [UInt64(try a.int("--seed", default: 0, range: 0...Int(Int32.max)))] : scenario.seeds
+        let workers = try a.int("--workers", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
+        for seed in seeds {
+            let folder = try execute(scenario, seed: seed, out: a.string("--out") ?? scenario.string("outputs.dir")!, workers: workers,
+                                     quiet: a.has("--quiet"))
+            FileHandle.standardOutput.write(Data((folder.path + "\n").utf8))
+        }
+    }
+
+    /// The base model a scenario names (errors name the key).
+    static func base(_ s: Scenario) throws -> GPT {
+        let path = s.string("model.base")!
+        guard FileManager.default.fileExists(atPath: path) else { throw ScenarioError(key: "model.base", reason: "\(path): no such file or folder") }
+        do { return try Checkpoint.loadAny(path) } catch { throw ScenarioError(key: "model.base", reason: "\(error)") }
+    }
+
+    /// One seed of a scenario into a new folder under `out`.
+    static func execute(_ scenario: Scenario, seed: UInt64, out: String, workers: Int, quiet: Bool) throws -> RunFolder {
+        let base = try base(scenario)
+        let time = try ScenarioRun.context(scenario, base: base)
+        let data = scenario.bool("numerics") ? try ScenarioData.load(scenario, vocab: base.config.vocabSize, context: time) : nil
+        let folder = try RunFolder.create(in: out, named: "\(scenario.name)-\(scenario.method)-seed\(seed)")
+        // The folder's scenario reproduces exactly this run.
+        let resolved = try Scenario.make(scenario.resolved, overrides: ["seeds=[\(seed)]"])
+        try folder.write("scenario.json", resolved.resolved.text(indent: "  ") + "\n")
+        _ = try ScenarioRun(scenario, seed: seed, base: base, data: data, folder: folder, workers: workers, quiet: quiet).run()
+        return folder
+    }
+}

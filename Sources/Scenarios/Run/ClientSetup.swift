@@ -1,0 +1,80 @@
+import Foundation
+import Simulator
+import Tensor
+
+/// What a scenario's clients are: devices, data, the method with its options,
+/// and each client's adapters checked against its memory.
+struct ClientSetup {
+    let devices: [DeviceProfile]
+    let windows: [AvailabilityWindow?]
+    let names: [String]
+    let strategy: any CollaborationStrategy
+    /// Specialists per client after fitting to memory (comigs), for the record.
+    let specialists: [Int]
+
+    static func devices(_ s: Scenario) -> [DeviceProfile] {
+        (0..<s.clientCount).map { i in
+            let key = { (k: String) in "clients.\(i).\(k)" }
+            var d = DeviceProfile.named(s.string(key("device"))!)!
+            if let g = s.optionalDouble(key("gflops")) { d.flops = g * 1e9 }
+            if let m = s.optionalDouble(key("memory_mib")) { d.memory = Int(m * 1_048_576) }
+            if let u = s.optionalDouble(key("upload_mbps")) { d.upload = u * 1e6 / 8 }
+            if let v = s.optionalDouble(key("download_mbps")) { d.download = v * 1e6 / 8 }
+            if let a = s.optionalDouble(key("availability")) { d.availability = a }
+            return d
+        }
+    }
+
+    static func windows(_ s: Scenario) -> [AvailabilityWindow?] {
+        (0..<s.clientCount).map { i in
+            guard let p = s.optionalDouble("clients.\(i).window.period_s") else { return nil }
+            let us = { (x: Double) in SimTime((x * 1e6).rounded()) }
+            return AvailabilityWindow(period: us(p), on: us(s.double("clients.\(i).window.on_s")),
+                                      phase: us(s.double("clients.\(i).window.phase_s")))
+        }
+    }
+
+    static func strategy(_ s: Scenario, specialists: [Int]) throws -> any CollaborationStrategy {
+        var o = MethodOptions()
+        o.ranks = s.isList("method.rank") ? s.perClient("method.rank") : [s.int("method.rank")]
+        o.experts = s.int("method.experts")
+        o.generalists = s.int("method.generalists")
+        o.specialists = specialists
+        o.router = RouterSchedule(every: s.int("method.router_every"), iters: s.int("method.router_iters"),
+                                  data: s.string("method.router_data") == "train" ? .train : .valid)
+        o.pclWindows = s.int("method.pcl_windows")
+        o.hetLambda = Float(s.double("method.hetlora_lambda"))
+        o.hetGamma = s.double("method.hetlora_gamma")
+        return Tuned(try MethodRegistry.make(s.method, o), alpha: Float(s.double("model.lora_alpha")),
+                     topK: s.optionalInt("method.top_k"), generalistImportance: Float(s.double("method.generalist_importance")))
+    }
+
+    /// Checks every client's memory: a client that cannot hold its configuration
+    /// is an error naming it, unless comigs may fit its specialists to memory.
+    static func make(_ s: Scenario, config: GPTConfig, time: Int, dataNames: [String]?) throws -> ClientSetup {
+        let devices = devices(s)
+        var specialists = s.perClient("method.specialists")
+        let micro = s.int("micro_batch")
+        let first = try strategy(s, specialists: specialists)
+        let names = (0..<s.clientCount).map { i in s.string("clients.\(i).name") ?? dataNames?[i] ?? "client-\(i)" }
+        for i in 0..<s.clientCount {
+            let ad = first.adapters(client: s.method == "centralized" ? 0 : i)
+            let need = CostModel.memoryBytes(config: config, adapters: ad, batch: micro, time: time)
+            guard need > devices[i].memory else { continue }
+            let mib = { (b: Int) in String(format: "%.1f MiB", Double(b) / 1_048_576) }
+            if s.method == "comigs" && s.bool("method.fit_specialists"),
+               let fit = CostModel.fittingSpecialists(config: config, adapters: ad, generalists: s.int("method.generalists"),
+                                                      specialists: specialists[i], memory: devices[i].memory, batch: micro, time: time),
+               s.int("method.generalists") + fit > 0 {
+                note("clients[\(i)] (\(names[i])): \(specialists[i]) specialist(s) need \(mib(need)), the device has \(mib(devices[i].memory)): fitted \(fit)")
+                specialists[i] = fit
+                continue
+            }
+            throw ScenarioError(key: "clients[\(i)]", reason: "\(names[i]) needs \(mib(need)) to train (\(s.method), micro_batch \(micro), context \(time)) "
+                                + "but its \(devices[i].name) device has \(mib(devices[i].memory))"
+                                + (s.method == "comigs" ? " (set method.fit_specialists to fit specialists to memory)" : ""))
+        }
+        return ClientSetup(devices: devices, windows: windows(s), names: names, strategy: try strategy(s, specialists: specialists),
+                           specialists: specialists)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Tensor
+
+/// A run's output folder (DESIGN §7): a new folder per run, never reused
+/// silently; JSONL files receive whole lines only; `summary.json` is written
+/// last, atomically, so its presence means the run is complete.
+struct RunFolder {
+    let path: String
+
+    /// `<parent>/<base>`, or `<base>-2`, `-3`, … when taken.
+    static func create(in parent: String, named base: String) throws -> RunFolder {
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        for k in 1... {
+            let path = parent + "/" + (k == 1 ? base : "\(base)-\(k)")
+            // mkdir fails when the folder exists, so two runs never share one.
+            if mkdir(path, 0o755) == 0 { return RunFolder(path: path) }
+            guard errno == EEXIST else { throw ScenarioError(key: path, reason: "cannot create the run folder: \(String(cString: strerror(errno)))") }
+        }
+        fatalError("unreachable")
+    }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    func write(_ name: String, _ text: String) throws { try AtomicFile.write(Data(text.utf8), to: file(name)) }
+}
+
+/// Appends whole lines to a JSONL file: lines are buffered and written with
+/// one `write` per flush, each ending in a newline.
+final class JSONLWriter {
+    let path: String
+    private let handle: FileHandle
+    private var buffer = [UInt8]()
+
+    init(_ path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+            throw ScenarioError(key: path, reason: "cannot create the file")
+        }
+        self.path = path
+        handle = h
+    }
+
+    func append(_ line: String) {
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(10)
+        if buffer.count > 1 << 20 { try? flush() }
+    }
+
+    func flush() throws {
+        guard !buffer.isEmpty else { return }
+        do { try handle.write(contentsOf: buffer) } catch { throw ScenarioError(key: path, reason: "write failed: \(error)") }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() throws {
+        try flush()
+        try handle.close()
+    }
+}
+
+/// A JSON object line with keys in the given order (values already encoded).
+func jsonLine(_ members: [(String, JSON)]) -> String { JSON.object(members).text() }
+
+extension JSON {
+    static func optional(_ v: Double?) -> JSON { v.map { .double($0) } ?? .null }
+}

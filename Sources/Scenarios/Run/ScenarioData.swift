@@ -1,0 +1,43 @@
+import Foundation
+import Simulator
+import Tensor
+
+/// The clients' token splits a scenario names: the built-in synthetic corpus
+/// or a prepared folder, checked against the clients, the base's vocabulary
+/// and the context (errors name the key or the file).
+enum ScenarioData {
+    static func load(_ s: Scenario, vocab: Int, context: Int) throws -> [ClientData] {
+        let n = s.clientCount
+        let clients: [ClientData]
+        if s.string("data.source") == "folder" {
+            let path = s.string("data.path")!
+            guard FileManager.default.fileExists(atPath: path) else { throw ScenarioError(key: "data.path", reason: "\(path): no such folder") }
+            let meta: DatasetMeta
+            do { (meta, clients) = try Dataset.read(path) } catch { throw ScenarioError(key: "data.path", reason: "\(error)") }
+            guard clients.count == n else {
+                throw ScenarioError(key: "clients", reason: "\(n) clients, but \(path) holds data for \(clients.count)")
+            }
+            guard meta.vocab_size <= vocab else {
+                throw ScenarioError(key: "data.path", reason: "\(path): vocabulary \(meta.vocab_size) exceeds the base's \(vocab) (model.base)")
+            }
+        } else {
+            guard SyntheticCorpus.vocab <= vocab else {
+                throw ScenarioError(key: "model.base", reason: "vocabulary \(vocab) is smaller than the synthetic corpus's \(SyntheticCorpus.vocab)")
+            }
+            var spec = SyntheticCorpus.Spec()
+            spec.clients = n
+            spec.tokens = s.isList("data.synthetic.tokens") ? s.perClient("data.synthetic.tokens") : [s.int("data.synthetic.tokens")]
+            spec.privateShare = s.double("data.synthetic.private_share")
+            spec.divergence = s.double("data.synthetic.divergence")
+            spec.seed = UInt64(s.int("data.synthetic.seed"))
+            clients = SyntheticCorpus(spec).clients()
+        }
+        for (i, c) in clients.enumerated() {
+            for split in ClientData.Split.allCases where c.count(split) <= context + 1 {
+                throw ScenarioError(key: s.string("data.source") == "folder" ? "data.path" : "data.synthetic.tokens",
+                                    reason: "client \(i) (\(c.name)): its \(split.rawValue) split has \(c.count(split)) tokens, fewer than a window of \(context + 1)")
+            }
+        }
+        return clients
+    }
+}

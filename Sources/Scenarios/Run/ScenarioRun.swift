@@ -1,0 +1,246 @@
+import Foundation
+import Simulator
+import Tensor
+
+/// Training diverged (a non-finite loss or gradient): exit code 3, outputs kept.
+struct TrainingDiverged: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// One seed of a scenario, from the clients to a finished run folder:
+/// the scheduler drives rounds, the federation trains, and every
+/// `eval_every` aggregations each client's test loss (and routing) is logged.
+final class ScenarioRun {
+    let scenario: Scenario
+    let seed: UInt64
+    let base: GPT
+    /// Token splits per client (nil in cost-only mode).
+    let data: [ClientData]?
+    let folder: RunFolder
+    let workers: Int
+    let quiet: Bool
+
+    init(_ scenario: Scenario, seed: UInt64, base: GPT, data: [ClientData]?, folder: RunFolder, workers: Int, quiet: Bool) {
+        self.scenario = scenario
+        self.seed = seed
+        self.base = base
+        self.data = data
+        self.folder = folder
+        self.workers = workers
+        self.quiet = quiet
+    }
+
+    /// The training sequence length.
+    static func context(_ s: Scenario, base: GPT) throws -> Int {
+        let c = s.int("model.context")
+        guard c <= base.config.blockSize else {
+            throw ScenarioError(key: "model.context", reason: "\(c) exceeds the base's context \(base.config.blockSize)")
+        }
+        return c == 0 ? base.config.blockSize : c
+    }
+
+    /// Values of the parameters that travel for a client with these adapters.
+    static func sharedValues(_ config: GPTConfig, _ ad: AdapterConfig, _ strategy: any CollaborationStrategy) throws -> Int {
+        let m = try GPT(config: config, adapters: ad, rng: RNG(seed: 0, stream: "count"))
+        return m.parameters.filter { strategy.shares($0.role) }.reduce(0) { $0 + $1.value.count }
+    }
+
+    /// Expected FLOPs of one local step (an expert step plus its share of router steps).
+    static func stepFlops(_ config: GPTConfig, _ ad: AdapterConfig, _ strategy: any CollaborationStrategy, batch: Int, time: Int) -> Double {
+        guard let r = strategy.routerSchedule else {
+            return Double(CostModel.trainingFlops(config: config, adapters: ad, batch: batch, time: time))
+        }
+        let expert = CostModel.trainingFlops(config: config, adapters: ad, batch: batch, time: time,
+                                             trains: CostModel.Trains(router: false))
+        let router = CostModel.trainingFlops(config: config, adapters: ad, batch: batch, time: time,
+                                             trains: CostModel.Trains(attention: false, experts: false, router: true))
+        return Double(expert) + Double(router) * Double(r.iters) / Double(r.every)
+    }
+
+    func run() throws -> JSON {
+        let s = scenario, start = DispatchTime.now().uptimeNanoseconds
+        let time = try Self.context(s, base: base)
+        let setup = try ClientSetup.make(s, config: base.config, time: time, dataNames: data?.map(\.name))
+        let strategy = setup.strategy
+        let pooled = s.method == "centralized"
+        let fedClients = pooled ? 1 : s.clientCount
+        var training = TrainingConfig(totalSteps: max(1, s.int("rounds") * s.int("local_steps")))
+        training.batch = s.int("batch")
+        training.microBatch = s.int("micro_batch")
+        training.time = time
+        training.lr = Float(s.double("method.lr"))
+        training.lambdaLB = Float(s.double("method.lambda_lb"))
+        training.adamW.weightDecay = Float(s.double("method.weight_decay"))
+        let batch = strategy.batch ?? training.batch
+
+        let fed: Federation? = try data.map { d in
+            try Federation(base: base, data: pooled ? [ClientData.pooled(d)] : d, strategy: strategy, training: training,
+                           seed: seed, workers: workers)
+        }
+        var shared: [(AdapterConfig, Int)] = []
+        var sim: [SimClient] = []
+        for i in 0..<fedClients {
+            let ad = strategy.adapters(client: i)
+            if !shared.contains(where: { $0.0 == ad }) { shared.append((ad, try Self.sharedValues(base.config, ad, strategy))) }
+            let bytes = CostModel.wireBytes(values: shared.first { $0.0 == ad }!.1, fp16: s.bool("wire_fp16"))
+            sim.append(SimClient(device: setup.devices[i], stepFlops: Self.stepFlops(base.config, ad, strategy, batch: batch, time: time),
+                                 localSteps: s.int("local_steps"), uploadBytes: bytes, downloadBytes: bytes, window: setup.windows[i]))
+        }
+
+        let events = try JSONLWriter(folder.file("events.jsonl"))
+        let metrics = try JSONLWriter(folder.file("metrics.jsonl"))
+        let rounds = try JSONLWriter(folder.file("rounds.jsonl"))
+        var bytesUp = 0, bytesDown = 0, roundUp = 0, roundDown = 0
+        let numerics = RunNumerics(federation: fed, stepFlops: sim.map(\.stepFlops))
+        var lastPPL: [Evaluation.Result] = []
+
+        /// Test loss of every client; a centralized model is scored on each client's test split.
+        func evaluate(round: Int, at t: SimTime) {
+            guard let fed, let data else { return }
+            let cap = s.int("eval_tokens")
+            let results = fed.pool.map(Array(0..<s.clientCount)) { i in
+                let m = fed.model(pooled ? 0 : i), test = data[i].tokens[.test] ?? []
+                let used = cap > 0 ? Array(test.prefix(cap)) : test
+                return used.withUnsafeBufferPointer { Evaluation.evaluate(m, tokens: $0, context: time) }
+            }
+            for (i, r) in results.enumerated() {
+                let j = pooled ? 0 : i
+                metrics.append(jsonLine([("round", .int(round)), ("step", .int(fed.steps(j))), ("sim_time_s", .double(Double(t) / 1e6)),
+                                         ("client", .int(i)), ("train_loss", .optional(fed.trainLoss(j))),
+                                         ("test_loss", .double(r.loss)), ("test_ppl", .double(r.ppl))]))
+            }
+            events.append(TimelineEvent(time: t, kind: .evaluation, round: round, client: -1).jsonLine)
+            lastPPL = results
+        }
+
+        let total = s.int("rounds"), every = s.int("eval_every")
+        evaluate(round: 0, at: 0)
+        var simTime: SimTime = 0, eventCount = 0
+        if total > 0 {
+            let simulation = Simulation(clients: sim, config: try simulationConfig(clients: fedClients))
+            simulation.onEvent = { e in
+                guard numerics.failure == nil else { return }
+                events.append(e.jsonLine)
+                if e.kind == .downloadDone { roundDown += sim[e.client].downloadBytes }
+                if e.kind == .uploadDone { roundUp += sim[e.client].uploadBytes }
+            }
+            simulation.numerics = numerics
+            numerics.afterAggregation = { [self] o in
+                let done = o.round + 1
+                if done % every == 0 || done == total { evaluate(round: done, at: o.end) }
+                rounds.append(jsonLine([("round", .int(o.round)), ("start_s", .double(Double(o.start) / 1e6)), ("end_s", .double(Double(o.end) / 1e6)),
+                                        ("selected", .array(o.selected.map { .int($0) })), ("arrived", .array(o.arrived.map { .int($0.client) })),
+                                        ("failed", .array(o.failed.map { .int($0) })), ("dropped", .array(o.dropped.map { .int($0) })),
+                                        ("bytes_up", .int(roundUp)), ("bytes_down", .int(roundDown))]))
+                bytesUp += roundUp
+                bytesDown += roundDown
+                roundUp = 0
+                roundDown = 0
+                for w in [events, metrics, rounds] { try w.flush() }
+                progress(done, total, sim: o.end, loss: (0..<fedClients).compactMap { fed?.trainLoss($0) }, start: start)
+            }
+            _ = simulation.run()
+            simTime = simulation.now
+            eventCount = simulation.eventCount
+        }
+        for w in [events, metrics, rounds] { try w.close() }
+        if let f = numerics.failure { throw f }
+
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let summary = summarize(setup: setup, results: lastPPL, bytes: (bytesUp, bytesDown), simTime: simTime, events: eventCount, wall: wall)
+        try folder.write("summary.md", summaryMarkdown(summary))
+        try folder.write("summary.json", summary.text(indent: "  ") + "\n")
+        return summary
+    }
+
+    func simulationConfig(clients n: Int) throws -> SimulationConfig {
+        let s = scenario
+        let policy: RoundPolicy = switch s.string("policy.name")! {
+        case "deadline": .deadline(seconds: s.double("policy.deadline_s"), partial: s.bool("policy.partial"))
+        case "overselect": .overselect(extra: s.int("policy.extra"))
+        case "async": .async(buffer: s.int("policy.buffer"), maxStaleness: s.int("policy.max_staleness"))
+        default: .sync
+        }
+        let straggler: Straggler = switch s.string("heterogeneity.straggler.kind")! {
+        case "fixed": .fixed(probability: s.double("heterogeneity.straggler.probability"), factor: s.double("heterogeneity.straggler.factor"))
+        case "lognormal": .logNormal(sigma: s.double("heterogeneity.straggler.sigma"))
+        default: .none
+        }
+        let k = s.int("policy.clients_per_round")
+        return SimulationConfig(rounds: s.int("rounds"), clientsPerRound: k == 0 ? nil : min(k, n), policy: policy, straggler: straggler,
+                                dropout: Dropout(unavailable: s.double("heterogeneity.dropout.unavailable"),
+                                                 failure: s.double("heterogeneity.dropout.failure")),
+                                seed: seed)
+    }
+
+    func progress(_ done: Int, _ total: Int, sim: SimTime, loss: [Double], start: UInt64) {
+        guard !quiet else { return }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let eta = elapsed / Double(done) * Double(total - done)
+        let l = loss.isEmpty ? "—" : String(format: "%.4f", loss.reduce(0, +) / Double(loss.count))
+        note(String(format: "[%@ seed %d] round %d/%d · step %d · sim %.1f s · train loss %@ · %.0f s elapsed · ETA %.0f s",
+                    scenario.name, seed, done, total, done * scenario.int("local_steps"), Double(sim) / 1e6, l, elapsed, eta))
+    }
+
+    func summarize(setup: ClientSetup, results: [Evaluation.Result], bytes: (up: Int, down: Int), simTime: SimTime, events: Int,
+                   wall: Double) -> JSON {
+        let s = scenario
+        let clients: [JSON] = (0..<s.clientCount).map { i in
+            var m: [(String, JSON)] = [("id", .int(i)), ("name", .string(setup.names[i])), ("device", .string(setup.devices[i].name))]
+            if s.method == "comigs" { m.append(("specialists", .int(setup.specialists[i]))) }
+            m.append(("test_ppl", results.isEmpty ? .null : .double(results[i].ppl)))
+            m.append(("test_loss", results.isEmpty ? .null : .double(results[i].loss)))
+            return .object(m)
+        }
+        let mean = results.isEmpty ? nil : results.map(\.ppl).reduce(0, +) / Double(results.count)
+        return .object([("name", .string(s.name)), ("method", .string(s.method)), ("seed", .int(Int(seed))),
+                        ("rounds", .int(s.int("rounds"))), ("clients", .array(clients)), ("mean_test_ppl", .optional(mean)),
+                        ("bytes_up", .int(bytes.up)), ("bytes_down", .int(bytes.down)), ("sim_time_s", .double(Double(simTime) / 1e6)),
+                        ("events", .int(events)), ("wall_time_s", .double((wall * 1000).rounded() / 1000))])
+    }
+
+    func summaryMarkdown(_ summary: JSON) -> String {
+        func num(_ v: JSON?, _ f: String = "%.3f") -> String { if case .number(let x, _)? = v { String(format: f, x) } else { "—" } }
+        var out = "# \(scenario.name) — \(scenario.method), seed \(seed)\n\n| client | name | device | test ppl |\n|---|---|---|---|\n"
+        if case .array(let cs)? = summary["clients"] {
+            for c in cs {
+                out += "| \(num(c["id"], "%.0f")) | \(c["name"]?.stringValue ?? "") | \(c["device"]?.stringValue ?? "") | \(num(c["test_ppl"])) |\n"
+            }
+        }
+        out += "\nMean test perplexity: \(num(summary["mean_test_ppl"]))  \n"
+        out += "Bytes up: \(num(summary["bytes_up"], "%.0f")), down: \(num(summary["bytes_down"], "%.0f"))  \n"
+        out += "Simulated time: \(num(summary["sim_time_s"], "%.1f")) s; wall time: \(num(summary["wall_time_s"], "%.1f")) s\n"
+        return out
+    }
+}
+
+/// The simulation's numeric side for a run: the federation's training (or,
+/// in cost-only mode, the cost model's FLOPs) and a hook after each
+/// aggregation. A failure stops all further work; the run reports it.
+final class RunNumerics: SimulationNumerics {
+    let federation: Federation?
+    let stepFlops: [Double]
+    var afterAggregation: ((RoundOutcome) throws -> Void)?
+    private(set) var failure: Error?
+
+    init(federation: Federation?, stepFlops: [Double]) {
+        self.federation = federation
+        self.stepFlops = stepFlops
+    }
+
+    func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
+        let expected = work.map { Double($0.steps) * stepFlops[$0.client] }
+        guard failure == nil, let federation else { return expected }
+        let flops = federation.train(work, round: round)
+        if let f = federation.failures.first {
+            failure = TrainingDiverged(description: "training diverged: client \(f.client), \(f.message)")
+        }
+        return flops
+    }
+
+    func aggregate(_ outcome: RoundOutcome) {
+        guard failure == nil else { return }
+        federation?.aggregate(outcome)
+        do { try afterAggregation?(outcome) } catch { failure = error }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import XCTest
+
+/// Runs the built `comigs` executable (beside the test bundle) and returns its exit code and output.
+func comigs(_ args: [String], cwd: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
+    let exe = dir.appendingPathComponent("comigs")
+    guard FileManager.default.isExecutableFile(atPath: exe.path) else { throw XCTSkip("comigs executable not built at \(exe.path)") }
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = args
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    // Read before waiting so a full pipe never blocks the child.
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// The package root (tests run from it under `swift test`, but do not rely on it).
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+        url.deleteLastPathComponent()
+    }
+    return url.path
+}()
+
+func temporaryDirectory(_ name: String) throws -> String {
+    let dir = NSTemporaryDirectory() + "comigs-\(name)-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}

@@ -1,0 +1,129 @@
+import Foundation
+import XCTest
+@testable import Scenarios
+
+final class ScenarioTests: XCTestCase {
+    func scenario(_ text: String, _ overrides: [String] = []) throws -> Scenario {
+        try Scenario.make(try JSON.parse(text), overrides: overrides)
+    }
+
+    /// The error a bad scenario gives: its key and reason.
+    func error(_ text: String, _ overrides: [String] = []) -> ScenarioError? {
+        do { _ = try scenario(text, overrides) } catch let e as ScenarioError { return e } catch { XCTFail("\(error)") }
+        return nil
+    }
+
+    func testDefaultsAreThePaperProtocol() throws {
+        let s = try scenario("{}")
+        XCTAssertEqual(s.clientCount, 4)
+        XCTAssertEqual(s.int("rounds"), 20)
+        XCTAssertEqual(s.int("local_steps"), 10)
+        XCTAssertEqual(s.int("batch"), 64)
+        XCTAssertEqual(s.int("micro_batch"), 8)
+        XCTAssertEqual(s.double("method.lr"), 2e-3)
+        XCTAssertEqual(s.int("method.router_every"), 30)
+        XCTAssertEqual(s.int("method.router_iters"), 10)
+        XCTAssertEqual(s.double("method.lambda_lb"), 0.01)
+        XCTAssertEqual(s.double("method.generalist_importance"), 0.5)
+        XCTAssertEqual(s.string("clients.3.device"), "mid")
+        XCTAssertNil(s.value("clients.0.window"))
+        XCTAssertEqual(s.seeds, [0])
+        // The resolved scenario re-validates to itself.
+        XCTAssertEqual(try Scenario.make(s.resolved).resolved, s.resolved)
+    }
+
+    func testOverrides() throws {
+        let s = try scenario(#"{"clients": 3}"#, ["method.name=fedavg", "rounds=2", "clients.1.device=low", "seeds=[4,5]", "name=a b"])
+        XCTAssertEqual(s.method, "fedavg")
+        XCTAssertEqual(s.int("rounds"), 2)
+        XCTAssertEqual(s.string("clients.1.device"), "low")
+        XCTAssertEqual(s.string("clients.0.device"), "mid")
+        XCTAssertEqual(s.seeds, [4, 5])
+        XCTAssertEqual(s.name, "a b")
+        XCTAssertEqual(error("{}", ["rounds=two"])?.key, "rounds")
+        XCTAssertEqual(error("{}", ["clients.9.device=low"])?.key, "clients.9")
+        XCTAssertEqual(error("{}", ["rounds"])?.key, "--set rounds")
+    }
+
+    func testEveryErrorClassNamesTheKey() {
+        let cases: [(String, String, String)] = [
+            (#"{"rouns": 3}"#, "rouns", "did you mean 'rounds'"),
+            (#"{"method": {"nme": "fedavg"}}"#, "method.nme", "did you mean 'method.name'"),
+            (#"{"clients": [{"device": "low", "colour": 1}]}"#, "clients[0].colour", "unknown key"),
+            (#"{"rounds": "3"}"#, "rounds", "expected an integer"),
+            (#"{"rounds": 2.5}"#, "rounds", "expected an integer"),
+            (#"{"numerics": 1}"#, "numerics", "expected true or false"),
+            (#"{"method": "comigs"}"#, "method", "expected an object"),
+            (#"{"rounds": -1}"#, "rounds", "out of range"),
+            (#"{"method": {"lr": 0}}"#, "method.lr", "out of range"),
+            (#"{"method": {"name": "fedprox"}}"#, "method.name", "unknown value"),
+            (#"{"clients": [{"device": "tablet"}]}"#, "clients[0].device", "unknown value"),
+            (#"{"seeds": []}"#, "seeds", "non-empty"),
+            (#"{"seeds": [1, "2"]}"#, "seeds[1]", "expected an integer"),
+            (#"{"clients": []}"#, "clients", "at least one"),
+            (#"{"method": {"name": "comigs", "generalists": 1, "specialists": 1, "top_k": 3}}"#, "method.top_k", "exceeds"),
+            (#"{"method": {"name": "fedavg", "top_k": 2}}"#, "method.top_k", "exceeds"),
+            (#"{"method": {"name": "hetlora", "rank": [16, 32]}}"#, "method.rank", "2 values for 4 clients"),
+            (#"{"method": {"name": "fedavg", "rank": [8, 16, 8, 8]}}"#, "method.rank", "flexlora and hetlora"),
+            (#"{"method": {"name": "fedavg", "specialists": [1, 2, 1, 1]}}"#, "method.specialists", "for comigs"),
+            (#"{"method": {"generalists": 0, "specialists": [0, 1, 1, 1]}}"#, "method.specialists", "no expert"),
+            (#"{"batch": 64, "micro_batch": 24}"#, "micro_batch", "does not divide"),
+            (#"{"data": {"source": "folder"}}"#, "data.path", "required"),
+            (#"{"policy": {"name": "overselect", "extra": 1}}"#, "policy.extra", "more than the 4 clients"),
+            (#"{"policy": {"clients_per_round": 5}}"#, "policy.clients_per_round", "exceeds"),
+            (#"{"clients": [{"window": {"period_s": 10}}]}"#, "clients[0].window.on_s", "required"),
+            (#"{"clients": [{"window": {"period_s": 10, "on_s": 20}}]}"#, "clients[0].window.on_s", "exceeds the period"),
+            (#"[1, 2]"#, "(top level)", "expected an object"),
+        ]
+        for (text, key, reason) in cases {
+            guard let e = error(text) else { XCTFail("accepted: \(text)"); continue }
+            XCTAssertEqual(e.key, key, text)
+            XCTAssertTrue(e.reason.contains(reason), "\(text): \(e.reason)")
+        }
+    }
+
+    func testMalformedJSONNamesTheFile() throws {
+        let dir = try temporaryDirectory("json")
+        let path = dir + "/bad.json"
+        try Data(#"{"rounds": 3,"#.utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Scenario.load(path)) { e in
+            XCTAssertEqual((e as? ScenarioError)?.key, path)
+            XCTAssertTrue("\(e)".contains("line 1"), "\(e)")
+        }
+        XCTAssertThrowsError(try Scenario.load(dir + "/missing.json")) { XCTAssertTrue("\($0)".contains("no such file")) }
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        XCTAssertThrowsError(try JSON.parse(deep)) { XCTAssertTrue("\($0)".contains("nested deeper")) }
+        XCTAssertThrowsError(try JSON.parse(#"{"a": 1, "a": 2}"#)) { XCTAssertTrue("\($0)".contains("duplicate key 'a'")) }
+    }
+
+    func testDocsAreUpToDate() throws {
+        let path = packageRoot + "/docs/scenarios.md"
+        let committed = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertEqual(committed, ScenarioDocs.markdown + "\n",
+                       "docs/scenarios.md is stale: swift run -c release comigs help scenario --markdown > docs/scenarios.md")
+        for key in ScenarioKeys.all { XCTAssertTrue(ScenarioDocs.text.contains(key.path)) }
+    }
+
+    /// Load-time errors need the base and data: the command exits 2 with one line naming the key.
+    func testCommandExitsTwoNamingTheKey() throws {
+        let dir = try temporaryDirectory("cli")
+        let cases: [(String, String)] = [
+            (#"{"rounds": 1, "clients": [{"memory_mib": 5}, {}, {}, {}]}"#, "clients[0]: client0 needs"),
+            (#"{"rounds": 1, "data": {"source": "folder", "path": "/nonexistent/data"}}"#, "data.path: /nonexistent/data"),
+            (#"{"rounds": 1, "model": {"base": "/nonexistent.safetensors"}}"#, "model.base: /nonexistent.safetensors"),
+            (#"{"rounds": 1, "model": {"context": 4096}}"#, "model.context: 4096 exceeds"),
+            (#"{"rounds": 1, "data": {"synthetic": {"tokens": 1000}}}"#, "data.synthetic.tokens: client 0"),
+            (#"{"rounds": 1, "method": {"rank": 0}}"#, "method.rank: 0 is out of range"),
+        ]
+        for (i, (text, message)) in cases.enumerated() {
+            let path = dir + "/s\(i).json"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            let r = try comigs(["run", path, "--out", dir + "/runs", "--quiet"], cwd: packageRoot)
+            XCTAssertEqual(r.status, 2, text)
+            XCTAssertTrue(r.stderr.contains(message), "\(text): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+        // Nothing was written for a scenario that failed to load.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/runs/scenario-comigs-seed0/summary.json"))
+    }
+}
