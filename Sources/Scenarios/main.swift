@@ -3,6 +3,10 @@ import Foundation
 /// The `comigs` command: thin glue over the library (DESIGN §1).
 let commands: [(name: String, summary: String, usage: String, run: ([String]) throws -> Void)] = [
     ("run", "run a scenario file: training, simulation, results folder", RunCommand.usage, RunCommand.run),
+    ("sweep", "run a grid of scenario variants; skips finished runs; --shard I/N", SweepCommand.usage, SweepCommand.run),
+    ("report", "mean ± std tables from finished runs", ReportCommand.usage, ReportCommand.run),
+    ("plot", "SVG charts of run folders: perplexity against time and rounds, generalist share", PlotCommand.usage, PlotCommand.run),
+    ("trace", "SVG of a text with each token coloured by the expert it chose", TraceCommand.usage, TraceCommand.run),
     ("bench", "time training steps of the engine (gpt-tiny, comigs-tiny)", BenchCommand.usage, BenchCommand.run),
     ("eval", "exact loss and perplexity of a checkpoint on a token file", EvalCommand.usage, EvalCommand.run),
     ("data", "make the synthetic corpus or prepare a real one", DataCommand.usage, DataCommand.run),

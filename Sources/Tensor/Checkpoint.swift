@@ -5,29 +5,72 @@ import Foundation
 /// checkpoints in Hugging Face layout as a frozen base.
 public enum Checkpoint {
     public static func save(_ model: GPT, to path: String, metadata extra: [String: String] = [:]) throws {
+        try Safetensors.write(model.parameters.map { ($0.name, $0.value) },
+                              metadata: try describe(model, extra, format: "comigs"), to: path)
+    }
+
+    /// Writes only the adapters (every parameter whose role is not `.base`) with
+    /// the model's config, atomically; `loadAdapters` puts them back on a base.
+    public static func saveAdapters(_ model: GPT, to path: String, metadata extra: [String: String] = [:]) throws {
+        try Safetensors.write(model.parameters.filter { $0.role != .base }.map { ($0.name, $0.value) },
+                              metadata: try describe(model, extra, format: adaptersFormat), to: path)
+    }
+
+    static let adaptersFormat = "comigs-adapters"
+
+    private static func describe(_ model: GPT, _ extra: [String: String], format: String) throws -> [String: String] {
         var meta = extra
-        meta["format"] = "comigs"
+        meta["format"] = format
         meta["config"] = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
         meta["adapters"] = String(decoding: try JSONEncoder().encode(model.adapters), as: UTF8.self)
-        try Safetensors.write(model.parameters.map { ($0.name, $0.value) }, metadata: meta, to: path)
+        return meta
     }
 
     /// A model exactly as saved (config, adapters and every parameter).
     public static func load(_ path: String) throws -> GPT {
         let st = try Safetensors(path: path)
+        if st.metadata["format"] == adaptersFormat {
+            throw ModelError.checkpoint("\(path): holds adapters only; load it on its base (Checkpoint.loadAdapters)")
+        }
+        let (config, adapters) = try configs(st)
+        let model = try GPT(config: config, adapters: adapters, rng: RNG(seed: 0, stream: "load"))
+        try fill(model, from: st, roles: { _ in true })
+        return model
+    }
+
+    /// The saved adapters on top of `base`: a model of the file's adapter config
+    /// whose `.base` parameters are copies of `base`'s and the rest come from the file.
+    public static func loadAdapters(_ path: String, base: GPT) throws -> GPT {
+        let st = try Safetensors(path: path)
+        let (config, adapters) = try configs(st)
+        guard config == base.config else {
+            throw ModelError.checkpoint("\(path): adapters for base config \(config), but the base has \(base.config)")
+        }
+        let model = try GPT(config: config, adapters: adapters, rng: RNG(seed: 0, stream: "load"))
+        let frozen = Dictionary(uniqueKeysWithValues: base.parameters.lazy.filter { $0.role == .base }.map { ($0.name, $0.value) })
+        for p in model.parameters where p.role == .base {
+            guard let v = frozen[p.name], v.shape == p.value.shape else {
+                throw ModelError.checkpoint("\(path): the base has no tensor '\(p.name)' of shape \(p.value.shape)")
+            }
+            p.value.copy(from: v)
+        }
+        try fill(model, from: st, roles: { $0 != .base })
+        return model
+    }
+
+    /// The model and adapter configs from a comigs file's metadata.
+    private static func configs(_ st: Safetensors) throws -> (GPTConfig, AdapterConfig) {
         guard let c = st.metadata["config"], let config = try? JSONDecoder().decode(GPTConfig.self, from: Data(c.utf8)) else {
-            throw ModelError.checkpoint("\(path): no model config in the safetensors metadata (not a comigs checkpoint?)")
+            throw ModelError.checkpoint("\(st.path): no model config in the safetensors metadata (not a comigs checkpoint?)")
         }
         var adapters = AdapterConfig.dense
         if let a = st.metadata["adapters"] {
             guard let ad = try? JSONDecoder().decode(AdapterConfig.self, from: Data(a.utf8)) else {
-                throw ModelError.checkpoint("\(path): malformed adapter config in the metadata")
+                throw ModelError.checkpoint("\(st.path): malformed adapter config in the metadata")
             }
             adapters = ad
         }
-        let model = try GPT(config: config, adapters: adapters, rng: RNG(seed: 0, stream: "load"))
-        try fill(model, from: st, roles: { _ in true })
-        return model
+        return (config, adapters)
     }
 
     static func fill(_ model: GPT, from st: Safetensors, roles: (ParamRole) -> Bool) throws {

@@ -106,6 +106,9 @@ public final class GPT: @unchecked Sendable {
         UnsafeBufferPointer(start: logits!.ptr, count: batch * time * config.vocabSize)
     }
 
+    /// How layer `layer`'s MoE MLP routed the tokens of the last forward.
+    public func routes(layer: Int) -> LayerRoutes { LayerRoutes(blocks[layer].mlp.router) }
+
     /// Accumulates gradients of `ceScale · ΣCE + lbWeight · LB` (LB averaged
     /// over layers) into every parameter that requires one. For a mean over
     /// M micro-batches of n tokens: ceScale = 1/(M·n), lbWeight = λ/M.

@@ -10,10 +10,13 @@ enum RunCommand {
         folder DIR/<name>-<method>-seed<S> (DIR: --out, else the scenario's outputs.dir):
           scenario.json   the resolved scenario (every default filled in)
           metrics.jsonl   per evaluation and client: round, step, sim_time_s, train_loss, test_loss, test_ppl
+          routing.jsonl   per evaluation, client and layer of a mixture: top-1 share and mean router
+                          probability per expert, entropy, routing accuracy (synthetic origin labels)
           events.jsonl    the simulated timeline, one event per line
           rounds.jsonl    per aggregation: who was selected, arrived, failed, dropped; bytes up and down
           summary.json    per-client and mean test perplexity, bytes, simulated and wall time
           summary.md      the same as a table
+          clients/        each client's final adapters (for 'comigs trace')
         and prints each run folder on stdout as it finishes (the last line is the last run).
         --set overrides any key, validated like the file (e.g. --set method.name=fedavg --set rounds=2;
         clients.1.device=low indexes a list). --workers (default: cores) never changes results.

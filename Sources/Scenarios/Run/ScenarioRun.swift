@@ -89,28 +89,47 @@ final class ScenarioRun {
 
         let events = try JSONLWriter(folder.file("events.jsonl"))
         let metrics = try JSONLWriter(folder.file("metrics.jsonl"))
+        let routing = try JSONLWriter(folder.file("routing.jsonl"))
         let rounds = try JSONLWriter(folder.file("rounds.jsonl"))
         var bytesUp = 0, bytesDown = 0, roundUp = 0, roundDown = 0
         let numerics = RunNumerics(federation: fed, stepFlops: sim.map(\.stepFlops))
         var lastPPL: [Evaluation.Result] = []
 
-        /// Test loss of every client; a centralized model is scored on each client's test split.
+        // Routing is reported against expert 0..<g as "generalists" (for mixtures
+        // without specialists, expert 0 is simply the first expert).
+        let generalists = s.method == "comigs" ? s.int("method.generalists") : 1
+        /// Test loss (and routing, for mixtures) of every client; a centralized model is scored on each client's test split.
         func evaluate(round: Int, at t: SimTime) {
             guard let fed, let data else { return }
             let cap = s.int("eval_tokens")
             let results = fed.pool.map(Array(0..<s.clientCount)) { i in
-                let m = fed.model(pooled ? 0 : i), test = data[i].tokens[.test] ?? []
+                let m = fed.model(pooled ? 0 : i), test = data[i].tokens[.test] ?? [], labels = data[i].origins[.test]
                 let used = cap > 0 ? Array(test.prefix(cap)) : test
-                return used.withUnsafeBufferPointer { Evaluation.evaluate(m, tokens: $0, context: time) }
+                let tally = m.adapters.experts > 1 ? RoutingTally(layers: m.config.nLayer, experts: m.adapters.experts, generalists: generalists) : nil
+                let result = used.withUnsafeBufferPointer { x in
+                    (labels.map { Array($0.prefix(used.count)) } ?? []).withUnsafeBufferPointer { o in
+                        Evaluation.evaluate(m, tokens: x, context: time, routing: tally, origins: labels == nil ? nil : o)
+                    }
+                }
+                return (result, tally?.stats ?? [])
             }
-            for (i, r) in results.enumerated() {
+            let at: [(String, JSON)] = [("round", .int(round))]
+            for (i, (r, layers)) in results.enumerated() {
                 let j = pooled ? 0 : i
-                metrics.append(jsonLine([("round", .int(round)), ("step", .int(fed.steps(j))), ("sim_time_s", .double(Double(t) / 1e6)),
-                                         ("client", .int(i)), ("train_loss", .optional(fed.trainLoss(j))),
-                                         ("test_loss", .double(r.loss)), ("test_ppl", .double(r.ppl))]))
+                let head = at + [("step", .int(fed.steps(j))), ("sim_time_s", .double(Double(t) / 1e6)), ("client", .int(i))]
+                metrics.append(jsonLine(head + [("train_loss", .optional(fed.trainLoss(j))), ("test_loss", .double(r.loss)),
+                                                ("test_ppl", .double(r.ppl))]))
+                for l in layers {
+                    routing.append(jsonLine(head + [("layer", .int(l.layer)), ("generalists", .int(generalists)),
+                                                    ("top1_share", .array(l.top1Share.map { .double($0) })),
+                                                    ("mean_prob", .array(l.meanProb.map { .double($0) })), ("entropy", .double(l.entropy)),
+                                                    ("general_to_generalist", .optional(l.generalToGeneralist)),
+                                                    ("private_to_specialist", .optional(l.privateToSpecialist)),
+                                                    ("accuracy", .optional(l.accuracy))]))
+                }
             }
             events.append(TimelineEvent(time: t, kind: .evaluation, round: round, client: -1).jsonLine)
-            lastPPL = results
+            lastPPL = results.map(\.0)
         }
 
         let total = s.int("rounds"), every = s.int("eval_every")
@@ -136,15 +155,19 @@ final class ScenarioRun {
                 bytesDown += roundDown
                 roundUp = 0
                 roundDown = 0
-                for w in [events, metrics, rounds] { try w.flush() }
+                for w in [events, metrics, routing, rounds] { try w.flush() }
                 progress(done, total, sim: o.end, loss: (0..<fedClients).compactMap { fed?.trainLoss($0) }, start: start)
             }
             _ = simulation.run()
             simTime = simulation.now
             eventCount = simulation.eventCount
         }
-        for w in [events, metrics, rounds] { try w.close() }
+        for w in [events, metrics, routing, rounds] { try w.close() }
         if let f = numerics.failure { throw f }
+        if let fed, s.bool("outputs.save_adapters") {
+            try FileManager.default.createDirectory(atPath: folder.file("clients"), withIntermediateDirectories: true)
+            for i in 0..<fedClients { try Checkpoint.saveAdapters(fed.model(i), to: folder.file("clients/client-\(i).safetensors")) }
+        }
 
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let summary = summarize(setup: setup, results: lastPPL, bytes: (bytesUp, bytesDown), simTime: simTime, events: eventCount, wall: wall)
@@ -193,7 +216,8 @@ final class ScenarioRun {
             return .object(m)
         }
         let mean = results.isEmpty ? nil : results.map(\.ppl).reduce(0, +) / Double(results.count)
-        return .object([("name", .string(s.name)), ("method", .string(s.method)), ("seed", .int(Int(seed))),
+        return .object([("name", .string(s.name)), ("label", .string(s.string("label") ?? s.method)), ("method", .string(s.method)),
+                        ("seed", .int(Int(seed))),
                         ("rounds", .int(s.int("rounds"))), ("clients", .array(clients)), ("mean_test_ppl", .optional(mean)),
                         ("bytes_up", .int(bytes.up)), ("bytes_down", .int(bytes.down)), ("sim_time_s", .double(Double(simTime) / 1e6)),
                         ("events", .int(events)), ("wall_time_s", .double((wall * 1000).rounded() / 1000))])

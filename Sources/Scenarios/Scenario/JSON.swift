@@ -3,7 +3,7 @@ import Foundation
 /// A JSON value with its exact type (Foundation's parser blurs booleans,
 /// integers and doubles) and members in file order. Scenario files are read
 /// with this so validation can say "expected an integer" and name the key.
-indirect enum JSON: Equatable {
+indirect enum JSON: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double, isInteger: Bool)

@@ -1,7 +1,7 @@
 import Simulator
 
 /// The type and range of a scenario key.
-enum KeyType {
+enum KeyType: Sendable {
     case int(ClosedRange<Int>)
     case number(ClosedRange<Double>)
     case bool
@@ -37,7 +37,7 @@ enum KeyType {
 /// One scenario key: its dotted path (`clients[].device` for keys of every
 /// client), type, default (nil: unset unless given) and meaning. This table is
 /// the single source for the validator, `comigs help scenario` and docs/scenarios.md.
-struct ScenarioKey {
+struct ScenarioKey: Sendable {
     let path: String
     let type: KeyType
     let defaultValue: JSON?
@@ -55,6 +55,7 @@ enum ScenarioKeys {
     static let big = Int.max
     static let all: [ScenarioKey] = [
         ScenarioKey("name", .string, .string("scenario"), "Name of the scenario; run folders are named after it."),
+        ScenarioKey("label", .string, nil, "Row label in reports and sweeps (default: the method name)."),
         ScenarioKey("seeds", .ints(0...Int(Int32.max)), .array([.int(0)]),
                     "The run repeats once per seed (adapters, batches, heterogeneity draws); one run folder each."),
         ScenarioKey("rounds", .int(0...100_000), .int(20),

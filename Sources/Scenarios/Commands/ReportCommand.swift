@@ -1,0 +1,22 @@
+import Foundation
+
+enum ReportCommand {
+    static let usage = """
+        usage: comigs report DIR... [--csv FILE]
+
+        Reads every finished run (summary.json) under the given folders — run folders, a
+        sweep's folder, or the folders of several sweep shards — and prints a markdown table:
+        mean ± std over seeds of the mean test perplexity, and of each client's, per row label
+        (the scenario's label, else its method), with megabytes uploaded per client and
+        simulated time. --csv also writes one line per run.
+        """
+
+    static func run(_ args: [String]) throws {
+        let a = try Arguments(args, valued: ["--csv"])
+        guard !a.positional.isEmpty else { throw UsageError(description: "report: expected at least one folder\n" + usage) }
+        let report = try Report.collect(a.positional)
+        guard !report.rows.isEmpty else { throw ScenarioError(key: a.positional.joined(separator: " "), reason: "no finished runs (summary.json) found") }
+        if let csv = a.string("--csv") { try RunFolder(path: ".").write(csv, report.csv) }
+        print(report.markdown, terminator: "")
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+enum PlotCommand {
+    static let usage = """
+        usage: comigs plot RUN_DIR... [--out DIR]
+
+        Pictures of one or more run folders (written by `comigs run`), saved in the first
+        RUN_DIR or in --out:
+          ppl_vs_time.svg       mean test perplexity over clients against simulated time
+          ppl_vs_round.svg      the same against the round
+          generalist_share.svg  per client and layer, the share of tokens whose top-1 expert
+                                is a generalist at the last evaluation (runs with routing
+                                data and more than one expert)
+        One line per run, labelled by method and seed (by folder name when those repeat); the
+        perplexity axis is logarithmic when it spans more than 10×. Prints each path written.
+        """
+
+    static func run(_ args: [String]) throws {
+        let a = try Arguments(args, valued: ["--out"])
+        guard let first = a.positional.first else { throw UsageError(description: "plot: at least one RUN_DIR is required") }
+        let runs = try a.positional.map(RunResults.init)
+        let out = a.string("--out") ?? first
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for path in try write(runs, to: out) { print(path) }
+    }
+
+    /// Writes the pictures into `out`; returns their paths.
+    static func write(_ runs: [RunResults], to out: String) throws -> [String] {
+        let names = labels(runs)
+        var curves: [(label: String, points: [EvalPoint])] = []
+        for (run, label) in zip(runs, names) {
+            let p = run.meanPerplexity
+            if p.isEmpty { note("plot: \(run.path) has no test perplexity yet; left out") } else { curves.append((label, p)) }
+        }
+        var written: [String] = []
+        let charts: [(file: String, title: String, x: String, value: (EvalPoint) -> Double)] = [
+            ("ppl_vs_time.svg", "Mean test perplexity against simulated time", "simulated time (s)", \.time),
+            ("ppl_vs_round.svg", "Mean test perplexity against round", "round", { Double($0.round) }),
+        ]
+        for c in charts {
+            let series = curves.map { Series(label: $0.label, points: $0.points.map { (c.value($0), $0.ppl) }) }
+            let path = out + "/" + c.file
+            try LineChart.render(title: c.title, x: c.x, y: "mean test perplexity over clients", series: series).write(to: path)
+            written.append(path)
+        }
+        if let heat = generalistShare(runs, names) {
+            let path = out + "/generalist_share.svg"
+            try heat.write(to: path)
+            written.append(path)
+        } else {
+            note("plot: no run has routing data with more than one expert; generalist_share.svg not written")
+        }
+        return written
+    }
+
+    /// "method seed S" for every run, or the folder names when those would repeat.
+    static func labels(_ runs: [RunResults]) -> [String] {
+        let l = runs.map { r in r.seed.map { "\(r.method) seed \($0)" } ?? r.method }
+        return Set(l).count == l.count ? l : runs.map(\.folderName)
+    }
+
+    /// One heatmap per run (clients down, layers across) of the generalist top-1
+    /// share at each client's last evaluation, panels flowing left to right.
+    static func generalistShare(_ runs: [RunResults], _ names: [String]) -> SVG? {
+        struct Panel { var run: RunResults, label: String, clients: [Int], layers: Int, value: [Int: [Int: Double]] }
+        var panels: [Panel] = []
+        for (run, label) in zip(runs, names) where run.routing.contains(where: { $0.top1Share.count > 1 }) {
+            var last: [Int: [Int: RoutingRecord]] = [:]  // client → layer → latest record (file order breaks ties)
+            for r in run.routing {
+                if let o = last[r.client]?[r.layer], (o.round, o.step) > (r.round, r.step) { continue }
+                last[r.client, default: [:]][r.layer] = r
+            }
+            panels.append(Panel(run: run, label: label, clients: last.keys.sorted(),
+                                layers: (run.routing.map(\.layer).max() ?? 0) + 1,
+                                value: last.mapValues { $0.mapValues(\.generalistShare) }))
+        }
+        guard !panels.isEmpty else { return nil }
+        let cellW = 52.0, cellH = 26.0, rowLabel = 96.0, gap = 28.0, width = 720.0
+        // Flow layout: (x, y) of each panel; a panel wider than the picture gets its own row.
+        var origin: [(x: Double, y: Double)] = [], x = 16.0, y = 64.0, rowHeight = 0.0, maxX = width
+        for p in panels {
+            let w = rowLabel + Double(p.layers) * cellW, h = 40 + Double(p.clients.count) * cellH
+            if x > 16 && x + w > width - 16 { x = 16; y += rowHeight + gap; rowHeight = 0 }
+            origin.append((x, y))
+            x += w + gap
+            maxX = max(maxX, x)
+            rowHeight = max(rowHeight, h)
+        }
+        var svg = SVG(width: maxX, height: y + rowHeight + 64)
+        svg.text("Share of tokens whose top-1 expert is a generalist (last evaluation)", 16, 24, size: 15, bold: true)
+        svg.text("rows: clients · columns: layers · 0 = all to specialists, 1 = all to generalists", 16, 44, size: 11,
+                 fill: "#555555")
+        for (p, o) in zip(panels, origin) {
+            svg.text(p.label, o.x, o.y, size: 12, bold: true)
+            for l in 0..<p.layers {
+                svg.text("layer \(l)", o.x + rowLabel + (Double(l) + 0.5) * cellW, o.y + 20, size: 10, anchor: .middle)
+            }
+            for (i, c) in p.clients.enumerated() {
+                let cy = o.y + 28 + Double(i) * cellH, name = p.run.clientName(c)
+                svg.text(name.count > 14 ? name.prefix(13) + "…" : name, o.x + rowLabel - 6, cy + cellH / 2 + 4, size: 11,
+                         anchor: .end)
+                for l in 0..<p.layers {
+                    let cx = o.x + rowLabel + Double(l) * cellW
+                    guard let v = p.value[c]?[l] else { svg.rect(cx, cy, cellW, cellH, fill: "#eeeeee", stroke: "#ffffff"); continue }
+                    svg.rect(cx, cy, cellW, cellH, fill: shade(v), stroke: "#ffffff", title: "\(name), layer \(l): \(v)")
+                    svg.text(format2(v), cx + cellW / 2, cy + cellH / 2 + 4, size: 11, anchor: .middle,
+                             fill: v > 0.75 ? "#ffffff" : "#222222")
+                }
+            }
+        }
+        // Colour scale.
+        let sy = y + rowHeight + 24
+        for i in 0..<10 { svg.rect(16 + Double(i) * 18, sy, 18, 12, fill: shade((Double(i) + 0.5) / 10)) }
+        svg.text("0", 16, sy + 26, size: 10, anchor: .middle)
+        svg.text("1", 196, sy + 26, size: 10, anchor: .middle)
+        svg.text("generalist share", 206, sy + 10, size: 11)
+        return svg
+    }
+
+    static func shade(_ v: Double) -> String { SVG.mix("#f4f8fb", "#0072B2", v) }
+
+    /// Two decimals always ("0.50"), for cell annotations that line up.
+    static func format2(_ v: Double) -> String {
+        let c = Int((v * 100).rounded())
+        return "\(c / 100).\(c % 100 < 10 ? "0" : "")\(c % 100)"
+    }
+}

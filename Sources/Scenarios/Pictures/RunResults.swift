@@ -1,0 +1,99 @@
+import Foundation
+
+/// One line of `metrics.jsonl`: one client at one evaluation.
+struct MetricRecord: Decodable {
+    var round: Int, step: Int, simTime: Double, client: Int
+    var trainLoss: Double?, testLoss: Double?, testPPL: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case round, step, client, simTime = "sim_time_s", trainLoss = "train_loss", testLoss = "test_loss", testPPL = "test_ppl"
+    }
+}
+
+/// One line of `routing.jsonl`: one client and layer at one evaluation.
+struct RoutingRecord: Decodable {
+    var round: Int, step: Int, simTime: Double, client: Int, layer: Int, generalists: Int
+    var top1Share: [Double], meanProb: [Double], entropy: Double
+    var generalToGeneralist: Double?, privateToSpecialist: Double?, accuracy: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case round, step, client, layer, generalists, entropy, accuracy, simTime = "sim_time_s", top1Share = "top1_share",
+             meanProb = "mean_prob", generalToGeneralist = "general_to_generalist", privateToSpecialist = "private_to_specialist"
+    }
+
+    /// Share of tokens whose top-1 expert is a generalist.
+    var generalistShare: Double { top1Share.prefix(generalists).reduce(0, +) }
+}
+
+/// The mean over clients at one evaluation.
+struct EvalPoint: Equatable {
+    var round: Int, time: Double, ppl: Double
+}
+
+/// What `comigs run` wrote into a run folder, read back: scenario.json,
+/// metrics.jsonl, routing.jsonl, summary.json (once finished) and the client
+/// adapters clients/client-<i>.safetensors.
+struct RunResults {
+    struct Error: Swift.Error, CustomStringConvertible { let description: String }
+
+    let path: String
+    let scenario: [String: Any]
+    let summary: [String: Any]?
+    let metrics: [MetricRecord]
+    let routing: [RoutingRecord]
+
+    init(_ path: String) throws {
+        self.path = path
+        guard let s = try Self.object(path + "/scenario.json") else {
+            throw Error(description: "\(path): no scenario.json (not a run folder?)")
+        }
+        scenario = s
+        summary = try Self.object(path + "/summary.json")
+        metrics = try Self.lines(path + "/metrics.jsonl")
+        routing = try Self.lines(path + "/routing.jsonl")
+    }
+
+    var folderName: String { URL(fileURLWithPath: path).standardized.lastPathComponent }
+    var name: String { scenario["name"] as? String ?? folderName }
+    var method: String { (scenario["method"] as? [String: Any])?["name"] as? String ?? "?" }
+    var seed: Int? { summary?["seed"] as? Int ?? scenario["seed"] as? Int }
+    /// As the routing records count them, else the scenario's `method.generalists`, else 1.
+    var generalists: Int { routing.first?.generalists ?? (scenario["method"] as? [String: Any])?["generalists"] as? Int ?? 1 }
+
+    func clientName(_ i: Int) -> String {
+        let c = (summary?["clients"] as? [[String: Any]])?.first { $0["id"] as? Int == i }
+        return c?["name"] as? String ?? "client \(i)"
+    }
+
+    func adapters(client: Int) -> String { "\(path)/clients/client-\(client).safetensors" }
+
+    /// Mean test perplexity over clients per evaluation round; the time is when
+    /// the last client was evaluated.
+    var meanPerplexity: [EvalPoint] {
+        let rounds = Dictionary(grouping: metrics.filter { $0.testPPL?.isFinite == true }, by: \.round)
+        return rounds.keys.sorted().map { r in
+            let m = rounds[r]!
+            return EvalPoint(round: r, time: m.map(\.simTime).max()!, ppl: m.map { $0.testPPL! }.reduce(0, +) / Double(m.count))
+        }
+    }
+
+    private static func object(_ file: String) throws -> [String: Any]? {
+        guard let d = FileManager.default.contents(atPath: file) else { return nil }
+        guard let o = (try? JSONSerialization.jsonObject(with: d)) as? [String: Any] else {
+            throw Error(description: "\(file): not a JSON object")
+        }
+        return o
+    }
+
+    /// JSON lines; a missing file is no lines, a bad line is an error naming file and line.
+    private static func lines<T: Decodable>(_ file: String) throws -> [T] {
+        guard let d = FileManager.default.contents(atPath: file) else { return [] }
+        let dec = JSONDecoder()
+        return try String(decoding: d, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { i, line in
+            if line.allSatisfy(\.isWhitespace) { return nil }
+            do { return try dec.decode(T.self, from: Data(line.utf8)) } catch {
+                throw Error(description: "\(file):\(i + 1): \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Tensor
+
+enum TraceCommand {
+    static let usage = """
+        usage: comigs trace RUN_DIR --client I|all [--client J ...] --layer L [--text FILE | --tokens N] [--out FILE]
+
+        The paper's routing picture: every token of a text drawn in a box coloured by the
+        expert its router chose first at layer L (0-based) — generalists blue, specialists
+        orange, darker the surer the router. Loads the run's base (scenario.json model.base)
+        and each client's adapters (RUN_DIR/clients/client-I.safetensors) and runs the text in
+        windows of the model's context. The text is FILE's bytes (byte-level tokens) or the
+        first N tokens (default 256) of the client's test split. --client repeats, or `all`:
+        one panel per client. Writes RUN_DIR/trace_client<I>_layer<L>.svg (or --out) and
+        prints its path.
+        """
+
+    static func run(_ args: [String]) throws {
+        let a = try Arguments(args, valued: ["--client", "--layer", "--text", "--tokens", "--out"])
+        guard a.positional.count == 1, let dir = a.positional.first else {
+            throw UsageError(description: "trace: exactly one RUN_DIR is required")
+        }
+        let picks = a.all("--client")
+        guard !picks.isEmpty else { throw UsageError(description: "trace: --client I (or all) is required") }
+        guard a.string("--layer") != nil else { throw UsageError(description: "trace: --layer L is required") }
+        if a.string("--text") != nil && a.string("--tokens") != nil {
+            throw UsageError(description: "trace: give --text or --tokens, not both")
+        }
+        let run = try RunResults(dir)
+        let clients = try picks.flatMap { try $0 == "all" ? allClients(run) : [client($0, run)] }
+        guard let basePath = (run.scenario["model"] as? [String: Any])?["base"] as? String else {
+            throw RunResults.Error(description: "\(dir)/scenario.json: no model.base")
+        }
+        BLAS.useSingleThread()
+        let base = try Checkpoint.loadAny(basePath)
+        guard base.config.vocabSize == 256 else {
+            throw UsageError(description: "trace: draws byte-level models (vocabulary 256); \(basePath) has \(base.config.vocabSize)")
+        }
+        let layer = try a.int("--layer", default: 0, range: 0...base.config.nLayer - 1)
+        let count = try a.int("--tokens", default: 256, range: 1...1_000_000)
+        let text = try a.string("--text").map { f -> [Int32] in
+            guard let d = FileManager.default.contents(atPath: f) else { throw UsageError(description: "trace: cannot read \(f)") }
+            return d.map { Int32($0) }
+        }
+        var panels: [TracePanel] = []
+        for c in clients {
+            let model = try Checkpoint.loadAdapters(run.adapters(client: c), base: base)
+            let tokens = try text ?? Self.tokens(runDir: dir, client: c, count: count)
+            let (top1, prob) = route(model, tokens, layer: layer)
+            panels.append(TracePanel(title: "client \(c): \(run.clientName(c))", tokens: tokens, top1: top1, prob: prob,
+                                     experts: model.adapters.experts))
+        }
+        let source = a.string("--text").map { "text \(URL(fileURLWithPath: $0).lastPathComponent)" } ?? "test split"
+        let svg = TracePicture.render(title: "\(run.name) (\(run.method)): top-1 expert per token at layer \(layer)",
+                                      subtitle: "\(source) · base \(basePath)", panels: panels, generalists: run.generalists)
+        let tag = picks == ["all"] ? "all" : clients.map(String.init).joined(separator: "+")
+        let out = a.string("--out") ?? "\(dir)/trace_client\(tag)_layer\(layer).svg"
+        try svg.write(to: out)
+        print(out)
+    }
+
+    static func allClients(_ run: RunResults) throws -> [Int] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: run.path + "/clients")) ?? []
+        let ids = files.compactMap { f -> Int? in
+            guard f.hasPrefix("client-"), f.hasSuffix(".safetensors") else { return nil }
+            return Int(f.dropFirst("client-".count).dropLast(".safetensors".count))
+        }.sorted()
+        guard !ids.isEmpty else { throw RunResults.Error(description: "\(run.path)/clients: no client-<i>.safetensors adapters") }
+        return ids
+    }
+
+    static func client(_ s: String, _ run: RunResults) throws -> Int {
+        guard let c = Int(s), c >= 0 else { throw UsageError(description: "--client: expected a client number or all, got '\(s)'") }
+        guard FileManager.default.fileExists(atPath: run.adapters(client: c)) else {
+            throw RunResults.Error(description: "\(run.adapters(client: c)): missing (no adapters saved for client \(c)?)")
+        }
+        return c
+    }
+
+    /// The first `count` tokens of client `client`'s test split of the run's data.
+    /// Reads folder data (data.source "folder"); the synthetic corpus is not stored.
+    static func tokens(runDir: String, client: Int, count: Int) throws -> [Int32] {
+        // The run's own scenario rebuilds (synthetic) or re-reads (folder) exactly its data.
+        let s = try Scenario.load(runDir + "/scenario.json")
+        let data = try ScenarioData.load(s, vocab: 256, context: 1)
+        guard data.indices.contains(client) else { throw UsageError(description: "trace: --client \(client): the run has \(data.count) clients") }
+        return Array((data[client].tokens[.test] ?? []).prefix(count))
+    }
+
+    /// Each token's top-1 expert at `layer` and its router probability, the model
+    /// run on consecutive windows of its context.
+    static func route(_ model: GPT, _ tokens: [Int32], layer: Int) -> (top1: [Int32], prob: [Float]) {
+        var top1: [Int32] = [], prob: [Float] = []
+        for start in stride(from: 0, to: tokens.count, by: model.config.blockSize) {
+            let w = Array(tokens[start..<min(start + model.config.blockSize, tokens.count)])
+            _ = w.withUnsafeBufferPointer { model.forward(inputs: $0, targets: nil, batch: 1, time: w.count) }
+            let r = model.routes(layer: layer)
+            top1 += r.top1
+            prob += r.prob
+        }
+        return (top1, prob)
+    }
+}

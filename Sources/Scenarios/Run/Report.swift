@@ -1,0 +1,92 @@
+import Foundation
+
+/// Tables from finished runs (their `summary.json`): mean ± std over seeds
+/// per row label (the scenario's `label`, else its method), overall and per client.
+struct Report {
+    struct Row {
+        var label: String
+        var runs: [JSON] = []
+    }
+
+    var rows: [Row] = []
+    /// Client names, from the first run.
+    var clients: [String] = []
+
+    /// Every `summary.json` under `dirs` (a run folder or any folder above
+    /// runs), in path order; rows in order of first appearance.
+    static func collect(_ dirs: [String]) throws -> Report {
+        var paths: [String] = []
+        for d in dirs {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: d, isDirectory: &isDir), isDir.boolValue else {
+                throw ScenarioError(key: d, reason: "no such folder")
+            }
+            let found = (FileManager.default.enumerator(atPath: d)?.compactMap { $0 as? String } ?? []).filter {
+                $0 == "summary.json" || $0.hasSuffix("/summary.json")
+            }
+            paths += found.sorted().map { d + "/" + $0 }
+        }
+        var r = Report()
+        for p in paths {
+            guard let data = FileManager.default.contents(atPath: p), let json = try? JSON.parse(data),
+                  let label = json["label"]?.stringValue ?? json["method"]?.stringValue else {
+                throw ScenarioError(key: p, reason: "not a run summary")
+            }
+            if r.clients.isEmpty, case .array(let cs)? = json["clients"] { r.clients = cs.map { $0["name"]?.stringValue ?? "?" } }
+            if let i = r.rows.firstIndex(where: { $0.label == label }) { r.rows[i].runs.append(json) } else { r.rows.append(Row(label: label, runs: [json])) }
+        }
+        return r
+    }
+
+    /// Mean and sample standard deviation (0 for one value).
+    static func meanStd(_ xs: [Double]) -> (mean: Double, std: Double) {
+        let m = xs.reduce(0, +) / Double(max(1, xs.count))
+        let v = xs.count > 1 ? xs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(xs.count - 1) : 0
+        return (m, v.squareRoot())
+    }
+
+    static func clientPPL(_ run: JSON, _ i: Int) -> Double? {
+        if case .array(let cs)? = run["clients"], cs.indices.contains(i) { return cs[i]["test_ppl"]?.doubleValue }
+        return nil
+    }
+
+    func cell(_ xs: [Double]) -> String {
+        guard !xs.isEmpty else { return "—" }
+        let (m, s) = Self.meanStd(xs)
+        return xs.count > 1 ? String(format: "%.2f ± %.2f", m, s) : String(format: "%.2f", m)
+    }
+
+    var markdown: String {
+        var out = "| method | seeds | mean test ppl | " + clients.map { "\($0) ppl" }.joined(separator: " | ")
+            + " | MB up per client | sim time s |\n"
+        out += "|---|---|---|" + String(repeating: "---|", count: clients.count) + "---|---|\n"
+        for row in rows {
+            let mean = row.runs.compactMap { $0["mean_test_ppl"]?.doubleValue }
+            let perClient = clients.indices.map { i in cell(row.runs.compactMap { Self.clientPPL($0, i) }) }
+            let n = Double(max(1, clients.count))
+            let up = row.runs.compactMap { $0["bytes_up"]?.doubleValue }.map { $0 / n / 1e6 }
+            let time = row.runs.compactMap { $0["sim_time_s"]?.doubleValue }
+            out += "| \(row.label) | \(row.runs.count) | \(cell(mean)) | " + perClient.joined(separator: " | ")
+                + " | " + (up.isEmpty ? "—" : String(format: "%.2f", Self.meanStd(up).mean))
+                + " | " + (time.isEmpty ? "—" : String(format: "%.1f", Self.meanStd(time).mean)) + " |\n"
+        }
+        return out
+    }
+
+    /// One line per run: label, method, seed, mean and per-client perplexity, bytes, times.
+    var csv: String {
+        var out = "label,method,seed,mean_test_ppl," + clients.map { "\($0)_ppl" }.joined(separator: ",")
+            + ",bytes_up,bytes_down,sim_time_s,wall_time_s\n"
+        func v(_ x: JSON?) -> String { x.map { $0 == .null ? "" : $0.text() } ?? "" }
+        for row in rows {
+            for r in row.runs {
+                let cs = clients.indices.map { i in Self.clientPPL(r, i).map { "\($0)" } ?? "" }
+                out += ([csvField(row.label), v(r["method"]).trimmingCharacters(in: ["\""]), v(r["seed"]), v(r["mean_test_ppl"])] + cs
+                        + [v(r["bytes_up"]), v(r["bytes_down"]), v(r["sim_time_s"]), v(r["wall_time_s"])]).joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+
+    func csvField(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+}

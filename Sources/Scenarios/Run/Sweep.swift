@@ -1,0 +1,89 @@
+import Foundation
+
+/// A sweep (DESIGN §7): a base scenario, named variants (sets of overrides,
+/// e.g. the rows of a table) and axes (lists of values for dotted keys),
+/// expanded to the grid variants × axes. Every point is validated before
+/// anything runs; finished runs (their `summary.json`) are skipped.
+struct Sweep {
+    struct Point {
+        var index: Int
+        var label: String
+        var scenario: Scenario
+        /// Folder of the point's runs under the sweep's output folder.
+        var folder: String
+    }
+
+    let name: String
+    let out: String
+    let points: [Point]
+
+    static let keys = ["name", "scenario", "set", "variants", "axes", "out"]
+
+    static func load(_ path: String, out: String? = nil) throws -> Sweep {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ScenarioError(key: path, reason: "no such file") }
+        let json: JSON
+        do { json = try JSON.parse(data) } catch { throw ScenarioError(key: path, reason: "not valid JSON: \(error)") }
+        guard case .object(let members) = json else { throw ScenarioError(key: "(top level)", reason: "expected an object") }
+        for (k, _) in members where !keys.contains(k) {
+            throw ScenarioError(key: k, reason: "unknown sweep key (known: \(keys.joined(separator: ", ")))")
+        }
+        guard let name = json["name"]?.stringValue, !name.isEmpty else { throw ScenarioError(key: "name", reason: "required: a non-empty string") }
+        let dir = (path as NSString).deletingLastPathComponent
+        let base: JSON
+        switch json["scenario"] {
+        case .string(let file)?:
+            let p = file.hasPrefix("/") ? file : (dir.isEmpty ? file : dir + "/" + file)
+            guard let d = FileManager.default.contents(atPath: p) else { throw ScenarioError(key: "scenario", reason: "\(p): no such file") }
+            do { base = try JSON.parse(d) } catch { throw ScenarioError(key: "scenario", reason: "\(p): not valid JSON: \(error)") }
+        case .object?: base = json["scenario"]!
+        case nil: base = .object([])
+        default: throw ScenarioError(key: "scenario", reason: "expected a file name or an object")
+        }
+        let common = try assignments(json["set"], at: "set")
+        var variants: [(label: String, set: [String])] = [("", [])]
+        if let v = json["variants"] {
+            guard case .array(let items) = v, !items.isEmpty else { throw ScenarioError(key: "variants", reason: "expected a non-empty list") }
+            variants = try items.enumerated().map { i, item in
+                guard let label = item["label"]?.stringValue, !label.isEmpty else {
+                    throw ScenarioError(key: "variants[\(i)].label", reason: "required: a non-empty string")
+                }
+                return (label, try assignments(item["set"], at: "variants[\(i)].set"))
+            }
+        }
+        var grid: [[(String, String)]] = [[]]  // (dotted key, JSON text) per axis value
+        if let a = json["axes"] {
+            guard case .object(let axes) = a else { throw ScenarioError(key: "axes", reason: "expected an object of lists") }
+            for (key, values) in axes {
+                guard case .array(let vs) = values, !vs.isEmpty else { throw ScenarioError(key: "axes.\(key)", reason: "expected a non-empty list") }
+                grid = grid.flatMap { g in vs.map { g + [(key, $0.text())] } }
+            }
+        }
+        let outDir = out ?? json["out"]?.stringValue ?? "runs/sweeps/\(name)"
+        var points: [Point] = []
+        for v in variants {
+            for g in grid {
+                let axisLabel = g.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+                let label = [v.label, axisLabel].filter { !$0.isEmpty }.joined(separator: " ")
+                let sets = common + v.set + g.map { "\($0.0)=\($0.1)" } + (label.isEmpty ? [] : ["label=" + JSON.quote(label)])
+                let scenario: Scenario
+                do { scenario = try Scenario.make(base, overrides: sets) } catch let e as ScenarioError {
+                    throw ScenarioError(key: "point \(points.count) (\(label))", reason: e.description)
+                }
+                let slug = String(format: "%03d-", points.count) + Self.slug(label.isEmpty ? scenario.method : label)
+                points.append(Point(index: points.count, label: label, scenario: scenario, folder: outDir + "/" + slug))
+            }
+        }
+        return Sweep(name: name, out: outDir, points: points)
+    }
+
+    /// `{"dotted.key": value}` as `--set` assignments.
+    static func assignments(_ v: JSON?, at key: String) throws -> [String] {
+        guard let v else { return [] }
+        guard case .object(let members) = v else { throw ScenarioError(key: key, reason: "expected an object of dotted keys") }
+        return members.map { "\($0.0)=\($0.1.text())" }
+    }
+
+    static func slug(_ s: String) -> String {
+        String(s.lowercased().map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }.prefix(80))
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import XCTest
+@testable import Scenarios
+
+/// `comigs run`, `sweep` and `report` end to end, through the executable.
+final class RunTests: XCTestCase {
+    /// Small enough for a test: 4 clients, 2 rounds × 2 steps of 8 sequences, with
+    /// stragglers and dropouts on so the timeline has something to get wrong.
+    static let tiny = """
+        {"name": "tiny", "rounds": 2, "local_steps": 2, "batch": 8, "eval_tokens": 2048,
+         "data": {"synthetic": {"tokens": 20000, "private_share": 0.9}},
+         "clients": [{"device": "low"}, {"device": "mid"}, {"device": "high"}, {"device": "mid", "availability": 0.7}],
+         "heterogeneity": {"straggler": {"kind": "lognormal", "sigma": 0.5}, "dropout": {"failure": 0.2}}}
+        """
+
+    func write(_ text: String, _ dir: String, _ name: String = "s.json") throws -> String {
+        let path = dir + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func read(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
+    /// Issue 4: the same scenario and seed give byte-identical outputs on 1, 2 and 4 workers.
+    func testOutputsAreIdenticalForAnyNumberOfWorkers() throws {
+        let dir = try temporaryDirectory("workers")
+        let file = try write(Self.tiny, dir)
+        var folders: [String] = []
+        for w in [1, 2, 4] {
+            let r = try comigs(["run", file, "--out", "\(dir)/w\(w)", "--workers", "\(w)", "--quiet"], cwd: packageRoot)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            folders.append(r.stdout.split(separator: "\n").last.map(String.init) ?? "")
+        }
+        for name in ["metrics.jsonl", "events.jsonl", "rounds.jsonl", "scenario.json"] {
+            let reference = try read(folders[0] + "/" + name)
+            XCTAssertGreaterThan(reference.count, 100, name)
+            for f in folders.dropFirst() { XCTAssertEqual(try read(f + "/" + name), reference, "\(name) differs in \(f)") }
+        }
+        // 4 clients evaluated before training and after each of the 2 rounds.
+        let metrics = String(decoding: try read(folders[0] + "/metrics.jsonl"), as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(metrics.count, 12)
+        XCTAssertTrue(metrics[0].hasPrefix(#"{"round":0,"step":0,"sim_time_s":0.0,"client":0,"train_loss":null,"test_loss":"#))
+    }
+
+    func testRunFolderHoldsEveryOutputAndIsNeverReused() throws {
+        let dir = try temporaryDirectory("folder")
+        let file = try write(Self.tiny, dir)
+        let args = ["run", file, "--out", dir + "/runs", "--quiet", "--set", "rounds=1", "--set", "method.name=fedavg"]
+        let first = try comigs(args, cwd: packageRoot), second = try comigs(args, cwd: packageRoot)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(first.stdout, dir + "/runs/tiny-fedavg-seed0\n")
+        XCTAssertEqual(second.stdout, dir + "/runs/tiny-fedavg-seed0-2\n")
+        let run = dir + "/runs/tiny-fedavg-seed0"
+        for f in ["scenario.json", "metrics.jsonl", "events.jsonl", "rounds.jsonl", "summary.json", "summary.md"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/" + f), f)
+        }
+        let summary = try JSON.parse(try read(run + "/summary.json"))
+        XCTAssertEqual(summary["method"], .string("fedavg"))
+        XCTAssertEqual(summary["seed"], .int(0))
+        for key in ["clients", "mean_test_ppl", "bytes_up", "bytes_down", "sim_time_s", "wall_time_s"] { XCTAssertNotNil(summary[key], key) }
+        // The resolved scenario runs as is and names the override.
+        let resolved = try Scenario.load(run + "/scenario.json")
+        XCTAssertEqual(resolved.method, "fedavg")
+        XCTAssertEqual(resolved.seeds, [0])
+        // Bytes: FedAvg sends every LoRA matrix; the rounds file adds up to the summary.
+        let rounds = String(decoding: try read(run + "/rounds.jsonl"), as: UTF8.self).split(separator: "\n").map { try! JSON.parse(String($0)) }
+        XCTAssertEqual(rounds.compactMap { $0["bytes_up"]?.doubleValue }.reduce(0, +), summary["bytes_up"]?.doubleValue)
+    }
+
+    func testReportGivesMeanAndStdOverSeeds() throws {
+        let dir = try temporaryDirectory("report")
+        for (i, ppl) in [(0, [10.0, 20.0]), (1, [14.0, 30.0])] {
+            let run = dir + "/r\(i)"
+            try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+            let summary = """
+                {"name":"x","label":"CoMiGS","method":"comigs","seed":\(i),"clients":[{"id":0,"name":"a","test_ppl":\(ppl[0])},\
+                {"id":1,"name":"b","test_ppl":\(ppl[1])}],"mean_test_ppl":\((ppl[0] + ppl[1]) / 2),"bytes_up":4000000,"bytes_down":0,\
+                "sim_time_s":10,"wall_time_s":1}
+                """
+            _ = try write(summary, run, "summary.json")
+        }
+        let r = try comigs(["report", dir + "/r0", dir + "/r1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // Means 15 and 22 → 18.5 ± 4.95; client a 12 ± 2.83, client b 25 ± 7.07; 2 MB per client.
+        XCTAssertTrue(r.stdout.contains("| CoMiGS | 2 | 18.50 ± 4.95 | 12.00 ± 2.83 | 25.00 ± 7.07 | 2.00 | 10.0 |"), r.stdout)
+    }
+
+    func testSweepSkipsFinishedRunsAndShards() throws {
+        let dir = try temporaryDirectory("sweep")
+        _ = try write(Self.tiny, dir, "base.json")
+        let sweep = try write("""
+            {"name": "t", "scenario": "base.json", "set": {"rounds": 1, "local_steps": 1},
+             "variants": [{"label": "FedAvg", "set": {"method.name": "fedavg"}}, {"label": "Local", "set": {"method.name": "local"}}],
+             "axes": {"seeds": [[0], [1]]}, "out": "\(dir)/out"}
+            """, dir, "sweep.json")
+        let shard1 = try comigs(["sweep", sweep, "--shard", "1/2", "--quiet"], cwd: packageRoot)
+        XCTAssertEqual(shard1.status, 0, shard1.stderr)
+        XCTAssertEqual(shard1.stdout.split(separator: "\n").count, 2)  // points 1 and 3
+        let all = try comigs(["sweep", sweep, "--quiet"], cwd: packageRoot)
+        XCTAssertEqual(all.stdout.split(separator: "\n").count, 2)  // only points 0 and 2 were missing
+        let again = try comigs(["sweep", sweep], cwd: packageRoot)
+        XCTAssertEqual(again.stdout, "")
+        XCTAssertEqual(again.stderr.components(separatedBy: "skip ").count - 1, 4)
+        let csv = try String(contentsOfFile: dir + "/out/sweep.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 5)  // header + 4 runs, none twice
+        XCTAssertEqual(Set(csv.dropFirst().map { $0.split(separator: ",").prefix(3).joined(separator: ",") }).count, 4)
+        let bad = try write(#"{"name": "b", "variants": [{"label": "x", "set": {"method.nme": "fedavg"}}]}"#, dir, "bad.json")
+        let r = try comigs(["sweep", bad], cwd: packageRoot)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("method.nme: unknown key"), r.stderr)
+    }
+}

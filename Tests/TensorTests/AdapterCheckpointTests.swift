@@ -1,0 +1,72 @@
+import Foundation
+import XCTest
+@testable import Tensor
+
+final class AdapterCheckpointTests: XCTestCase {
+    var dir: String!
+    override func setUp() {
+        dir = NSTemporaryDirectory() + "comigs-adapters-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    static let config = GPTConfig(nLayer: 2, nHead: 2, nEmbd: 16, blockSize: 8, vocabSize: 20)
+    static let input: [Int32] = [1, 5, 19, 0, 3, 3, 7, 2]
+
+    func logits(_ m: GPT) -> [Float] {
+        _ = Self.input.withUnsafeBufferPointer { m.forward(inputs: $0, targets: nil, batch: 1, time: 8) }
+        return Array(m.lastLogits)
+    }
+
+    /// A dense base and a client model on the same base weights with trained-looking adapters.
+    func client(_ adapters: AdapterConfig) throws -> (base: GPT, client: GPT) {
+        let base = try GPT(config: Self.config, adapters: .dense, rng: RNG(seed: 5, stream: "base"))
+        let m = try GPT(config: Self.config, adapters: adapters, rng: RNG(seed: 6, stream: "client"))
+        var r = RNG(seed: 9, stream: "adapters")
+        for (p, q) in zip(m.parameters.filter { $0.role == .base }, base.parameters) { p.value.copy(from: q.value) }
+        for p in m.parameters where p.role != .base { p.value.fillNormal(std: 0.1, rng: &r) }
+        return (base, m)
+    }
+
+    func testRoundTripIsBitExactAndStoresOnlyAdapters() throws {
+        let ad = AdapterConfig(rank: 4, experts: 3, topK: 1)
+        let (base, m) = try client(ad)
+        let path = dir + "/client-0.safetensors"
+        try Checkpoint.saveAdapters(m, to: path, metadata: ["round": "7"])
+        let st = try Safetensors(path: path)
+        let adapterNames = m.parameters.filter { $0.role != .base }.map(\.name)
+        XCTAssertEqual(st.entries.map(\.name), adapterNames)
+        XCTAssertTrue(adapterNames.contains("transformer.h.1.mlp.router.weight"))
+        XCTAssertEqual(st.metadata["round"], "7")
+
+        let back = try Checkpoint.loadAdapters(path, base: base)
+        XCTAssertEqual(back.adapters, ad)
+        XCTAssertEqual(back.parameters.map(\.name), m.parameters.map(\.name))
+        XCTAssertTrue(zip(back.parameters, m.parameters).allSatisfy { $0.value.bitEqual($1.value) })
+        XCTAssertEqual(logits(back), logits(m))
+        // A copy, not a share: changing the loaded model leaves the base alone.
+        back.parameters[0].value.ptr[0] += 1
+        XCTAssertNotEqual(back.parameters[0].value.ptr[0], base.parameters[0].value.ptr[0])
+    }
+
+    func testErrorsNameTheFile() throws {
+        let (_, m) = try client(AdapterConfig(rank: 2, experts: 2))
+        let path = dir + "/a.safetensors"
+        try Checkpoint.saveAdapters(m, to: path)
+        let other = try GPT(config: GPTConfig(nLayer: 1, nHead: 2, nEmbd: 16, blockSize: 8, vocabSize: 20), adapters: .dense,
+                            rng: RNG(seed: 1, stream: "x"))
+        XCTAssertThrowsError(try Checkpoint.loadAdapters(path, base: other)) { e in
+            XCTAssertTrue("\(e)".hasPrefix(path + ": adapters for base config"), "\(e)")
+        }
+        XCTAssertThrowsError(try Checkpoint.load(path)) { e in
+            XCTAssertTrue("\(e)".contains("a.safetensors: holds adapters only"), "\(e)")
+        }
+        // Drop the last adapter tensor but keep the metadata.
+        let cut = dir + "/cut.safetensors"
+        let kept = m.parameters.filter { $0.role != .base }
+        try Safetensors.write(kept.dropLast().map { ($0.name, $0.value) }, metadata: try Safetensors(path: path).metadata, to: cut)
+        XCTAssertThrowsError(try Checkpoint.loadAdapters(cut, base: m)) { e in
+            XCTAssertEqual("\(e)", "\(cut): tensor '\(kept.last!.name)' is missing")
+        }
+    }
+}
