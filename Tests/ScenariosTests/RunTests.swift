@@ -36,6 +36,15 @@ final class RunTests: XCTestCase {
             XCTAssertGreaterThan(reference.count, 100, name)
             for f in folders.dropFirst() { XCTAssertEqual(try read(f + "/" + name), reference, "\(name) differs in \(f)") }
         }
+        // The centralized model is scored on every client's test split at once (replicas).
+        var centralized: [Data] = []
+        for w in [1, 2] {
+            let r = try comigs(["run", file, "--out", "\(dir)/c\(w)", "--workers", "\(w)", "--quiet", "--set", "method.name=centralized",
+                                "--set", "rounds=1", "--set", "local_steps=1"], cwd: packageRoot)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            centralized.append(try read(r.stdout.trimmingCharacters(in: .newlines) + "/metrics.jsonl"))
+        }
+        XCTAssertEqual(centralized[0], centralized[1])
         // 4 clients evaluated before training and after each of the 2 rounds.
         let metrics = String(decoding: try read(folders[0] + "/metrics.jsonl"), as: UTF8.self).split(separator: "\n")
         XCTAssertEqual(metrics.count, 12)

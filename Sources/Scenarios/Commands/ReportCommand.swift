@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 enum ReportCommand {
     static let usage = """
@@ -16,7 +17,7 @@ enum ReportCommand {
         guard !a.positional.isEmpty else { throw UsageError(description: "report: expected at least one folder\n" + usage) }
         let report = try Report.collect(a.positional)
         guard !report.rows.isEmpty else { throw ScenarioError(key: a.positional.joined(separator: " "), reason: "no finished runs (summary.json) found") }
-        if let csv = a.string("--csv") { try RunFolder(path: ".").write(csv, report.csv) }
+        if let csv = a.string("--csv") { try AtomicFile.write(Data(report.csv.utf8), to: csv) }
         print(report.markdown, terminator: "")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 enum SweepCommand {
     static let usage = """
@@ -11,7 +12,8 @@ enum SweepCommand {
            "set": {"rounds": 10},                  overrides for every point
            "variants": [{"label": "FedAvg", "set": {"method.name": "fedavg"}}, ...],
            "axes": {"heterogeneity.dropout.failure": [0, 0.2, 0.4]},
-           "out": "results/sweeps/dropout"}        default runs/sweeps/<name>
+           "out": "runs/sweeps/dropout",           default runs/sweeps/<name>
+           "report": "results/sweeps/dropout"}     also write the tables to <report>.md and .csv
         Points are variants × the grid of axes (last axis fastest), each in its own folder
         DIR/<index>-<label>/ holding one run folder per seed. Every point is validated before
         anything runs. A run whose summary.json exists is skipped, so re-running a sweep
@@ -53,8 +55,15 @@ enum SweepCommand {
         }
         if a.has("--dry-run") { return }
         let report = try Report.collect([sweep.out])
+        let table = "# \(sweep.name)\n\n" + report.markdown
         try RunFolder(path: sweep.out).write("sweep.csv", report.csv)
-        try RunFolder(path: sweep.out).write("sweep.md", "# \(sweep.name)\n\n" + report.markdown)
+        try RunFolder(path: sweep.out).write("sweep.md", table)
         note("wrote \(sweep.out)/sweep.md and sweep.csv")
+        if let copy = sweep.report {
+            try FileManager.default.createDirectory(atPath: (copy as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(table.utf8), to: copy + ".md")
+            try AtomicFile.write(Data(report.csv.utf8), to: copy + ".csv")
+            note("wrote \(copy).md and .csv")
+        }
     }
 }

@@ -56,10 +56,13 @@ struct Report {
         return xs.count > 1 ? String(format: "%.2f ± %.2f", m, s) : String(format: "%.2f", m)
     }
 
+    /// Whether any run reports the time to its target perplexity.
+    var hasTarget: Bool { rows.contains { $0.runs.contains { $0["time_to_target_s"].map { $0 != .null } ?? false } } }
+
     var markdown: String {
         var out = "| method | seeds | mean test ppl | " + clients.map { "\($0) ppl" }.joined(separator: " | ")
-            + " | MB up per client | sim time s |\n"
-        out += "|---|---|---|" + String(repeating: "---|", count: clients.count) + "---|---|\n"
+            + " | MB up per client | sim time s |" + (hasTarget ? " time to target s |" : "") + "\n"
+        out += "|---|---|---|" + String(repeating: "---|", count: clients.count) + "---|---|" + (hasTarget ? "---|" : "") + "\n"
         for row in rows {
             let mean = row.runs.compactMap { $0["mean_test_ppl"]?.doubleValue }
             let perClient = clients.indices.map { i in cell(row.runs.compactMap { Self.clientPPL($0, i) }) }
@@ -68,7 +71,13 @@ struct Report {
             let time = row.runs.compactMap { $0["sim_time_s"]?.doubleValue }
             out += "| \(row.label) | \(row.runs.count) | \(cell(mean)) | " + perClient.joined(separator: " | ")
                 + " | " + (up.isEmpty ? "—" : String(format: "%.2f", Self.meanStd(up).mean))
-                + " | " + (time.isEmpty ? "—" : String(format: "%.1f", Self.meanStd(time).mean)) + " |\n"
+                + " | " + (time.isEmpty ? "—" : String(format: "%.1f", Self.meanStd(time).mean)) + " |"
+            if hasTarget {
+                // Runs that never reached the target count as missing: "n/a (k of n)".
+                let t = row.runs.compactMap { $0["time_to_target_s"]?.doubleValue }
+                out += t.count == row.runs.count ? " \(cell(t)) |" : " \(t.isEmpty ? "never" : cell(t)) (\(t.count) of \(row.runs.count)) |"
+            }
+            out += "\n"
         }
         return out
     }

@@ -94,16 +94,20 @@ final class ScenarioRun {
         var bytesUp = 0, bytesDown = 0, roundUp = 0, roundDown = 0
         let numerics = RunNumerics(federation: fed, stepFlops: sim.map(\.stepFlops))
         var lastPPL: [Evaluation.Result] = []
+        var reached: SimTime?  // when the mean test perplexity first reached target_ppl
 
         // Routing is reported against expert 0..<g as "generalists" (for mixtures
         // without specialists, expert 0 is simply the first expert).
         let generalists = s.method == "comigs" ? s.int("method.generalists") : 1
-        /// Test loss (and routing, for mixtures) of every client; a centralized model is scored on each client's test split.
+        // A centralized model is scored on each client's test split concurrently:
+        // one replica per client (shared weights, own activations).
+        let scorers: [GPT]? = fed.map { f in pooled ? [f.model(0)] + (1..<s.clientCount).map { _ in f.model(0).replica() } : nil } ?? nil
+        /// Test loss (and routing, for mixtures) of every client.
         func evaluate(round: Int, at t: SimTime) {
             guard let fed, let data else { return }
             let cap = s.int("eval_tokens")
             let results = fed.pool.map(Array(0..<s.clientCount)) { i in
-                let m = fed.model(pooled ? 0 : i), test = data[i].tokens[.test] ?? [], labels = data[i].origins[.test]
+                let m = scorers?[i] ?? fed.model(i), test = data[i].tokens[.test] ?? [], labels = data[i].origins[.test]
                 let used = cap > 0 ? Array(test.prefix(cap)) : test
                 let tally = m.adapters.experts > 1 ? RoutingTally(layers: m.config.nLayer, experts: m.adapters.experts, generalists: generalists) : nil
                 let result = used.withUnsafeBufferPointer { x in
@@ -130,6 +134,8 @@ final class ScenarioRun {
             }
             events.append(TimelineEvent(time: t, kind: .evaluation, round: round, client: -1).jsonLine)
             lastPPL = results.map(\.0)
+            let mean = lastPPL.map(\.ppl).reduce(0, +) / Double(lastPPL.count)
+            if reached == nil, let target = s.optionalDouble("target_ppl"), mean <= target { reached = t }
         }
 
         let total = s.int("rounds"), every = s.int("eval_every")
@@ -170,7 +176,8 @@ final class ScenarioRun {
         }
 
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let summary = summarize(setup: setup, results: lastPPL, bytes: (bytesUp, bytesDown), simTime: simTime, events: eventCount, wall: wall)
+        let summary = summarize(setup: setup, results: lastPPL, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
+                                events: eventCount, wall: wall)
         try folder.write("summary.md", summaryMarkdown(summary))
         try folder.write("summary.json", summary.text(indent: "  ") + "\n")
         return summary
@@ -205,8 +212,8 @@ final class ScenarioRun {
                     scenario.name, seed, done, total, done * scenario.int("local_steps"), Double(sim) / 1e6, l, elapsed, eta))
     }
 
-    func summarize(setup: ClientSetup, results: [Evaluation.Result], bytes: (up: Int, down: Int), simTime: SimTime, events: Int,
-                   wall: Double) -> JSON {
+    func summarize(setup: ClientSetup, results: [Evaluation.Result], bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?,
+                   events: Int, wall: Double) -> JSON {
         let s = scenario
         let clients: [JSON] = (0..<s.clientCount).map { i in
             var m: [(String, JSON)] = [("id", .int(i)), ("name", .string(setup.names[i])), ("device", .string(setup.devices[i].name))]
@@ -220,6 +227,7 @@ final class ScenarioRun {
                         ("seed", .int(Int(seed))),
                         ("rounds", .int(s.int("rounds"))), ("clients", .array(clients)), ("mean_test_ppl", .optional(mean)),
                         ("bytes_up", .int(bytes.up)), ("bytes_down", .int(bytes.down)), ("sim_time_s", .double(Double(simTime) / 1e6)),
+                        ("time_to_target_s", s.optionalDouble("target_ppl") == nil ? .null : .optional(reached.map { Double($0) / 1e6 })),
                         ("events", .int(events)), ("wall_time_s", .double((wall * 1000).rounded() / 1000))])
     }
 

@@ -15,9 +15,11 @@ struct Sweep {
 
     let name: String
     let out: String
+    /// Where copies of the tables go (`<report>.md`, `<report>.csv`), if anywhere.
+    let report: String?
     let points: [Point]
 
-    static let keys = ["name", "scenario", "set", "variants", "axes", "out"]
+    static let keys = ["name", "scenario", "set", "variants", "axes", "out", "report"]
 
     static func load(_ path: String, out: String? = nil) throws -> Sweep {
         guard let data = FileManager.default.contents(atPath: path) else { throw ScenarioError(key: path, reason: "no such file") }
@@ -73,7 +75,7 @@ struct Sweep {
                 points.append(Point(index: points.count, label: label, scenario: scenario, folder: outDir + "/" + slug))
             }
         }
-        return Sweep(name: name, out: outDir, points: points)
+        return Sweep(name: name, out: outDir, report: json["report"]?.stringValue, points: points)
     }
 
     /// `{"dotted.key": value}` as `--set` assignments.

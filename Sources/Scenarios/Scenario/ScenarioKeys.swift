@@ -66,6 +66,8 @@ enum ScenarioKeys {
         ScenarioKey("eval_every", .int(1...100_000), .int(1),
                     "Evaluate every this many rounds (always before training and after the last round)."),
         ScenarioKey("eval_tokens", .int(0...big), .int(0), "Test tokens per client an evaluation reads (0: the whole test split)."),
+        ScenarioKey("target_ppl", .number(1...1e9), nil,
+                    "Report time_to_target_s: the simulated time of the first evaluation whose mean test perplexity is at most this."),
         ScenarioKey("numerics", .bool, .bool(true),
                     "false: cost-only mode — time, bytes and memory from the cost model, no tensors (thousands of clients)."),
         ScenarioKey("wire_fp16", .bool, .bool(false), "Count shared parameters as float16 on the wire (bytes and transfer time only)."),
