@@ -17,6 +17,8 @@ let usage = "usage: comigs <command> [options]    (comigs help <command> for det
     + commands.map { "  \($0.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n")
     + "\n  help       this text; 'comigs help scenario' lists every scenario key"
 
+// A file-size limit (ulimit -f) must fail a write with an error, not kill the process.
+signal(SIGXFSZ, SIG_IGN)
 let argv = Array(CommandLine.arguments.dropFirst())
 do {
     switch argv.first {

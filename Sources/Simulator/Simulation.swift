@@ -174,6 +174,21 @@ public final class Simulation {
 
     private func cancel(_ i: Int) { generation[i] &+= 1 }
 
+    /// Whether a run can continue from a round boundary (`run(after:)`): every
+    /// policy but async, whose clients are always mid-training.
+    public var resumable: Bool { if case .async = config.policy { false } else { true } }
+
+    /// Continues a run from the end of round `done` − 1, at time `now` with
+    /// `events` logged. Between rounds nothing is in flight and every draw
+    /// comes from (seed, client, round), so the rest is exactly what an
+    /// uninterrupted run does.
+    public func run(after done: Int, now: SimTime, events: Int) -> [RoundOutcome] {
+        precondition(resumable, "an async run cannot continue from a round boundary")
+        self.now = now
+        eventCount = events
+        return (done..<config.rounds).map { runRound($0) }
+    }
+
     /// Runs every round; returns one outcome per aggregation.
     public func run() -> [RoundOutcome] {
         if case .async(let b, let s) = config.policy { return runAsync(buffer: b, maxStaleness: s) }

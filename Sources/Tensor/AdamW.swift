@@ -29,6 +29,9 @@ public final class AdamW: @unchecked Sendable {
         v = parameters.map { Tensor($0.value.shape) }
     }
 
+    /// Continues from a checkpoint: the moments are read into `m` and `v`; this sets the step count.
+    public func restore(steps: Int) { self.steps = steps }
+
     public func step(lr: Float) {
         steps += 1
         let b1 = config.beta1, b2 = config.beta2, eps = config.eps

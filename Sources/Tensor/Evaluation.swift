@@ -4,6 +4,11 @@ public enum Evaluation {
         public var loss: Double
         public var ppl: Double
         public var tokens: Int
+        public init(loss: Double, ppl: Double, tokens: Int) {
+            self.loss = loss
+            self.ppl = ppl
+            self.tokens = tokens
+        }
     }
 
     /// Mean CE over all full non-overlapping windows: window w has inputs

@@ -87,17 +87,17 @@ public struct Safetensors {
 
     /// Writes float32 tensors in the given order, atomically (temp file, then rename).
     public static func write(_ tensors: [(String, Tensor)], metadata: [String: String], to path: String) throws {
-        var header = "{"
+        var parts: [String] = []
         if !metadata.isEmpty {
             let meta = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
-            header += "\"__metadata__\":{\(meta.joined(separator: ","))},"
+            parts.append("\"__metadata__\":{\(meta.joined(separator: ","))}")
         }
         var offset = 0
-        header += tensors.map { name, t in
+        parts += tensors.map { name, t in
             defer { offset += 4 * t.count }
             return "\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + 4 * t.count)]}"
-        }.joined(separator: ",")
-        header += "}"
+        }
+        let header = "{" + parts.joined(separator: ",") + "}"
         var h = Array(header.utf8)
         while (8 + h.count) % 8 != 0 { h.append(0x20) }  // pad so data is 8-byte aligned
         var out = Data(capacity: 8 + h.count + offset)

@@ -47,14 +47,15 @@ public enum Trainer {
         return s
     }
 
+    /// Gradients first, so a non-finite loss is reported with the first parameter it reached.
     static func checkFinite(_ model: GPT, ce: Double) throws {
-        guard ce.isFinite else { throw ModelError.nonFinite("non-finite training loss \(ce)") }
         for p in model.parameters where p.requiresGrad {
             let g = p.grad.ptr
             var s: Float = 0
             for j in 0..<p.grad.count { s += g[j] * 0 }  // NaN/inf propagate through 0·x
-            if !s.isFinite { throw ModelError.nonFinite("non-finite gradient in \(p.role) parameter \(p.name)") }
+            if !s.isFinite { throw ModelError.nonFinite("non-finite gradient in \(p.role) parameter \(p.name) (training loss \(ce))") }
         }
+        guard ce.isFinite else { throw ModelError.nonFinite("non-finite training loss \(ce)") }
     }
 }
 

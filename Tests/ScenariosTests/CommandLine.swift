@@ -1,12 +1,26 @@
 import Foundation
 import XCTest
 
-/// Runs the built `comigs` executable (beside the test bundle) and returns its exit code and output.
-func comigs(_ args: [String], cwd: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+/// The built `comigs` executable, beside the test bundle.
+func comigsExecutable() -> URL? {
     var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
     let exe = dir.appendingPathComponent("comigs")
-    guard FileManager.default.isExecutableFile(atPath: exe.path) else { throw XCTSkip("comigs executable not built at \(exe.path)") }
+    return FileManager.default.isExecutableFile(atPath: exe.path) ? exe : nil
+}
+
+/// Runs `comigs` and returns its exit code and output.
+func comigs(_ args: [String], cwd: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    guard let exe = comigsExecutable() else { throw XCTSkip("comigs executable not built") }
+    return try execute(exe, args, cwd: cwd)
+}
+
+/// Runs a bash command line.
+func shell(_ command: String, cwd: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    try execute(URL(fileURLWithPath: "/bin/bash"), ["-c", command], cwd: cwd)
+}
+
+func execute(_ exe: URL, _ args: [String], cwd: String?) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = exe
     p.arguments = args

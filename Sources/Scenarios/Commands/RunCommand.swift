@@ -5,6 +5,7 @@ import Tensor
 enum RunCommand {
     static let usage = """
         usage: comigs run FILE [--out DIR] [--workers N] [--seed S] [--set dotted.key=value ...] [--quiet]
+               comigs run FILE --resume RUN_DIR [--set ...] [--workers N] [--quiet]
 
         Runs a scenario (see 'comigs help scenario') once per seed. Each run writes a new
         folder DIR/<name>-<method>-seed<S> (DIR: --out, else the scenario's outputs.dir):
@@ -20,15 +21,25 @@ enum RunCommand {
         and prints each run folder on stdout as it finishes (the last line is the last run).
         --set overrides any key, validated like the file (e.g. --set method.name=fedavg --set rounds=2;
         clients.1.device=low indexes a list). --workers (default: cores) never changes results.
-        Progress goes to stderr unless --quiet. Exit codes: 2 bad scenario or data, 3 training diverged.
+        Every checkpoint_every rounds a run writes RUN_DIR/checkpoints/round-<r>/; --resume continues
+        an interrupted run from its last complete checkpoint (outputs written after it, torn lines
+        included, are cut) and finishes with exactly the files an uninterrupted run writes. FILE
+        and --set must describe the same scenario. summary.json appears only when a run is complete.
+        Progress goes to stderr unless --quiet. Exit codes: 2 bad scenario, data or output,
+        3 training diverged (a non-finite loss or gradient; what was written stays).
         """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["--out", "--workers", "--seed", "--set"], switches: ["--quiet"])
+        let a = try Arguments(args, valued: ["--out", "--workers", "--seed", "--set", "--resume"], switches: ["--quiet"])
         guard a.positional.count == 1 else { throw UsageError(description: "run: expected one scenario file\n" + usage) }
         let scenario = try Scenario.load(a.positional[0], overrides: a.all("--set"))
         let seeds = a.string("--seed") != nil ? [UInt64(try a.int("--seed", default: 0, range: 0...Int(Int32.max)))] : scenario.seeds
         let workers = try a.int("--workers", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
+        if let dir = a.string("--resume") {
+            try resume(scenario, RunFolder(path: dir), workers: workers, quiet: a.has("--quiet"))
+            FileHandle.standardOutput.write(Data((dir + "\n").utf8))
+            return
+        }
         for seed in seeds {
             let folder = try execute(scenario, seed: seed, out: a.string("--out") ?? scenario.string("outputs.dir")!, workers: workers,
                                      quiet: a.has("--quiet"))
@@ -43,16 +54,42 @@ enum RunCommand {
         do { return try Checkpoint.loadAny(path) } catch { throw ScenarioError(key: "model.base", reason: "\(error)") }
     }
 
-    /// One seed of a scenario into a new folder under `out`.
-    static func execute(_ scenario: Scenario, seed: UInt64, out: String, workers: Int, quiet: Bool) throws -> RunFolder {
+    /// The base and (unless cost-only) the data of a scenario.
+    static func inputs(_ scenario: Scenario) throws -> (GPT, [ClientData]?) {
         let base = try base(scenario)
         let time = try ScenarioRun.context(scenario, base: base)
-        let data = scenario.bool("numerics") ? try ScenarioData.load(scenario, vocab: base.config.vocabSize, context: time) : nil
+        return (base, scenario.bool("numerics") ? try ScenarioData.load(scenario, vocab: base.config.vocabSize, context: time) : nil)
+    }
+
+    /// One seed of a scenario into a new folder under `out`.
+    static func execute(_ scenario: Scenario, seed: UInt64, out: String, workers: Int, quiet: Bool) throws -> RunFolder {
+        let (base, data) = try inputs(scenario)
         let folder = try RunFolder.create(in: out, named: "\(scenario.name)-\(scenario.method)-seed\(seed)")
         // The folder's scenario reproduces exactly this run.
         let resolved = try Scenario.make(scenario.resolved, overrides: ["seeds=[\(seed)]"])
         try folder.write("scenario.json", resolved.resolved.text(indent: "  ") + "\n")
         _ = try ScenarioRun(scenario, seed: seed, base: base, data: data, folder: folder, workers: workers, quiet: quiet).run()
         return folder
+    }
+
+    /// Finishes an interrupted run in its own folder: from its last complete
+    /// checkpoint, or from the start when it has none. A finished run is left alone.
+    static func resume(_ scenario: Scenario, _ folder: RunFolder, workers: Int, quiet: Bool) throws {
+        let saved = try Scenario.load(folder.file("scenario.json"))
+        guard let seed = saved.seeds.first, saved.seeds.count == 1 else {
+            throw ScenarioError(key: folder.file("scenario.json"), reason: "not a run folder's scenario (one seed expected)")
+        }
+        let mine = try Scenario.make(scenario.resolved, overrides: ["seeds=[\(seed)]"])
+        guard mine.resolved == saved.resolved else {
+            throw ScenarioError(key: "--resume", reason: "\(folder.path) ran a different scenario than the one given")
+        }
+        if FileManager.default.fileExists(atPath: folder.file("summary.json")) {
+            if !quiet { note("\(folder.path): already complete") }
+            return
+        }
+        let checkpoint = try RunCheckpoint.latest(in: folder)
+        if !quiet { note("\(folder.path): resuming " + (checkpoint.map { "after round \($0.0.round)" } ?? "from the start (no checkpoint)")) }
+        let (base, data) = try inputs(saved)
+        _ = try ScenarioRun(saved, seed: seed, base: base, data: data, folder: folder, workers: workers, quiet: quiet).run(resume: checkpoint)
     }
 }

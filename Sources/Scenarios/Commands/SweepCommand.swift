@@ -16,8 +16,8 @@ enum SweepCommand {
            "report": "results/sweeps/dropout"}     also write the tables to <report>.md and .csv
         Points are variants × the grid of axes (last axis fastest), each in its own folder
         DIR/<index>-<label>/ holding one run folder per seed. Every point is validated before
-        anything runs. A run whose summary.json exists is skipped, so re-running a sweep
-        finishes what is missing. --shard I/N runs only the points whose index ≡ I (mod N),
+        anything runs. A run whose summary.json exists is skipped and an interrupted one
+        resumes from its last checkpoint, so re-running a sweep finishes what is missing. --shard I/N runs only the points whose index ≡ I (mod N),
         for a Slurm job array or GNU parallel over machines sharing DIR (or merge the shards'
         folders with 'comigs report'). --dry-run lists the points.
         """
@@ -44,13 +44,16 @@ enum SweepCommand {
                     if !a.has("--quiet") { note("skip \(run) (finished)") }
                     continue
                 }
-                if FileManager.default.fileExists(atPath: run) {
-                    // An interrupted run: its partial outputs are replaced by a complete run.
-                    note("rerun \(run) (no summary.json: interrupted)")
-                    try FileManager.default.removeItem(atPath: run)
+                if FileManager.default.fileExists(atPath: run + "/scenario.json") {
+                    // An interrupted run continues from its last checkpoint.
+                    note("resume \(run) (interrupted)")
+                    try RunCommand.resume(p.scenario, RunFolder(path: run), workers: workers, quiet: a.has("--quiet"))
+                } else {
+                    // A folder without even its scenario holds nothing worth keeping.
+                    try? FileManager.default.removeItem(atPath: run)
+                    _ = try RunCommand.execute(p.scenario, seed: seed, out: p.folder, workers: workers, quiet: a.has("--quiet"))
                 }
-                let folder = try RunCommand.execute(p.scenario, seed: seed, out: p.folder, workers: workers, quiet: a.has("--quiet"))
-                FileHandle.standardOutput.write(Data((folder.path + "\n").utf8))
+                FileHandle.standardOutput.write(Data((run + "\n").utf8))
             }
         }
         if a.has("--dry-run") { return }

@@ -31,13 +31,22 @@ final class JSONLWriter {
     private let handle: FileHandle
     private var buffer = [UInt8]()
 
-    init(_ path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            throw ScenarioError(key: path, reason: "cannot create the file")
-        }
+    /// A new file, or (resuming) the existing one cut to its first `keep` bytes:
+    /// whatever was written after the checkpoint, torn last line included, goes.
+    init(_ path: String, keep: UInt64 = 0) throws {
+        if keep == 0 { guard FileManager.default.createFile(atPath: path, contents: nil) else { throw ScenarioError(key: path, reason: "cannot create the file") } }
+        guard let h = FileHandle(forWritingAtPath: path) else { throw ScenarioError(key: path, reason: "cannot open the file") }
+        do {
+            try h.truncate(atOffset: keep)
+            try h.seekToEnd()
+        } catch { throw ScenarioError(key: path, reason: "cannot cut the file to \(keep) bytes: \(error)") }
         self.path = path
         handle = h
+        written = keep
     }
+
+    /// Bytes in the file after the last flush.
+    private(set) var written: UInt64 = 0
 
     func append(_ line: String) {
         buffer.append(contentsOf: line.utf8)
@@ -47,7 +56,8 @@ final class JSONLWriter {
 
     func flush() throws {
         guard !buffer.isEmpty else { return }
-        do { try handle.write(contentsOf: buffer) } catch { throw ScenarioError(key: path, reason: "write failed: \(error)") }
+        do { try handle.write(contentsOf: buffer) } catch { throw ScenarioError(key: path, reason: "write failed: \(error.localizedDescription)") }
+        written += UInt64(buffer.count)
         buffer.removeAll(keepingCapacity: true)
     }
 

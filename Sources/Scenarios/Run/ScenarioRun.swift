@@ -57,7 +57,8 @@ final class ScenarioRun {
         return Double(expert) + Double(router) * Double(r.iters) / Double(r.every)
     }
 
-    func run() throws -> JSON {
+    /// Runs the scenario into the folder; with `resume`, continues from that checkpoint.
+    func run(resume: (RunCheckpoint, Safetensors)? = nil) throws -> JSON {
         let s = scenario, start = DispatchTime.now().uptimeNanoseconds
         let time = try Self.context(s, base: base)
         let setup = try ClientSetup.make(s, config: base.config, time: time, dataNames: data?.map(\.name))
@@ -77,6 +78,7 @@ final class ScenarioRun {
             try Federation(base: base, data: pooled ? [ClientData.pooled(d)] : d, strategy: strategy, training: training,
                            seed: seed, workers: workers)
         }
+        if let (cp, st) = resume, let fed { try cp.restore(fed, from: st) }
         var shared: [(AdapterConfig, Int)] = []
         var sim: [SimClient] = []
         for i in 0..<fedClients {
@@ -87,14 +89,15 @@ final class ScenarioRun {
                                  localSteps: s.int("local_steps"), uploadBytes: bytes, downloadBytes: bytes, window: setup.windows[i]))
         }
 
-        let events = try JSONLWriter(folder.file("events.jsonl"))
-        let metrics = try JSONLWriter(folder.file("metrics.jsonl"))
-        let routing = try JSONLWriter(folder.file("routing.jsonl"))
-        let rounds = try JSONLWriter(folder.file("rounds.jsonl"))
-        var bytesUp = 0, bytesDown = 0, roundUp = 0, roundDown = 0
+        let kept = resume?.0.files ?? []
+        let writers = try RunCheckpoint.outputs.map { name in
+            try JSONLWriter(folder.file(name), keep: kept.first { $0.0 == name }?.1 ?? 0)
+        }
+        let (events, metrics, routing, rounds) = (writers[0], writers[1], writers[2], writers[3])
+        var bytesUp = resume?.0.bytesUp ?? 0, bytesDown = resume?.0.bytesDown ?? 0, roundUp = 0, roundDown = 0
         let numerics = RunNumerics(federation: fed, stepFlops: sim.map(\.stepFlops))
-        var lastPPL: [Evaluation.Result] = []
-        var reached: SimTime?  // when the mean test perplexity first reached target_ppl
+        var lastPPL: [Evaluation.Result] = resume?.0.lastResults ?? []
+        var reached: SimTime? = resume?.0.reached  // when the mean test perplexity first reached target_ppl
 
         // Routing is reported against expert 0..<g as "generalists" (for mixtures
         // without specialists, expert 0 is simply the first expert).
@@ -138,9 +141,9 @@ final class ScenarioRun {
             if reached == nil, let target = s.optionalDouble("target_ppl"), mean <= target { reached = t }
         }
 
-        let total = s.int("rounds"), every = s.int("eval_every")
-        evaluate(round: 0, at: 0)
-        var simTime: SimTime = 0, eventCount = 0
+        let total = s.int("rounds"), every = s.int("eval_every"), checkpointEvery = s.int("checkpoint_every")
+        if resume == nil { evaluate(round: 0, at: 0) }
+        var simTime: SimTime = resume?.0.now ?? 0, eventCount = resume?.0.events ?? 0
         if total > 0 {
             let simulation = Simulation(clients: sim, config: try simulationConfig(clients: fedClients))
             simulation.onEvent = { e in
@@ -161,14 +164,23 @@ final class ScenarioRun {
                 bytesDown += roundDown
                 roundUp = 0
                 roundDown = 0
-                for w in [events, metrics, routing, rounds] { try w.flush() }
+                for w in writers { try w.flush() }
+                if checkpointEvery > 0, done % checkpointEvery == 0, done < total, simulation.resumable, fed?.failures.isEmpty ?? true {
+                    try RunCheckpoint(round: done, now: o.end, events: simulation.eventCount, bytesUp: bytesUp, bytesDown: bytesDown,
+                                      reached: reached, lastResults: lastPPL, files: zip(RunCheckpoint.outputs, writers).map { ($0, $1.written) },
+                                      clients: fed?.clientSnapshots() ?? []).write(fed, in: folder)
+                }
                 progress(done, total, sim: o.end, loss: (0..<fedClients).compactMap { fed?.trainLoss($0) }, start: start)
             }
-            _ = simulation.run()
+            if let (cp, _) = resume {
+                _ = simulation.run(after: cp.round, now: cp.now, events: cp.events)
+            } else {
+                _ = simulation.run()
+            }
             simTime = simulation.now
             eventCount = simulation.eventCount
         }
-        for w in [events, metrics, routing, rounds] { try w.close() }
+        for w in writers { try w.close() }
         if let f = numerics.failure { throw f }
         if let fed, s.bool("outputs.save_adapters") {
             try FileManager.default.createDirectory(atPath: folder.file("clients"), withIntermediateDirectories: true)
@@ -180,6 +192,7 @@ final class ScenarioRun {
                                 events: eventCount, wall: wall)
         try folder.write("summary.md", summaryMarkdown(summary))
         try folder.write("summary.json", summary.text(indent: "  ") + "\n")
+        try? FileManager.default.removeItem(atPath: folder.file("checkpoints"))  // complete: nothing to resume
         return summary
     }
 
@@ -241,7 +254,8 @@ final class ScenarioRun {
         }
         out += "\nMean test perplexity: \(num(summary["mean_test_ppl"]))  \n"
         out += "Bytes up: \(num(summary["bytes_up"], "%.0f")), down: \(num(summary["bytes_down"], "%.0f"))  \n"
-        out += "Simulated time: \(num(summary["sim_time_s"], "%.1f")) s; wall time: \(num(summary["wall_time_s"], "%.1f")) s\n"
+        // Wall time is in summary.json only, so a resumed run's summary.md matches an uninterrupted one.
+        out += "Simulated time: \(num(summary["sim_time_s"], "%.1f")) s\n"
         return out
     }
 }

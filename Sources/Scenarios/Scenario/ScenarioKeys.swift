@@ -136,6 +136,8 @@ enum ScenarioKeys {
         ScenarioKey("heterogeneity.dropout.unavailable", .number(0...1), .double(0), "Probability a client sits a round out."),
         ScenarioKey("heterogeneity.dropout.failure", .number(0...1), .double(0), "Probability a client fails mid-round (its update never arrives)."),
 
+        ScenarioKey("checkpoint_every", .int(0...100_000), .int(5),
+                    "Write a checkpoint every this many rounds (0: never) for `comigs run --resume`; not under the async policy, whose clients are never between rounds (an async run resumes by starting over)."),
         ScenarioKey("outputs.dir", .string, .string("runs"), "Folder that receives the run folders (--out overrides)."),
         ScenarioKey("outputs.save_adapters", .bool, .bool(true), "Write each client's final adapters (clients/client-<i>.safetensors, for `comigs trace`)."),
     ]

@@ -80,6 +80,14 @@ public protocol Aggregator: Sendable {
     /// `arrivals` in client-id order; writes what each receiver gets into its
     /// parameters. `round` counts aggregations from 0.
     func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int)
+    /// What the server keeps between rounds (for checkpoints; most keep nothing).
+    func snapshot() -> [Tensor]
+    func restore(_ state: [Tensor])
+}
+
+extension Aggregator {
+    public func snapshot() -> [Tensor] { [] }
+    public func restore(_ state: [Tensor]) {}
 }
 
 /// FedAvg's server: the weighted mean of what arrived, sent to everyone.

@@ -71,6 +71,9 @@ public struct HetLoRA: CollaborationStrategy {
 
         init(gamma: Double) { self.gamma = gamma }
 
+        func snapshot() -> [Tensor] { global ?? [] }
+        func restore(_ state: [Tensor]) { global = state.isEmpty ? nil : state }
+
         func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int) {
             guard !arrivals.isEmpty else { return }
             let rMax = receivers.map { $0.parameters[0].value.shape[0] }.max()!

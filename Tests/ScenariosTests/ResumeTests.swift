@@ -1,0 +1,126 @@
+import Foundation
+import Tensor
+import XCTest
+@testable import Scenarios
+
+/// Issue 8: a killed run resumes to exactly the files of an uninterrupted one;
+/// a full disk and a diverging run stop with a clear message and lose nothing.
+final class ResumeTests: XCTestCase {
+    /// CoMiGS with frequent router updates (two optimizers per client) and a
+    /// checkpoint after every round, so kills land before, between and after checkpoints.
+    static let scenario = """
+        {"name": "resume", "rounds": 6, "local_steps": 2, "batch": 8, "eval_tokens": 2048, "checkpoint_every": 1,
+         "method": {"name": "comigs", "router_every": 3, "router_iters": 2},
+         "data": {"synthetic": {"tokens": 20000, "private_share": 0.9}},
+         "clients": [{"device": "low"}, {"device": "mid"}, {"device": "high"}, {"device": "mid", "availability": 0.7}],
+         "heterogeneity": {"straggler": {"kind": "lognormal", "sigma": 0.5}, "dropout": {"failure": 0.2}}}
+        """
+    static let outputs = ["metrics.jsonl", "routing.jsonl", "events.jsonl", "rounds.jsonl", "summary.md", "scenario.json"]
+
+    func assertSameRun(_ a: String, _ b: String, _ context: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        for name in Self.outputs {
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: a + "/" + name)), try Data(contentsOf: URL(fileURLWithPath: b + "/" + name)),
+                           "\(context): \(name) differs", file: file, line: line)
+        }
+        // summary.json matches except for its wall time.
+        func summary(_ dir: String) throws -> String {
+            try String(contentsOfFile: dir + "/summary.json", encoding: .utf8).split(separator: "\n").filter { !$0.contains("wall_time_s") }.joined()
+        }
+        XCTAssertEqual(try summary(a), try summary(b), context, file: file, line: line)
+    }
+
+    func lines(_ path: String) -> Int {
+        (try? Data(contentsOf: URL(fileURLWithPath: path)))?.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } ?? 0
+    }
+
+    func testKilledRunsResumeToIdenticalFiles() throws {
+        let dir = try temporaryDirectory("resume")
+        let file = dir + "/s.json"
+        try Data(Self.scenario.utf8).write(to: URL(fileURLWithPath: file))
+        let full = try comigs(["run", file, "--out", dir + "/full", "--quiet"], cwd: packageRoot)
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let reference = full.stdout.trimmingCharacters(in: .newlines)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: reference + "/checkpoints"), "a complete run keeps no checkpoints")
+        let totalEvents = lines(reference + "/events.jsonl")
+        guard let exe = comigsExecutable() else { throw XCTSkip("comigs not built") }
+        var killedMidway = 0
+        for k in 0..<5 {
+            // Kill once the timeline has reached 5%, 25%, 45%, 65% or 85% of its events, plus k·23 ms.
+            let target = totalEvents * (5 + 20 * k) / 100
+            let run = dir + "/cut\(k)/resume-comigs-seed0"
+            let p = Process()
+            p.executableURL = exe
+            p.arguments = ["run", file, "--out", dir + "/cut\(k)", "--quiet"]
+            p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            while p.isRunning && lines(run + "/events.jsonl") < target { usleep(2000) }
+            usleep(useconds_t(k * 23_000))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            if !FileManager.default.fileExists(atPath: run + "/summary.json") { killedMidway += 1 }
+            if k == 2 {
+                // A crash mid-write leaves a torn last line: resume must drop it.
+                let h = try FileHandle(forWritingTo: URL(fileURLWithPath: run + "/events.jsonl"))
+                try h.seekToEnd()
+                try h.write(contentsOf: Data(#"{"t_us":12"#.utf8))
+                try h.close()
+            }
+            let r = try comigs(["run", file, "--resume", run, "--quiet"], cwd: packageRoot)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            try assertSameRun(reference, run, "killed at point \(k)")
+        }
+        XCTAssertGreaterThanOrEqual(killedMidway, 4, "the kills should land before the run finishes")
+    }
+
+    func testResumeRefusesADifferentScenario() throws {
+        let dir = try temporaryDirectory("resume-other")
+        let file = dir + "/s.json"
+        try Data(Self.scenario.utf8).write(to: URL(fileURLWithPath: file))
+        let r = try comigs(["run", file, "--out", dir, "--quiet", "--set", "rounds=1"], cwd: packageRoot)
+        let other = try comigs(["run", file, "--resume", r.stdout.trimmingCharacters(in: .newlines), "--set", "rounds=2"], cwd: packageRoot)
+        XCTAssertEqual(other.status, 2)
+        XCTAssertTrue(other.stderr.contains("ran a different scenario"), other.stderr)
+    }
+
+    /// A file-size limit (as a full disk would) stops the run with a message naming the
+    /// file; resuming without the limit finishes it exactly.
+    func testFullDiskStopsClearlyAndResumes() throws {
+        let dir = try temporaryDirectory("diskfull")
+        let file = dir + "/s.json"
+        try Data(Self.scenario.utf8).write(to: URL(fileURLWithPath: file))
+        let full = try comigs(["run", file, "--out", dir + "/full", "--quiet"], cwd: packageRoot)
+        guard let exe = comigsExecutable() else { throw XCTSkip("comigs not built") }
+        // 512 KiB per file: the JSONL files fit, a checkpoint's tensors do not.
+        let limited = try shell("ulimit -f 512; exec '\(exe.path)' run '\(file)' --out '\(dir)/cut' --quiet", cwd: packageRoot)
+        XCTAssertEqual(limited.status, 2, limited.stderr)
+        XCTAssertTrue(limited.stderr.contains("state.safetensors") && limited.stderr.contains("write failed"), limited.stderr)
+        let run = dir + "/cut/resume-comigs-seed0"
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/summary.json"))
+        let r = try comigs(["run", file, "--resume", run, "--quiet", "--set", "checkpoint_every=0"], cwd: packageRoot)
+        XCTAssertEqual(r.status, 2, "checkpoint_every is part of the scenario: " + r.stderr)
+        let resumed = try comigs(["run", file, "--resume", run, "--quiet"], cwd: packageRoot)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        try assertSameRun(full.stdout.trimmingCharacters(in: .newlines), run, "after a full disk")
+    }
+
+    /// A base with a NaN makes every gradient non-finite: exit 3, naming client,
+    /// round, step and parameter role; what was written before stays.
+    func testNonFiniteTrainingStopsWithExitThree() throws {
+        let dir = try temporaryDirectory("nan")
+        let base = try Checkpoint.load(packageRoot + "/models/synthetic-byte-tiny.safetensors")
+        let gain = base.parameters.first { $0.name == "transformer.ln_f.weight" }!
+        gain.value.ptr[3] = .nan
+        try Checkpoint.save(base, to: dir + "/nan.safetensors")
+        let file = dir + "/s.json"
+        try Data(Self.scenario.utf8).write(to: URL(fileURLWithPath: file))
+        let r = try comigs(["run", file, "--out", dir, "--quiet", "--set", "model.base=\"\(dir)/nan.safetensors\""], cwd: packageRoot)
+        XCTAssertEqual(r.status, 3, r.stderr)
+        XCTAssertTrue(r.stderr.contains("training diverged: client 0, round 0, step 1: non-finite gradient in"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("LoRA"), r.stderr)
+        let run = dir + "/resume-comigs-seed0"
+        XCTAssertEqual(lines(run + "/metrics.jsonl"), 4, "the evaluation before training stays")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/summary.json"))
+    }
+}
