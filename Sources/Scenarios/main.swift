@@ -7,6 +7,7 @@ let commands: [(name: String, summary: String, usage: String, run: ([String]) th
     ("report", "mean ± std tables from finished runs", ReportCommand.usage, ReportCommand.run),
     ("plot", "SVG charts of run folders: perplexity against time and rounds, generalist share", PlotCommand.usage, PlotCommand.run),
     ("trace", "SVG of a text with each token coloured by the expert it chose", TraceCommand.usage, TraceCommand.run),
+    ("golden", "re-run the golden routing traces and compare byte for byte (--update)", GoldenCommand.usage, GoldenCommand.run),
     ("bench", "time training steps of the engine (gpt-tiny, comigs-tiny)", BenchCommand.usage, BenchCommand.run),
     ("eval", "exact loss and perplexity of a checkpoint on a token file", EvalCommand.usage, EvalCommand.run),
     ("data", "make the synthetic corpus or prepare a real one", DataCommand.usage, DataCommand.run),
@@ -32,6 +33,9 @@ do {
         }
         if argv.contains("--help") || argv.contains("-h") { print(c.usage) } else { try c.run(Array(argv.dropFirst())) }
     }
+} catch let e as GoldenMismatch {
+    FileHandle.standardError.write(Data("comigs: \(e)\n".utf8))
+    exit(1)
 } catch let e as TrainingDiverged {
     FileHandle.standardError.write(Data("comigs: \(e)\n".utf8))
     exit(3)
