@@ -25,8 +25,11 @@ public struct Safetensors {
         }
         data = d
         guard d.count >= 8 else { throw ModelError.checkpoint("\(path): too short for a safetensors header (\(d.count) bytes)") }
-        let n = d.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-        guard n > 0, n <= d.count - 8 else { throw ModelError.checkpoint("\(path): header length \(n) exceeds the file size \(d.count)") }
+        let stated = d.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard stated > 0, stated <= UInt64(d.count - 8) else {
+            throw ModelError.checkpoint("\(path): header length \(stated) exceeds the file size \(d.count)")
+        }
+        let n = Int(stated)
         dataStart = 8 + n
         guard let json = try? JSONSerialization.jsonObject(with: d.subdata(in: 8..<8 + n)) as? [String: Any] else {
             throw ModelError.checkpoint("\(path): header is not a JSON object")
@@ -41,8 +44,11 @@ public struct Safetensors {
             guard let size = Self.byteSize(dtype) else {
                 throw ModelError.checkpoint("\(path): tensor '\(name)' has unsupported dtype \(dtype) (F32, F16, BF16 are read)")
             }
-            let elems = shape.reduce(1, *)
-            guard shape.allSatisfy({ $0 >= 0 }), elems * size == off[1] - off[0] else {
+            // Checked products: a hostile shape must not overflow.
+            let elems = shape.allSatisfy({ $0 >= 0 }) ? shape.reduce(Optional(1)) { acc, x in
+                acc.flatMap { a in let (p, o) = a.multipliedReportingOverflow(by: x); return o ? nil : p }
+            } : nil
+            guard let elems, elems <= (off[1] - off[0]) / size, elems * size == off[1] - off[0] else {
                 throw ModelError.checkpoint("\(path): tensor '\(name)' shape \(shape) does not match its \(off[1] - off[0]) bytes")
             }
             entries.append(Entry(name: name, dtype: dtype, shape: shape, range: off[0]..<off[1]))

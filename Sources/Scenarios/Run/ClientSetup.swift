@@ -72,7 +72,7 @@ struct ClientSetup {
             }
             throw ScenarioError(key: "clients[\(i)]", reason: "\(names[i]) needs \(mib(need)) to train (\(s.method), micro_batch \(micro), context \(time)) "
                                 + "but its \(devices[i].name) device has \(mib(devices[i].memory))"
-                                + (s.method == "comigs" ? " (set method.fit_specialists to fit specialists to memory)" : ""))
+                                + (s.method == "comigs" && !s.bool("method.fit_specialists") ? " (set method.fit_specialists to fit specialists to memory)" : ""))
         }
         return ClientSetup(devices: devices, windows: windows(s), names: names, strategy: try strategy(s, specialists: specialists),
                            specialists: specialists)

@@ -9,7 +9,9 @@ struct RunFolder {
 
     /// `<parent>/<base>`, or `<base>-2`, `-3`, … when taken.
     static func create(in parent: String, named base: String) throws -> RunFolder {
-        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
+            throw ScenarioError(key: parent, reason: "cannot create the output folder (is a part of the path a file?)")
+        }
         for k in 1... {
             let path = parent + "/" + (k == 1 ? base : "\(base)-\(k)")
             // mkdir fails when the folder exists, so two runs never share one.

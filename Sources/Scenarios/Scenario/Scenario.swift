@@ -5,7 +5,12 @@ import Simulator
 struct ScenarioError: Error, CustomStringConvertible {
     let key: String
     let reason: String
-    var description: String { "\(key): \(reason)" }
+    /// One line: control characters in keys or values (which the user wrote) are escaped.
+    var description: String {
+        String(String.UnicodeScalarView(("\(key): \(reason)").unicodeScalars.flatMap { u -> [Unicode.Scalar] in
+            u.value < 0x20 || u.value == 0x7f ? Array(String(format: "\\u%04x", u.value).unicodeScalars) : [u]
+        }))
+    }
 }
 
 /// A validated scenario with every default filled in (DESIGN §7). Values are
@@ -83,6 +88,9 @@ struct Scenario {
         }
         for (k, x) in members {
             let p = path.isEmpty ? k : path + "." + k, pat = pattern.isEmpty ? k : pattern + "." + k
+            if k.contains(".") || k.contains("[") {
+                throw ScenarioError(key: p, reason: "unknown key (nest dotted keys as objects, e.g. {\"method\": {\"lr\": 0.001}})")
+            }
             if let key = ScenarioKeys.key(pat) {
                 try checkValue(x, key.type, at: p)
             } else if ScenarioKeys.isSection(pat) {
