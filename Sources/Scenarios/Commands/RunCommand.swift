@@ -14,7 +14,8 @@ enum RunCommand {
           routing.jsonl   per evaluation, client and layer of a mixture: top-1 share and mean router
                           probability per expert, entropy, routing accuracy (synthetic origin labels)
           events.jsonl    the simulated timeline, one event per line
-          rounds.jsonl    per aggregation: who was selected, arrived, failed, dropped; bytes up and down
+          rounds.jsonl    per aggregation: who was selected, arrived, failed, dropped; bytes up and
+                          down in total and per client
           summary.json    per-client and mean test perplexity, bytes, simulated and wall time
           summary.md      the same as a table
           clients/        each client's final adapters (for 'comigs trace')

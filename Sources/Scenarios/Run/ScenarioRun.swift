@@ -94,7 +94,9 @@ final class ScenarioRun {
             try JSONLWriter(folder.file(name), keep: kept.first { $0.0 == name }?.1 ?? 0)
         }
         let (events, metrics, routing, rounds) = (writers[0], writers[1], writers[2], writers[3])
-        var bytesUp = resume?.0.bytesUp ?? 0, bytesDown = resume?.0.bytesDown ?? 0, roundUp = 0, roundDown = 0
+        var bytesUp = resume?.0.bytesUp ?? 0, bytesDown = resume?.0.bytesDown ?? 0
+        // This round's bytes per client (reset at each aggregation).
+        var roundUp = [Int](repeating: 0, count: fedClients), roundDown = roundUp
         let numerics = RunNumerics(federation: fed, stepFlops: sim.map(\.stepFlops))
         var lastPPL: [Evaluation.Result] = resume?.0.lastResults ?? []
         var reached: SimTime? = resume?.0.reached  // when the mean test perplexity first reached target_ppl
@@ -149,8 +151,8 @@ final class ScenarioRun {
             simulation.onEvent = { e in
                 guard numerics.failure == nil else { return }
                 events.append(e.jsonLine)
-                if e.kind == .downloadDone { roundDown += sim[e.client].downloadBytes }
-                if e.kind == .uploadDone { roundUp += sim[e.client].uploadBytes }
+                if e.kind == .downloadDone { roundDown[e.client] += sim[e.client].downloadBytes }
+                if e.kind == .uploadDone { roundUp[e.client] += sim[e.client].uploadBytes }
             }
             simulation.numerics = numerics
             numerics.afterAggregation = { [self] o in
@@ -159,11 +161,13 @@ final class ScenarioRun {
                 rounds.append(jsonLine([("round", .int(o.round)), ("start_s", .double(Double(o.start) / 1e6)), ("end_s", .double(Double(o.end) / 1e6)),
                                         ("selected", .array(o.selected.map { .int($0) })), ("arrived", .array(o.arrived.map { .int($0.client) })),
                                         ("failed", .array(o.failed.map { .int($0) })), ("dropped", .array(o.dropped.map { .int($0) })),
-                                        ("bytes_up", .int(roundUp)), ("bytes_down", .int(roundDown))]))
-                bytesUp += roundUp
-                bytesDown += roundDown
-                roundUp = 0
-                roundDown = 0
+                                        ("bytes_up", .int(roundUp.reduce(0, +))), ("bytes_down", .int(roundDown.reduce(0, +))),
+                                        ("bytes_up_per_client", .array(roundUp.map { .int($0) })),
+                                        ("bytes_down_per_client", .array(roundDown.map { .int($0) }))]))
+                bytesUp += roundUp.reduce(0, +)
+                bytesDown += roundDown.reduce(0, +)
+                roundUp = roundUp.map { _ in 0 }
+                roundDown = roundDown.map { _ in 0 }
                 for w in writers { try w.flush() }
                 if checkpointEvery > 0, done % checkpointEvery == 0, done < total, simulation.resumable, fed?.failures.isEmpty ?? true {
                     try RunCheckpoint(round: done, now: o.end, events: simulation.eventCount, bytesUp: bytesUp, bytesDown: bytesDown,
