@@ -74,6 +74,43 @@ final class ResumeTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(killedMidway, 4, "the kills should land before the run finishes")
     }
 
+    /// A sweep killed mid-run and started again loses no row and duplicates none.
+    func testInterruptedSweepResumesWithoutLostOrDuplicatedRows() throws {
+        let dir = try temporaryDirectory("sweep-kill")
+        try Data(Self.scenario.utf8).write(to: URL(fileURLWithPath: dir + "/base.json"))
+        let sweep = dir + "/sweep.json"
+        try Data("""
+            {"name": "k", "scenario": "base.json", "set": {"rounds": 3},
+             "variants": [{"label": "A", "set": {"method.name": "fedavg"}}, {"label": "B", "set": {"method.name": "comigs"}}],
+             "axes": {"seeds": [[0], [1]]}, "out": "\(dir)/out"}
+            """.utf8).write(to: URL(fileURLWithPath: sweep))
+        guard let exe = comigsExecutable() else { throw XCTSkip("comigs not built") }
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = ["sweep", sweep, "--quiet"]
+        p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Kill once the second run has written a checkpoint (the first is finished by then).
+        let second = dir + "/out/001-a_seeds__1_/resume-fedavg-seed1"
+        while p.isRunning && !FileManager.default.fileExists(atPath: second + "/checkpoints") { usleep(2000) }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: second + "/summary.json"), "killed too late")
+        let again = try comigs(["sweep", sweep, "--quiet"], cwd: packageRoot)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("resume \(second)"), again.stderr)
+        let rows = try String(contentsOfFile: dir + "/out/sweep.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.count, 4)
+        XCTAssertEqual(Set(rows.map { $0.split(separator: ",").prefix(3).joined(separator: ",") }).count, 4)
+        // The resumed run is the run an uninterrupted sweep makes.
+        let alone = try comigs(["run", dir + "/base.json", "--out", dir + "/alone", "--quiet", "--set", "rounds=3", "--set", "method.name=fedavg",
+                                "--set", "seeds=[1]", "--set", "label=\"A seeds=[1]\""], cwd: packageRoot)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: alone.stdout.trimmingCharacters(in: .newlines) + "/metrics.jsonl")),
+                       try Data(contentsOf: URL(fileURLWithPath: second + "/metrics.jsonl")))
+    }
+
     func testResumeRefusesADifferentScenario() throws {
         let dir = try temporaryDirectory("resume-other")
         let file = dir + "/s.json"
