@@ -236,7 +236,11 @@ indirect enum JSON: Equatable, Sendable {
                 break
             }
             let text = String(decoding: bytes[start..<i], as: UTF8.self)
-            guard let v = Double(text), v.isFinite else { i = start; throw error("invalid number '\(text)'") }
+            let digits = text.drop { $0 == "-" }
+            // JSON numbers: no leading zeros, a digit after the point.
+            let malformed = (digits.count > 1 && digits.first == "0" && digits.dropFirst().first?.isNumber == true) || text.hasSuffix(".")
+                || text.contains(".e") || text.contains(".E")
+            guard !malformed, let v = Double(text), v.isFinite else { i = start; throw error("invalid number '\(text)'") }
             return .number(v, isInteger: isInteger && v == v.rounded() && v.magnitude < 9e15)
         }
     }
