@@ -1,0 +1,45 @@
+import Foundation
+import XCTest
+@testable import Scenarios
+
+/// The committed tables come from the committed scenarios and code: one row of
+/// each kind is re-run and must give the same numbers to the last bit.
+final class ResultsTests: XCTestCase {
+    /// The mean test perplexity a results CSV records for (label, seed).
+    func recorded(_ csv: String, label: String, seed: Int) throws -> Double {
+        let text = try String(contentsOfFile: packageRoot + "/" + csv, encoding: .utf8)
+        let rows = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let row = rows.first(where: { $0.count > 3 && $0[0] == label && $0[2] == "\(seed)" }), let v = Double(row[3]) else {
+            throw XCTSkip("\(csv) has no row \(label) seed \(seed)")
+        }
+        return v
+    }
+
+    /// Runs one point of a sweep file (seed 0) and returns its mean test perplexity.
+    func rerun(_ sweepFile: String, label: String, overrides: [String] = []) throws -> Double {
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(packageRoot))
+        let sweep = try Sweep.load(packageRoot + "/" + sweepFile)
+        let point = try XCTUnwrap(sweep.points.first { $0.label == label }, "no point \(label)")
+        let scenario = try Scenario.make(point.scenario.resolved, overrides: overrides)
+        let run = try RunCommand.execute(scenario, seed: 0, out: try temporaryDirectory("results"), workers: 2, quiet: true)
+        let summary = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: run.file("summary.json"))))
+        return try XCTUnwrap(summary["mean_test_ppl"]?.doubleValue)
+    }
+
+    func testSyntheticMethodsRowReproduces() throws {
+        let ppl = try rerun("scenarios/sweeps/methods-synthetic.json", label: "comigs")
+        XCTAssertEqual(ppl, try recorded("results/sweeps/methods-synthetic.csv", label: "comigs", seed: 0))
+    }
+
+    func testPaperTableRowReproduces() throws {
+        // The table reads data/multilingual (prepared from the Debian corpora); prepare a copy.
+        let data = try temporaryDirectory("multilingual")
+        let prepared = try comigs(["data", "prepare", "multilingual", "--out", data], cwd: packageRoot)
+        if prepared.status != 0 {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail(prepared.stderr) }
+            throw XCTSkip("corpora missing (scripts/corpora.sh): \(prepared.stderr)")
+        }
+        let ppl = try rerun("scenarios/paper/table1-multilingual.json", label: "FedAvg", overrides: ["data.path=\"\(data)\""])
+        XCTAssertEqual(ppl, try recorded("results/paper/table1-multilingual.csv", label: "FedAvg", seed: 0))
+    }
+}
