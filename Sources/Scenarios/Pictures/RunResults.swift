@@ -37,8 +37,8 @@ struct RunResults {
     struct Error: Swift.Error, CustomStringConvertible { let description: String }
 
     let path: String
-    let scenario: [String: Any]
-    let summary: [String: Any]?
+    let scenario: JSON
+    let summary: JSON?
     let metrics: [MetricRecord]
     let routing: [RoutingRecord]
 
@@ -54,15 +54,15 @@ struct RunResults {
     }
 
     var folderName: String { URL(fileURLWithPath: path).standardized.lastPathComponent }
-    var name: String { scenario["name"] as? String ?? folderName }
-    var method: String { (scenario["method"] as? [String: Any])?["name"] as? String ?? "?" }
-    var seed: Int? { summary?["seed"] as? Int ?? scenario["seed"] as? Int }
+    var name: String { scenario["name"]?.stringValue ?? folderName }
+    var method: String { scenario["method"]?["name"]?.stringValue ?? "?" }
+    var seed: Int? { summary?["seed"]?.doubleValue.map { Int($0) } }
     /// As the routing records count them, else the scenario's `method.generalists`, else 1.
-    var generalists: Int { routing.first?.generalists ?? (scenario["method"] as? [String: Any])?["generalists"] as? Int ?? 1 }
+    var generalists: Int { routing.first?.generalists ?? scenario["method"]?["generalists"]?.doubleValue.map { Int($0) } ?? 1 }
 
     func clientName(_ i: Int) -> String {
-        let c = (summary?["clients"] as? [[String: Any]])?.first { $0["id"] as? Int == i }
-        return c?["name"] as? String ?? "client \(i)"
+        guard case .array(let cs)? = summary?["clients"] else { return "client \(i)" }
+        return cs.first { $0["id"]?.doubleValue == Double(i) }?["name"]?.stringValue ?? "client \(i)"
     }
 
     func adapters(client: Int) -> String { "\(path)/clients/client-\(client).safetensors" }
@@ -77,11 +77,9 @@ struct RunResults {
         }
     }
 
-    private static func object(_ file: String) throws -> [String: Any]? {
+    private static func object(_ file: String) throws -> JSON? {
         guard let d = FileManager.default.contents(atPath: file) else { return nil }
-        guard let o = (try? JSONSerialization.jsonObject(with: d)) as? [String: Any] else {
-            throw Error(description: "\(file): not a JSON object")
-        }
+        guard let o = try? JSON.parse(d), case .object = o else { throw Error(description: "\(file): not a JSON object") }
         return o
     }
 

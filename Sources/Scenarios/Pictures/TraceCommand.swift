@@ -28,7 +28,7 @@ enum TraceCommand {
         }
         let run = try RunResults(dir)
         let clients = try picks.flatMap { try $0 == "all" ? allClients(run) : [client($0, run)] }
-        guard let basePath = (run.scenario["model"] as? [String: Any])?["base"] as? String else {
+        guard let basePath = run.scenario["model"]?["base"]?.stringValue else {
             throw RunResults.Error(description: "\(dir)/scenario.json: no model.base")
         }
         BLAS.useSingleThread()
@@ -42,10 +42,12 @@ enum TraceCommand {
             guard let d = FileManager.default.contents(atPath: f) else { throw UsageError(description: "trace: cannot read \(f)") }
             return d.map { Int32($0) }
         }
+        // The test splits are read (or the synthetic corpus rebuilt) once for all panels.
+        let splits = text == nil ? try testSplits(runDir: dir) : []
         var panels: [TracePanel] = []
         for c in clients {
             let model = try Checkpoint.loadAdapters(run.adapters(client: c), base: base)
-            let tokens = try text ?? Self.tokens(runDir: dir, client: c, count: count)
+            let tokens = try text ?? Self.prefix(splits, client: c, count: count)
             let (top1, prob) = route(model, tokens, layer: layer)
             panels.append(TracePanel(title: "client \(c): \(run.clientName(c))", tokens: tokens, top1: top1, prob: prob,
                                      experts: model.adapters.experts))
@@ -80,11 +82,18 @@ enum TraceCommand {
     /// The first `count` tokens of client `client`'s test split of the run's data.
     /// Reads folder data (data.source "folder"); the synthetic corpus is not stored.
     static func tokens(runDir: String, client: Int, count: Int) throws -> [Int32] {
-        // The run's own scenario rebuilds (synthetic) or re-reads (folder) exactly its data.
+        try prefix(testSplits(runDir: runDir), client: client, count: count)
+    }
+
+    /// Every client's test split: the run's own scenario rebuilds (synthetic) or re-reads (folder) exactly its data.
+    static func testSplits(runDir: String) throws -> [[Int32]] {
         let s = try Scenario.load(runDir + "/scenario.json")
-        let data = try ScenarioData.load(s, vocab: 256, context: 1)
-        guard data.indices.contains(client) else { throw UsageError(description: "trace: --client \(client): the run has \(data.count) clients") }
-        return Array((data[client].tokens[.test] ?? []).prefix(count))
+        return try ScenarioData.load(s, vocab: 256, context: 1).map { $0.tokens[.test] ?? [] }
+    }
+
+    static func prefix(_ splits: [[Int32]], client: Int, count: Int) throws -> [Int32] {
+        guard splits.indices.contains(client) else { throw UsageError(description: "trace: --client \(client): the run has \(splits.count) clients") }
+        return Array(splits[client].prefix(count))
     }
 
     /// Each token's top-1 expert at `layer` and its router probability, the model

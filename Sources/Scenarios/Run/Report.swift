@@ -90,7 +90,7 @@ struct Report {
         for row in rows {
             for r in row.runs {
                 let cs = clients.indices.map { i in Self.clientPPL(r, i).map { "\($0)" } ?? "" }
-                out += ([csvField(row.label), v(r["method"]).trimmingCharacters(in: ["\""]), v(r["seed"]), v(r["mean_test_ppl"])] + cs
+                out += ([csvField(row.label), r["method"]?.stringValue ?? "", v(r["seed"]), v(r["mean_test_ppl"])] + cs
                         + [v(r["bytes_up"]), v(r["bytes_down"]), v(r["sim_time_s"]), v(r["wall_time_s"])]).joined(separator: ",") + "\n"
             }
         }

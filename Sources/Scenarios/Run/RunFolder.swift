@@ -53,6 +53,7 @@ final class JSONLWriter {
     func append(_ line: String) {
         buffer.append(contentsOf: line.utf8)
         buffer.append(10)
+        // A failed flush keeps its lines; the error surfaces at the next flush (every round end).
         if buffer.count > 1 << 20 { try? flush() }
     }
 
