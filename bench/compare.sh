@@ -24,4 +24,4 @@ PY
   done
 done
 echo
-python3 -c "import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print(\"comigs BLAS core:\", a[\"blas_core\"], \"| torch:\", b[\"blas_core\"])" "$ours" "$theirs"
+python3 -c "import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print(\"comigs kernels:\", a[\"kernels\"], \"| torch:\", b[\"blas_core\"])" "$ours" "$theirs"

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// The `comigs` command: thin glue over the library (DESIGN §1).
 let commands: [(name: String, summary: String, usage: String, run: ([String]) throws -> Void)] = [
@@ -22,6 +23,7 @@ let usage = "usage: comigs <command> [options]    (comigs help <command> for det
 signal(SIGXFSZ, SIG_IGN)
 let argv = Array(CommandLine.arguments.dropFirst())
 do {
+    if let e = MatMul.environmentError { throw UsageError(description: e) }
     switch argv.first {
     case nil, "help", "--help", "-h":
         if argv.count > 1, argv[1] == "scenario" {
@@ -34,6 +36,9 @@ do {
         if argv.contains("--help") || argv.contains("-h") { print(c.usage) } else { try c.run(Array(argv.dropFirst())) }
     }
 } catch let e as GoldenMismatch {
+    FileHandle.standardError.write(Data("comigs: \(e)\n".utf8))
+    exit(1)
+} catch let e as CheckFailed {
     FileHandle.standardError.write(Data("comigs: \(e)\n".utf8))
     exit(1)
 } catch let e as TrainingDiverged {

@@ -12,7 +12,7 @@ public enum Straggler: Codable, Sendable, Equatable {
         switch self {
         case .none: return 1
         case .fixed(let p, let k): return rng.uniformDouble() < p ? k : 1
-        case .logNormal(let s): return _expd(abs(Double(rng.normal())) * s)
+        case .logNormal(let s): return PortableMath.exp(abs(Double(rng.normal())) * s)
         }
     }
 }
@@ -56,7 +56,3 @@ public struct AvailabilityWindow: Codable, Sendable, Equatable {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _expd(_ x: Double) -> Double { Glibc.exp(x) }
-#endif

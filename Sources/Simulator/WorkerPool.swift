@@ -10,7 +10,6 @@ public struct WorkerPool: Sendable {
 
     public init(workers: Int) {
         self.workers = max(1, workers)
-        BLAS.useSingleThread()
     }
 
     public func map<T>(_ items: [Int], _ body: @Sendable (Int) -> T) -> [T] {

@@ -32,10 +32,13 @@ public final class AdamW: @unchecked Sendable {
     /// Continues from a checkpoint: the moments are read into `m` and `v`; this sets the step count.
     public func restore(steps: Int) { self.steps = steps }
 
+    /// β^t as exp(t·ln β) in Double, rounded once to Float (glibc's powf differs by CPU).
+    static func power(_ beta: Float, _ t: Int) -> Float { Float(PortableMath.exp(Double(t) * PortableMath.log(Double(beta)))) }
+
     public func step(lr: Float) {
         steps += 1
         let b1 = config.beta1, b2 = config.beta2, eps = config.eps
-        let c1 = 1 - _powf(b1, Float(steps)), c2 = 1 - _powf(b2, Float(steps))
+        let c1 = 1 - Self.power(b1, steps), c2 = 1 - Self.power(b2, steps)
         for (i, p) in parameters.enumerated() {
             let w = p.value.ptr, g = p.grad.ptr, mp = m[i].ptr, vp = v[i].ptr
             let decay: Float = p.decays ? 1 - lr * config.weightDecay : 1
@@ -62,14 +65,9 @@ public enum LRSchedule: Sendable, Equatable {
         case .constant(let lr): return lr
         case .cosine(let peak, let steps, let floor):
             let t = Double(min(max(step, 0), steps)) / Double(max(steps, 1))
-            let cosv = 0.5 * (1 + _cosd(Double.pi * t))
+            let cosv = 0.5 * (1 + PortableMath.cos(Double.pi * t))
             return peak * Float(Double(floor) + (1 - Double(floor)) * cosv)
         }
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _powf(_ a: Float, _ b: Float) -> Float { Glibc.powf(a, b) }
-@inline(__always) func _cosd(_ x: Double) -> Double { Glibc.cos(x) }
-#endif

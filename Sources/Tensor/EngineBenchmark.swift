@@ -9,7 +9,7 @@ public enum EngineBenchmark {
         public var ms_per_step: Double
         public var tokens_per_s: Double
         public var gflops: Double
-        public var blas_core: String
+        public var kernels: String
         public var first_loss: Double
         public var last_loss: Double
     }
@@ -32,7 +32,6 @@ public enum EngineBenchmark {
         guard let adapters = adapters(for: name) else {
             throw ModelError.invalidConfig("unknown benchmark config '\(name)' (known: \(configs.joined(separator: ", ")))")
         }
-        BLAS.useSingleThread()
         let cfg = GPTConfig.tiny
         let model = try GPT(config: cfg, adapters: adapters, rng: RNG(seed: 0, stream: "bench-init"))
         if adapters.rank > 0 {
@@ -63,6 +62,6 @@ public enum EngineBenchmark {
         }
         let sec = Double(elapsed) / 1e9 / Double(max(steps, 1))
         return Result(config: name, threads: threads, ms_per_step: sec * 1e3, tokens_per_s: Double(n) / sec,
-                      gflops: Double(flops) / sec / 1e9, blas_core: BLAS.coreName, first_loss: first, last_loss: last)
+                      gflops: Double(flops) / sec / 1e9, kernels: MatMul.activePath.name, first_loss: first, last_loss: last)
     }
 }

@@ -40,11 +40,7 @@ public enum Evaluation {
         }
         let n = windows * t
         let loss = n > 0 ? sum / Double(n) : .nan
-        return Result(loss: loss, ppl: _expd(loss), tokens: n)
+        return Result(loss: loss, ppl: PortableMath.exp(loss), tokens: n)
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _expd(_ x: Double) -> Double { Glibc.exp(x) }
-#endif

@@ -91,7 +91,7 @@ public final class GPT: @unchecked Sendable {
             x = UnsafePointer(b.out!.ptr)
         }
         LayerNorm.forward(lnf!.ptr, mean: lnfMean!.ptr, rstd: lnfRstd!.ptr, x, gain: lnfGain.ptr, bias: lnfBias.ptr, n: n, width: c)
-        BLAS.gemm(transB: true, m: n, n: v, k: c, lnf!.ptr, lda: c, wte.ptr, ldb: c, logits!.ptr, ldc: v)
+        MatMul.gemm(transB: true, m: n, n: v, k: c, lnf!.ptr, lda: c, wte.ptr, ldb: c, logits!.ptr, ldc: v)
         flops.gemm(n, v, c)
         var ce: Double = 0
         if let tg {
@@ -116,9 +116,9 @@ public final class GPT: @unchecked Sendable {
         let n = batch * time, c = config.nEmbd, v = config.vocabSize
         CrossEntropy.backward(logits!.ptr, targets: targets.ptr, n: n, vocab: v, scale: ceScale)
         let dl = logits!.ptr, dlnf = dlnf!.ptr, dr = dResid!.ptr
-        BLAS.gemm(m: n, n: c, k: v, dl, lda: v, wte.ptr, ldb: c, dlnf, ldc: c)
+        MatMul.gemm(m: n, n: c, k: v, dl, lda: v, wte.ptr, ldb: c, dlnf, ldc: c)
         if let dwte = wte.gradIfNeeded {
-            BLAS.gemm(transA: true, m: v, n: c, k: n, dl, lda: v, lnf!.ptr, ldb: c, beta: 1, dwte, ldc: c)
+            MatMul.gemm(transA: true, m: v, n: c, k: n, dl, lda: v, lnf!.ptr, ldb: c, beta: 1, dwte, ldc: c)
             flops.gemm(v, c, n)
         }
         flops.gemm(n, c, v)

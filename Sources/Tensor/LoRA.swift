@@ -29,8 +29,8 @@ final class LoRA {
     /// `y += s·B(Ax)`, or `y = s·B(Ax)` when not accumulating.
     func forward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, n: Int, accumulate: Bool = true) {
         let h = h!.ptr
-        BLAS.gemm(transB: true, m: n, n: rank, k: inF, x, lda: inF, a.ptr, ldb: inF, h, ldc: rank)
-        BLAS.gemm(transB: true, m: n, n: outF, k: rank, alpha: scale, h, lda: rank, b.ptr, ldb: rank,
+        MatMul.gemm(transB: true, m: n, n: rank, k: inF, x, lda: inF, a.ptr, ldb: inF, h, ldc: rank)
+        MatMul.gemm(transB: true, m: n, n: outF, k: rank, alpha: scale, h, lda: rank, b.ptr, ldb: rank,
                   beta: accumulate ? 1 : 0, y, ldc: outF)
         flops.gemm(n, rank, inF + outF)
     }
@@ -40,19 +40,19 @@ final class LoRA {
                   overwriteDx: Bool = false) {
         let h = h!.ptr, dh = dh!.ptr
         if let db = b.gradIfNeeded {
-            BLAS.gemm(transA: true, m: outF, n: rank, k: n, alpha: scale, dy, lda: outF, h, ldb: rank, beta: 1, db, ldc: rank)
+            MatMul.gemm(transA: true, m: outF, n: rank, k: n, alpha: scale, dy, lda: outF, h, ldb: rank, beta: 1, db, ldc: rank)
             flops.gemm(outF, rank, n)
         }
         let da = a.gradIfNeeded
         guard da != nil || dx != nil else { return }
-        BLAS.gemm(m: n, n: rank, k: outF, alpha: scale, dy, lda: outF, b.ptr, ldb: rank, dh, ldc: rank)
+        MatMul.gemm(m: n, n: rank, k: outF, alpha: scale, dy, lda: outF, b.ptr, ldb: rank, dh, ldc: rank)
         flops.gemm(n, rank, outF)
         if let da {
-            BLAS.gemm(transA: true, m: rank, n: inF, k: n, dh, lda: rank, x, ldb: inF, beta: 1, da, ldc: inF)
+            MatMul.gemm(transA: true, m: rank, n: inF, k: n, dh, lda: rank, x, ldb: inF, beta: 1, da, ldc: inF)
             flops.gemm(rank, inF, n)
         }
         if let dx {
-            BLAS.gemm(m: n, n: inF, k: rank, dh, lda: rank, a.ptr, ldb: inF, beta: overwriteDx ? 0 : 1, dx, ldc: inF)
+            MatMul.gemm(m: n, n: inF, k: rank, dh, lda: rank, a.ptr, ldb: inF, beta: overwriteDx ? 0 : 1, dx, ldc: inF)
             flops.gemm(n, inF, rank)
         }
     }

@@ -44,7 +44,7 @@ public struct RNG: Sendable, Equatable, Codable {
     /// Standard normal by Box–Muller (one value per call, deterministic).
     public mutating func normal() -> Float {
         let u1 = max(uniformDouble(), 1e-300), u2 = uniformDouble()
-        return Float((-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
+        return Float((-2 * PortableMath.log(u1)).squareRoot() * PortableMath.cos(2 * Double.pi * u2))
     }
 
     static func mix(_ z0: UInt64) -> UInt64 {
@@ -61,11 +61,6 @@ public struct RNG: Sendable, Equatable, Codable {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
-#endif
 
 extension Tensor {
     public func fillNormal(std: Float, rng: inout RNG) {

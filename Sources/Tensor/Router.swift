@@ -77,7 +77,7 @@ final class Router {
             return 0
         }
         let lg = logits!.ptr, pr = probs!.ptr, E = experts
-        BLAS.gemm(transB: true, m: n, n: E, k: width, x, lda: width, weight.ptr, ldb: width, lg, ldc: E)
+        MatMul.gemm(transB: true, m: n, n: E, k: width, x, lda: width, weight.ptr, ldb: width, lg, ldc: E)
         flops.gemm(n, E, width)
         pr.update(from: lg, count: n * E)
         for t in 0..<n { Softmax.row(pr + t * E, count: E, valid: E) }
@@ -156,10 +156,10 @@ final class Router {
             }
         }
         if let dr = weight.gradIfNeeded {
-            BLAS.gemm(transA: true, m: E, n: width, k: n, dl, lda: E, x, ldb: width, beta: 1, dr, ldc: width)
+            MatMul.gemm(transA: true, m: E, n: width, k: n, dl, lda: E, x, ldb: width, beta: 1, dr, ldc: width)
             flops.gemm(E, width, n)
         }
-        BLAS.gemm(m: n, n: width, k: E, dl, lda: E, weight.ptr, ldb: width, beta: 1, dx, ldc: width)
+        MatMul.gemm(m: n, n: width, k: E, dl, lda: E, weight.ptr, ldb: width, beta: 1, dx, ldc: width)
         flops.gemm(n, width, E)
     }
 }

@@ -85,7 +85,7 @@ public final class RoutingTally {
                         for j in 0..<e {
                             let q = Double(row[j])
                             probSum[l * e + j] += q
-                            if q > 0 { h -= q * log(q) }
+                            if q > 0 { h -= q * PortableMath.log(q) }
                         }
                         entropySum[l] += h
                         let best = Int(top[t])

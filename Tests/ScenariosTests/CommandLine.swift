@@ -10,9 +10,11 @@ func comigsExecutable() -> URL? {
 }
 
 /// Runs `comigs` and returns its exit code and output.
-func comigs(_ args: [String], cwd: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+/// `environment` entries are added to (or replace) the test's own environment.
+func comigs(_ args: [String], cwd: String? = nil, environment: [String: String] = [:]) throws
+    -> (status: Int32, stdout: String, stderr: String) {
     guard let exe = comigsExecutable() else { throw XCTSkip("comigs executable not built") }
-    return try execute(exe, args, cwd: cwd)
+    return try execute(exe, args, cwd: cwd, environment: environment)
 }
 
 /// Runs a bash command line.
@@ -20,10 +22,12 @@ func shell(_ command: String, cwd: String? = nil) throws -> (status: Int32, stdo
     try execute(URL(fileURLWithPath: "/bin/bash"), ["-c", command], cwd: cwd)
 }
 
-func execute(_ exe: URL, _ args: [String], cwd: String?) throws -> (status: Int32, stdout: String, stderr: String) {
+func execute(_ exe: URL, _ args: [String], cwd: String?, environment: [String: String] = [:]) throws
+    -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = exe
     p.arguments = args
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out

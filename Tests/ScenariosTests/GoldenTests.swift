@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Scenarios
+import Tensor
 
 /// The golden routing traces (Tests/Golden): any change to a routing decision,
 /// a loss or an evaluation shows up as a byte difference.
@@ -9,6 +10,24 @@ final class GoldenTests: XCTestCase {
         XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(packageRoot))
         let diffs = try GoldenCommand.compare(dir: packageRoot + "/Tests/Golden")
         XCTAssertEqual(diffs.count, 0, diffs.map { "\($0.scenario)/\($0.file): \($0.summary)" }.joined(separator: "\n"))
+    }
+
+    /// Every kernel path this CPU can run (COMIGS_KERNELS=generic|avx2|avx512) reproduces the
+    /// same committed files; an unknown or unsupported path is an exit-2 error naming the variable.
+    func testGoldenTracesMatchOnEveryKernelPath() throws {
+        for path in MatMul.Path.allCases where path.isSupported {
+            let r = try comigs(["golden"], cwd: packageRoot, environment: ["COMIGS_KERNELS": path.name])
+            XCTAssertEqual(r.status, 0, "\(path.name): \(r.stdout)\(r.stderr)")
+            XCTAssertTrue(r.stdout.contains("golden traces match"), "\(path.name): \(r.stdout)")
+        }
+        let bad = try comigs(["golden"], cwd: packageRoot, environment: ["COMIGS_KERNELS": "sse9"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("COMIGS_KERNELS: unknown path 'sse9'"), bad.stderr)
+        if let missing = MatMul.Path.allCases.first(where: { !$0.isSupported }) {
+            let r = try comigs(["golden"], cwd: packageRoot, environment: ["COMIGS_KERNELS": missing.name])
+            XCTAssertEqual(r.status, 2)
+            XCTAssertTrue(r.stderr.contains("cannot run the '\(missing.name)' path"), r.stderr)
+        }
     }
 
     func testSummaryPointsAtTheFirstDifference() {

@@ -33,7 +33,8 @@ final class ReferenceTests: XCTestCase {
                                batch: j["batch"] as! Int, time: j["time"] as! Int)
         let lambda = Float(j["lambda"] as! Double)
         let loss = try Trainer.accumulate(model, micro: [batch], lambdaLB: lambda)
-        XCTAssertEqual(loss.ce, j["ce"] as! Double, accuracy: 5e-7, name)
+        // float32 against float64: one ulp of a loss near 4 is 4.8e-7 in float32; allow three.
+        XCTAssertEqual(loss.ce, j["ce"] as! Double, accuracy: 1.5e-6, name)
         XCTAssertEqual(Double(loss.loadBalance), j["lb"] as! Double, accuracy: 5e-7, name)
         // Routing decisions, per layer and token, best expert first.
         let choices = j["choices"] as! [[[Int]]]

@@ -5,14 +5,19 @@ import Tensor
 enum BenchCommand {
     static let usage = """
         usage: comigs bench engine [--config gpt-tiny|comigs-tiny|all] [--threads N] [--steps S]
+               comigs bench gemm
                comigs bench events [--clients N] [--rounds R]
                comigs bench workers [--rounds R] [--steps S]
                comigs bench methods [--rounds R] [--steps S] [--batch B] [--private-share P] [--seeds N]
 
         Times training steps after 3 warm-up steps and prints, per run, a JSON line with
-        config, threads, ms_per_step, tokens_per_s, gflops, blas_core. Without --config and
+        config, threads, ms_per_step, tokens_per_s, gflops, kernels (the code path). Without --config and
         --threads it runs both configs at 1 and 2 threads. `--threads N` splits each batch
         into N shards trained concurrently (BLAS stays single-threaded).
+
+        gemm times the matrix products of one training step on every kernel path this CPU
+        runs and on OpenBLAS (median of 7, one thread), prints a GFLOP/s table and a JSON
+        line per shape, and checks that every path gave the same bits.
 
         events runs the cost-only scheduler with every client selected in every round, mixed
         device classes, stragglers and dropouts (default 100,000 clients × 100 rounds) and
@@ -45,6 +50,10 @@ enum BenchCommand {
             try printJSON(r)
             return
         }
+        if a.positional == ["gemm"] {
+            try gemm()
+            return
+        }
         if a.positional == ["workers"] {
             try workers(rounds: try a.int("--rounds", default: 2, range: 1...1000), steps: try a.int("--steps", default: 5, range: 1...1000))
             return
@@ -59,11 +68,25 @@ enum BenchCommand {
         for c in configs {
             for t in threads {
                 let r = try EngineBenchmark.run(config: c, threads: t, steps: steps)
-                note(String(format: "%@ threads=%d: %.1f ms/step, %.0f tokens/s, %.1f GFLOP/s (BLAS core %@)",
-                            c, t, r.ms_per_step, r.tokens_per_s, r.gflops, r.blas_core))
+                note(String(format: "%@ threads=%d: %.1f ms/step, %.0f tokens/s, %.1f GFLOP/s (kernels %@)",
+                            c, t, r.ms_per_step, r.tokens_per_s, r.gflops, r.kernels))
                 try printJSON(r)
             }
         }
+    }
+
+    static func gemm() throws {
+        let results = GemmBenchmark.run()
+        let engines = MatMul.Path.allCases.filter(\.isSupported).map(\.name) + ["openblas"]
+        note("| product | m×n×k | " + engines.joined(separator: " | ") + " | paths agree |")
+        note("|---|---|" + String(repeating: "---|", count: engines.count) + "---|")
+        for r in results {
+            let cells = engines.map { String(format: "%.1f", r.gflops[$0] ?? 0) }
+            note("| \(r.shape) | \(r.m)×\(r.n)×\(r.k) | " + cells.joined(separator: " | ") + " | \(r.paths_agree ? "yes" : "NO") |")
+        }
+        note("GFLOP/s, one thread; OpenBLAS core: \(OpenBLAS.coreName)")
+        for r in results { try printJSON(r) }
+        guard results.allSatisfy(\.paths_agree) else { throw CheckFailed(description: "kernel paths gave different bits") }
     }
 
     struct WorkersResult: Codable {

@@ -15,7 +15,6 @@ enum EvalCommand {
         let a = try Arguments(args, valued: ["--checkpoint", "--data", "--context", "--batch"])
         guard let ck = a.string("--checkpoint") else { throw UsageError(description: "eval: --checkpoint is required") }
         guard let data = a.string("--data") else { throw UsageError(description: "eval: --data is required") }
-        BLAS.useSingleThread()
         let model = try Checkpoint.loadAny(ck)
         let t = try a.int("--context", default: model.config.blockSize, range: 1...model.config.blockSize)
         let batch = try a.int("--batch", default: 8, range: 1...4096)

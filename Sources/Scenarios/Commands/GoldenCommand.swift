@@ -12,13 +12,15 @@ enum GoldenCommand {
         usage: comigs golden [--update] [--dir DIR]
 
         Re-runs every scenario DIR/<name>.json (default Tests/Golden) and compares the
-        run's routing.jsonl and metrics.jsonl byte for byte with DIR/<name>/. Exit code 1
+        run's routing.jsonl, metrics.jsonl, events.jsonl and rounds.jsonl byte for byte
+        with DIR/<name>/. The same files pass on every machine and kernel path
+        (COMIGS_KERNELS=generic|avx2|avx512). Exit code 1
         and a summary of what differs when any file does. --update writes the new files
         and prints what changed. Update only when a change is meant to alter training or
         routing (a new initialisation, a fixed bug in the numerics) and say so in the commit.
         """
 
-    static let files = ["routing.jsonl", "metrics.jsonl"]
+    static let files = ["routing.jsonl", "metrics.jsonl", "events.jsonl", "rounds.jsonl"]
 
     struct Difference {
         var scenario: String

@@ -8,3 +8,8 @@ func printJSON<T: Encodable>(_ v: T) throws {
 }
 
 func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+
+/// A check the command ran came out false (exit code 1): a benchmark whose kernel paths disagree.
+struct CheckFailed: Error, CustomStringConvertible {
+    let description: String
+}

@@ -51,7 +51,6 @@ enum PretrainCommand {
         let train = try TokenFile.read(dir + "/pretrain_train.bin", vocab: meta.vocab_size)
         let valid = try TokenFile.read(dir + "/pretrain_valid.bin", vocab: meta.vocab_size)
         let cfg = try config(a.string("--config") ?? "byte-tiny", vocab: meta.vocab_size)
-        BLAS.useSingleThread()
         let model = try GPT(config: cfg, adapters: .dense, rng: RNG(seed: seed, stream: "pretrain-init"))
         let trainer = ShardedTrainer(model, shards: threads)
         let opt = AdamW(model.trainableParameters)
@@ -80,13 +79,9 @@ enum PretrainCommand {
             "pretrain_valid_loss": "\(ev.loss)", "unigram_valid_loss": "\(uni)",
         ])
         let sec = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        note(String(format: "valid loss %.4f (ppl %.2f); unigram ppl %.2f; saved %@", ev.loss, ev.ppl, _exp(uni), out))
+        note(String(format: "valid loss %.4f (ppl %.2f); unigram ppl %.2f; saved %@", ev.loss, ev.ppl, PortableMath.exp(uni), out))
         try printJSON(Result(out: out, steps: steps, train_loss: trainLoss, valid_loss: ev.loss, valid_ppl: ev.ppl,
-                             unigram_ppl: _exp(uni), seconds: sec))
+                             unigram_ppl: PortableMath.exp(uni), seconds: sec))
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
-#endif

@@ -49,7 +49,7 @@ struct SyntheticCorpus {
             for _ in 0..<states {
                 let succ = (0..<SyntheticCorpus.branching).map { _ in Int32(targets.lowerBound + rng.int(below: targets.count)) }
                 // Skewed weights (exponential draws) make some continuations much likelier.
-                let w = (0..<succ.count).map { _ in -_log(max(rng.uniformDouble(), 1e-12)) }
+                let w = (0..<succ.count).map { _ in -PortableMath.log(max(rng.uniformDouble(), 1e-12)) }
                 let total = w.reduce(0, +)
                 var acc = 0.0
                 next.append(succ)
@@ -157,7 +157,3 @@ struct SyntheticCorpus {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
-#endif

@@ -1,3 +1,5 @@
+import Tensor
+
 /// The unigram baseline a pretrained base must beat: token frequencies of a
 /// training stream with add-one smoothing, scored as mean cross-entropy.
 struct Unigram {
@@ -7,7 +9,7 @@ struct Unigram {
         var counts = [Double](repeating: 1, count: vocab)
         for t in train { counts[Int(t)] += 1 }
         let total = counts.reduce(0, +)
-        logProb = counts.map { _log($0 / total) }
+        logProb = counts.map { PortableMath.log($0 / total) }
     }
 
     /// Mean −log p over the targets of the full windows `Evaluation` scores

@@ -31,7 +31,6 @@ enum TraceCommand {
         guard let basePath = run.scenario["model"]?["base"]?.stringValue else {
             throw RunResults.Error(description: "\(dir)/scenario.json: no model.base")
         }
-        BLAS.useSingleThread()
         let base = try Checkpoint.loadAny(basePath)
         guard base.config.vocabSize == 256 else {
             throw UsageError(description: "trace: draws byte-level models (vocabulary 256); \(basePath) has \(base.config.vocabSize)")

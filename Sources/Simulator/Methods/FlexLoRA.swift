@@ -24,7 +24,7 @@ public struct FlexLoRA: CollaborationStrategy {
                 let dW = Tensor([outF, inF])
                 for (arrival, size) in zip(arrivals, sizes) {
                     let a = arrival.state.parameters[k].value, b = arrival.state.parameters[k + 1].value
-                    BLAS.gemm(m: outF, n: inF, k: a.shape[0], alpha: Float(size / total) * arrival.state.loraScale,
+                    MatMul.gemm(m: outF, n: inF, k: a.shape[0], alpha: Float(size / total) * arrival.state.loraScale,
                               b.ptr, lda: a.shape[0], a.ptr, ldb: inF, beta: 1, dW.ptr, ldc: inF)
                 }
                 let svd = SVD(dW.ptr, rows: outF, cols: inF)

@@ -107,7 +107,7 @@ public struct HetLoRA: CollaborationStrategy {
             for (a, b) in HetLoRA.pairs(s.parameters) {
                 let (outF, inF, r) = (b.value.shape[0], a.value.shape[1], a.value.shape[0])
                 let w = Tensor([outF, inF])
-                BLAS.gemm(m: outF, n: inF, k: s.rank.rank, alpha: s.loraScale, b.value.ptr, lda: r, a.value.ptr, ldb: inF, w.ptr, ldc: inF)
+                MatMul.gemm(m: outF, n: inF, k: s.rank.rank, alpha: s.loraScale, b.value.ptr, lda: r, a.value.ptr, ldb: inF, w.ptr, ldc: inF)
                 sum += FastMath.dot(w.ptr, w.ptr, count: w.count)
             }
             return sum.squareRoot()

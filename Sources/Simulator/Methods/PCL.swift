@@ -47,7 +47,7 @@ public struct PCL: CollaborationStrategy {
                 let data = Array(r.validation.prefix(windows * t + 1))
                 let ppl = arrivals.map { a in data.withUnsafeBufferPointer { Evaluation.evaluate(a.state.model, tokens: $0, context: t).ppl } }
                 let m = ppl.min() ?? 0
-                let e = ppl.map { _expd(-($0 - m)) }
+                let e = ppl.map { PortableMath.exp(-($0 - m)) }
                 let z = e.reduce(0, +)
                 return e.map { $0 / z }
             }

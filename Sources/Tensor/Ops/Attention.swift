@@ -23,10 +23,10 @@ public enum Attention {
                 let p = probs + (b * heads + h) * t * t, o = out + b * t * c + h * hs
                 for (r0, r1) in blocks {
                     let pr = p + r0 * t
-                    BLAS.gemm(transB: true, m: r1 - r0, n: r1, k: hs, alpha: scale, q + r0 * 3 * c, lda: 3 * c,
+                    MatMul.gemm(transB: true, m: r1 - r0, n: r1, k: hs, alpha: scale, q + r0 * 3 * c, lda: 3 * c,
                               k, ldb: 3 * c, pr, ldc: t)
                     for i in r0..<r1 { Softmax.row(p + i * t, count: r1, valid: i + 1) }
-                    BLAS.gemm(m: r1 - r0, n: hs, k: r1, pr, lda: t, v, ldb: 3 * c, o + r0 * c, ldc: c)
+                    MatMul.gemm(m: r1 - r0, n: hs, k: r1, pr, lda: t, v, ldb: 3 * c, o + r0 * c, ldc: c)
                 }
             }
         }
@@ -51,8 +51,8 @@ public enum Attention {
                 for (r0, r1) in blocks {
                     let m = r1 - r0, pr = p + r0 * t, ds = scratch + r0 * t, first = r1 == t
                     // dP = dOut · Vᵀ, dV += Pᵀ · dOut
-                    BLAS.gemm(transB: true, m: m, n: r1, k: hs, dh + r0 * c, lda: c, v, ldb: 3 * c, ds, ldc: t)
-                    BLAS.gemm(transA: true, m: r1, n: hs, k: m, pr, lda: t, dh + r0 * c, ldb: c,
+                    MatMul.gemm(transB: true, m: m, n: r1, k: hs, dh + r0 * c, lda: c, v, ldb: 3 * c, ds, ldc: t)
+                    MatMul.gemm(transA: true, m: r1, n: hs, k: m, pr, lda: t, dh + r0 * c, ldb: c,
                               beta: first ? 0 : 1, dv, ldc: 3 * c)
                     // dS = softmax'(dP) · scale on the causal part of each row, zero after it.
                     for i in r0..<r1 {
@@ -62,8 +62,8 @@ public enum Attention {
                         if i + 1 < r1 { (row + i + 1).update(repeating: 0, count: r1 - i - 1) }
                     }
                     // dQ = dS · K, dK += dSᵀ · Q
-                    BLAS.gemm(m: m, n: hs, k: r1, ds, lda: t, k, ldb: 3 * c, dq + r0 * 3 * c, ldc: 3 * c)
-                    BLAS.gemm(transA: true, m: r1, n: hs, k: m, ds, lda: t, q + r0 * 3 * c, ldb: 3 * c,
+                    MatMul.gemm(m: m, n: hs, k: r1, ds, lda: t, k, ldb: 3 * c, dq + r0 * 3 * c, ldc: 3 * c)
+                    MatMul.gemm(transA: true, m: r1, n: hs, k: m, ds, lda: t, q + r0 * 3 * c, ldb: 3 * c,
                               beta: first ? 0 : 1, dk, ldc: 3 * c)
                 }
             }

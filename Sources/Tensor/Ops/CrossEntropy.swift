@@ -11,7 +11,7 @@ public enum CrossEntropy {
             let s = Softmax.expInPlace(row, count: v, shift: FastMath.max(row, count: v))
             let inv = 1 / s
             for j in 0..<v { row[j] *= inv }
-            total -= Double(_logf(max(row[Int(targets[i])], Float.leastNormalMagnitude)))
+            total -= PortableMath.log(Double(max(row[Int(targets[i])], Float.leastNormalMagnitude)))
         }
         return total
     }
@@ -28,7 +28,3 @@ public enum CrossEntropy {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _logf(_ x: Float) -> Float { Glibc.logf(x) }
-#endif

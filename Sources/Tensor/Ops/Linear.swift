@@ -5,9 +5,9 @@ public enum Linear {
                                n: Int, inF: Int, outF: Int, accumulate: Bool = false) {
         if let b, !accumulate {
             for i in 0..<n { (y + i * outF).update(from: b, count: outF) }
-            BLAS.gemm(transB: true, m: n, n: outF, k: inF, x, lda: inF, w, ldb: inF, beta: 1, y, ldc: outF)
+            MatMul.gemm(transB: true, m: n, n: outF, k: inF, x, lda: inF, w, ldb: inF, beta: 1, y, ldc: outF)
         } else {
-            BLAS.gemm(transB: true, m: n, n: outF, k: inF, x, lda: inF, w, ldb: inF,
+            MatMul.gemm(transB: true, m: n, n: outF, k: inF, x, lda: inF, w, ldb: inF,
                       beta: accumulate ? 1 : 0, y, ldc: outF)
             if let b { addBias(y, b, n: n, outF: outF) }
         }
@@ -19,10 +19,10 @@ public enum Linear {
                                 x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                                 n: Int, inF: Int, outF: Int, overwriteDx: Bool = false) {
         if let dx {
-            BLAS.gemm(m: n, n: inF, k: outF, dy, lda: outF, w, ldb: inF, beta: overwriteDx ? 0 : 1, dx, ldc: inF)
+            MatMul.gemm(m: n, n: inF, k: outF, dy, lda: outF, w, ldb: inF, beta: overwriteDx ? 0 : 1, dx, ldc: inF)
         }
         if let dw {
-            BLAS.gemm(transA: true, m: outF, n: inF, k: n, dy, lda: outF, x, ldb: inF, beta: 1, dw, ldc: inF)
+            MatMul.gemm(transA: true, m: outF, n: inF, k: n, dy, lda: outF, x, ldb: inF, beta: 1, dw, ldc: inF)
         }
         if let db { sumRows(db, dy, n: n, width: outF) }
     }

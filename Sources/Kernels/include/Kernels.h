@@ -1,0 +1,51 @@
+// Fixed-order numerical kernels, chosen at run time by CPU features.
+//
+// Every path computes every output element with the same sequence of IEEE
+// single-precision operations, so all paths give the same bits on every
+// machine (DESIGN §2, "machine independence"): each product is rounded and
+// then added to a running sum that walks k = 0, 1, ..., K-1 in order (no
+// fused multiply-add anywhere, no reassociation), and alpha/beta are applied
+// after the sum. Vector width changes how many output elements are computed
+// at once, never the order within one.
+#ifndef COMIGS_KERNELS_H
+#define COMIGS_KERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Code paths, from the most portable to the widest.
+enum {
+    CK_PATH_GENERIC = 0,  // plain C, any CPU (SSE2 on x86-64, NEON on arm64 via the compiler)
+    CK_PATH_AVX2 = 1,     // x86-64 with AVX2 (8 floats per vector)
+    CK_PATH_AVX512 = 2,   // x86-64 with AVX-512F (16 floats per vector)
+    CK_PATH_COUNT = 3
+};
+
+/// 1 if this CPU (and its operating system) can run `path`.
+int ck_path_supported(int path);
+
+/// "generic", "avx2", "avx512", or "" for an unknown path.
+const char *ck_path_name(int path);
+
+/// The path `ck_sgemm_auto` uses: the widest supported one, unless the
+/// environment variable COMIGS_KERNELS names another (generic|avx2|avx512|auto).
+/// Resolved once, on first use.
+int ck_active_path(void);
+
+/// NULL when COMIGS_KERNELS is unset, "auto" or a supported path; otherwise a
+/// message naming the variable and the value (the caller reports it and stops).
+const char *ck_environment_error(void);
+
+/// Row-major `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C` on `path`
+/// (op = transpose when trans_* is non-zero; leading dimensions in elements).
+/// Each C element: s = 0; for k in order: s = s + a·b (two roundings);
+/// then t = alpha == 1 ? s : alpha·s, and C = beta == 0 ? t : (beta == 1 ? C + t : beta·C + t).
+/// beta == 0 never reads C. Single-threaded; reentrant (scratch is per thread).
+void ck_sgemm(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
+              const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
