@@ -40,6 +40,10 @@ final class ClientState: @unchecked Sendable {
     var lastLoss: Double?
     /// Why training stopped (a non-finite loss or gradient), naming round, step and parameter.
     var failure: String?
+    /// The shared values the server last sent (see `SharedState.received`).
+    var received: [Tensor] = []
+    /// Asynchronous rounds: training computed ahead of its simulated end, not yet visible.
+    var pending: PendingTraining?
 
     init(model: GPT, data: ClientData, rng: RNG, strategy: any CollaborationStrategy, adamW: AdamWConfig) {
         self.model = model
@@ -84,6 +88,37 @@ final class ClientState: @unchecked Sendable {
         }
     }
 
+    /// Keeps what training just produced (and the shared update against what was downloaded)
+    /// for `trainingDone`, and shows `before` until then.
+    func hide(showing before: PendingTraining) {
+        var after = visibleState()
+        after.delta = zip(shared, received).map { p, r in
+            let d = Tensor(p.value.shape)
+            d.copy(from: p.value)
+            d.add(r, scale: -1)
+            return d
+        }
+        pending = after
+        show(before)
+    }
+
+    /// The trainable values and counters that training changes and a reader sees.
+    func visibleState() -> PendingTraining {
+        PendingTraining(values: model.trainableParameters.map { Array($0.value.buffer) }, steps: steps, lastLoss: lastLoss, delta: [])
+    }
+
+    func show(_ s: PendingTraining) {
+        for (p, v) in zip(model.trainableParameters, s.values) { v.withUnsafeBufferPointer { p.value.ptr.update(from: $0.baseAddress!, count: v.count) } }
+        steps = s.steps
+        lastLoss = s.lastLoss
+    }
+
+    /// Makes `received` equal to the current shared values.
+    func recordReceived() {
+        if received.isEmpty { received = shared.map { Tensor($0.value.shape) } }
+        for (r, p) in zip(received, shared) { r.copy(from: p.value) }
+    }
+
     /// Which group computes gradients (CoMiGS freezes one while the other trains).
     func trains(experts e: Bool, routers r: Bool) {
         for p in experts { p.requiresGrad = e }
@@ -102,6 +137,11 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     let clients: [ClientState]
     /// One server for the whole run (servers such as HetLoRA's keep state).
     let aggregator: any Aggregator
+    /// FedBuff (the `async` policy): clients download the server's `global` when they start,
+    /// and the server moves it by buffered, staleness-weighted deltas (`FedBuff.swift`).
+    public var asynchronous = false
+    var global: [Tensor] = []
+    var buffer: [(weight: Double, delta: [Tensor])] = []
 
     /// Every client starts from `base`'s weights (its base-role parameters)
     /// with adapters from (seed, client) and then the common global values of
@@ -122,6 +162,7 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
             made.append(try Self.client(i, base: base, server: server, data: data[i], strategy: strategy, training: training, seed: seed))
         }
         clients = made
+        for c in clients { c.recordReceived() }
     }
 
     /// Client i's model: the base's weights, its own adapters from (seed, client),
@@ -152,13 +193,19 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
 
     func sharedState(_ i: Int) -> SharedState {
         SharedState(client: i, rank: clients[i].rank, parameters: clients[i].shared, loraScale: clients[i].model.adapters.scale,
-                    model: clients[i].model, validation: clients[i].data.tokens[.valid] ?? [])
+                    model: clients[i].model, validation: clients[i].data.tokens[.valid] ?? [], received: clients[i].received)
     }
 
+    /// Trains each client for its steps, concurrently. Under FedBuff (`asynchronous`) the
+    /// result stays hidden until `trainingDone`: the scheduler computes it when the client
+    /// starts (its measured FLOPs set its finishing time) but nobody may see it before then.
     public func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
-        let clients = self.clients, training = self.training, strategy = self.strategy
+        let clients = self.clients, training = self.training, strategy = self.strategy, deferred = asynchronous
         return pool.map(Array(work.indices)) { j in
-            Self.localTraining(clients[work[j].client], steps: work[j].steps, round: round, training: training, strategy: strategy)
+            let c = clients[work[j].client], before = deferred ? c.visibleState() : nil
+            let flops = Self.localTraining(c, steps: work[j].steps, round: round, training: training, strategy: strategy)
+            if let before { c.hide(showing: before) }
+            return flops
         }
     }
 
@@ -213,11 +260,13 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
 
     public func aggregate(_ outcome: RoundOutcome) {
         guard clients.contains(where: { !$0.shared.isEmpty }) else { return }
+        if asynchronous { return applyBuffer() }
         let arrivals = outcome.arrived.map { p in
             Arrival(weight: p.weight, dataSize: clients[p.client].data.count(.train), state: sharedState(p.client))
         }
         let receivers: [SharedState] = clients.indices.map { sharedState($0) }
         aggregator.combine(arrivals, into: receivers, round: outcome.round)
+        for c in clients { c.recordReceived() }
     }
 
     /// Exact test loss of every client (concurrently).

@@ -3,22 +3,35 @@ import Tensor
 /// A client as the scheduler sees it: its device and the size of its work.
 public struct SimClient: Sendable, Equatable {
     public var device: DeviceProfile
-    /// FLOPs of one local step (from `CostModel`).
+    /// FLOPs of one local (expert) step (from `CostModel`).
     public var stepFlops: Double
     public var localSteps: Int
     /// Bytes of shared parameters each way per round.
     public var uploadBytes: Int
     public var downloadBytes: Int
     public var window: AvailabilityWindow?
+    /// CoMiGS's alternating schedule: after every `routerEvery`-th local step (counted over the
+    /// run) the routers train in a burst of `routerBurstFlops`; 0 = no bursts.
+    public var routerEvery: Int
+    public var routerBurstFlops: Double
 
     public init(device: DeviceProfile, stepFlops: Double, localSteps: Int, uploadBytes: Int, downloadBytes: Int,
-                window: AvailabilityWindow? = nil) {
+                window: AvailabilityWindow? = nil, routerEvery: Int = 0, routerBurstFlops: Double = 0) {
         self.device = device
         self.stepFlops = stepFlops
         self.localSteps = localSteps
         self.uploadBytes = uploadBytes
         self.downloadBytes = downloadBytes
         self.window = window
+        self.routerEvery = routerEvery
+        self.routerBurstFlops = routerBurstFlops
+    }
+
+    /// FLOPs of `n` local steps after `done` earlier ones: the expert steps plus every router
+    /// burst that falls among them (not an average: a round may hold a burst or not).
+    public func flops(steps n: Int, after done: Int) -> Double {
+        let bursts = routerEvery > 0 ? (done + n) / routerEvery - done / routerEvery : 0
+        return Double(n) * stepFlops + Double(bursts) * routerBurstFlops
     }
 }
 
@@ -53,6 +66,22 @@ public protocol SimulationNumerics: AnyObject {
     func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double]
     /// Combines what arrived (called at the aggregation event).
     func aggregate(_ outcome: RoundOutcome)
+    /// The aggregation's round is over at its end time: what clients hold now is what a report
+    /// of it sees (async: after the client that filled the buffer started again).
+    func roundEnded(_ outcome: RoundOutcome)
+    /// Asynchronous rounds: these clients start work now and download the current global.
+    func launch(_ clients: [Int])
+    /// Asynchronous rounds: the clock reached the end of this client's training.
+    func trainingDone(_ client: Int)
+    /// Asynchronous rounds: this client's update entered the server's buffer with `weight`.
+    func uploaded(_ client: Int, weight: Double)
+}
+
+extension SimulationNumerics {
+    public func roundEnded(_ outcome: RoundOutcome) {}
+    public func launch(_ clients: [Int]) {}
+    public func trainingDone(_ client: Int) {}
+    public func uploaded(_ client: Int, weight: Double) {}
 }
 
 /// The discrete-event scheduler (DESIGN §5): rounds of download, local
@@ -69,6 +98,11 @@ public final class Simulation {
     public var numerics: (any SimulationNumerics)?
     public private(set) var eventCount = 0
     public private(set) var now: SimTime = 0
+    /// Local steps each client has trained (where its next router burst falls).
+    public private(set) var stepsDone: [Int]
+    /// Why an asynchronous run stopped before its last version, when it did (no update arrived
+    /// within the bound of `stallLimit`); nil for a complete run.
+    public private(set) var stalled: String?
 
     struct Pending {
         var kind: EventKind
@@ -91,6 +125,7 @@ public final class Simulation {
         selection = RNG(seed: config.seed, stream: "selection")
         generation = Array(repeating: 0, count: clients.count)
         participation = Array(repeating: nil, count: clients.count)
+        stepsDone = Array(repeating: 0, count: clients.count)
     }
 
     private func log(_ kind: EventKind, _ round: Int, _ client: Int, at t: SimTime) {
@@ -116,10 +151,11 @@ public final class Simulation {
         var failPoint: Double?
     }
 
-    /// Draws client i's slowdown and failure for its `draw`-th start; `budget`
-    /// caps compute seconds (partial deadline, judged with the expected step
-    /// cost). Nil when not even one local step fits.
-    private func plan(_ i: Int, draw: Int, budget: Double? = nil) -> Plan? {
+    /// Draws client i's slowdown and failure for its `draw`-th start. With a partial
+    /// deadline `budget` (µs), the most local steps whose download, training (router bursts
+    /// included) and upload end by it, timed exactly as `schedule` will time them; nil when
+    /// not even one step fits.
+    private func plan(_ i: Int, draw: Int, budget: SimTime? = nil) -> Plan? {
         let c = clients[i]
         var rng = clientStreams[i].split(draw).split(1)
         let slowdown = config.straggler.slowdown(&rng)
@@ -127,8 +163,8 @@ public final class Simulation {
         let failPoint = rng.uniformDouble()
         var steps = c.localSteps
         if let budget {
-            let fit = budget - Double(transfer(i)) / 1e6
-            steps = fit > 0 ? min(steps, Int(fit / (c.stepFlops / c.device.flops * slowdown))) : 0
+            let fits = { (n: Int) in self.transfer(i) + Self.micros(c.flops(steps: n, after: self.stepsDone[i]) / c.device.flops * slowdown) <= budget }
+            while steps > 0 && !fits(steps) { steps -= 1 }
             if steps == 0 { return nil }
         }
         return Plan(client: i, steps: steps, slowdown: slowdown, failPoint: fails ? failPoint : nil)
@@ -142,8 +178,10 @@ public final class Simulation {
 
     /// Runs the numerics of the planned clients that will not fail (concurrently)
     /// and returns each plan's FLOPs: measured when numerics run, else the cost model's.
+    /// A failing client loses the round's work: it trains nothing and its steps do not count.
     private func work(_ plans: [Plan], round: Int) -> [Double] {
-        let expected = plans.map { Double($0.steps) * clients[$0.client].stepFlops }
+        let expected = plans.map { clients[$0.client].flops(steps: $0.steps, after: stepsDone[$0.client]) }
+        for p in plans where p.failPoint == nil { stepsDone[p.client] += p.steps }
         guard let numerics else { return expected }
         let trained = plans.filter { $0.failPoint == nil }
         let measured = numerics.train(trained.map { (client: $0.client, steps: $0.steps) }, round: round)
@@ -182,9 +220,11 @@ public final class Simulation {
     /// `events` logged. Between rounds nothing is in flight and every draw
     /// comes from (seed, client, round), so the rest is exactly what an
     /// uninterrupted run does.
-    public func run(after done: Int, now: SimTime, events: Int) -> [RoundOutcome] {
+    public func run(after done: Int, now: SimTime, events: Int, stepsDone: [Int]) -> [RoundOutcome] {
         precondition(resumable, "an async run cannot continue from a round boundary")
+        precondition(stepsDone.count == clients.count, "steps for \(stepsDone.count) clients, the run has \(clients.count)")
         self.now = now
+        self.stepsDone = stepsDone
         eventCount = events
         return (done..<config.rounds).map { runRound($0) }
     }
@@ -220,10 +260,10 @@ public final class Simulation {
         let k = config.clientsPerRound ?? clients.count
         let selected = choose(available, config.policy.selectionSize(k), round: r)
         var deadline: SimTime?
-        var budget: Double?
+        var budget: SimTime?
         if case .deadline(let seconds, let partial) = config.policy {
             deadline = t0 + Self.micros(seconds)
-            if partial { budget = seconds }
+            if partial { budget = Self.micros(seconds) }
         }
         var pending = 0
         var failed: [Int] = [], dropped: [Int] = [], arrived: [Participation] = []
@@ -285,6 +325,7 @@ public final class Simulation {
         let outcome = RoundOutcome(round: r, start: t0, end: end, selected: selected, arrived: Self.normalised(arrived),
                                    failed: failed.sorted(), dropped: dropped.sorted())
         numerics?.aggregate(outcome)
+        numerics?.roundEnded(outcome)
         return outcome
     }
 
@@ -294,9 +335,15 @@ public final class Simulation {
         return arrived.sorted { $0.client < $1.client }.map { var p = $0; p.weight /= total; return p }
     }
 
+    /// Client completions (uploads that did not count, failures) or idle waits in a row without
+    /// a new server version after which an asynchronous run is declared stalled.
+    public static func stallLimit(clients: Int, buffer: Int) -> Int { 1000 + 100 * (clients + buffer) }
+
     /// FedBuff: K clients train at a time; every `buffer` arrivals make a new
     /// server version; a finished or failed client's slot goes to another
-    /// available idle client at once.
+    /// available idle client at once. Each update is weighted 1/√(1 + staleness)/K, not
+    /// renormalised (Nguyen et al. 2022). A run in which nothing reaches the server for
+    /// `stallLimit` completions in a row stops (`stalled`) instead of running forever.
     private func runAsync(buffer b: Int, maxStaleness: Int) -> [RoundOutcome] {
         var version = 0, starts = [Int](repeating: 0, count: clients.count), draws = [Int](repeating: 0, count: clients.count)
         var busy = [Bool](repeating: false, count: clients.count)
@@ -321,8 +368,10 @@ public final class Simulation {
             if let i = found { busy[i] = true }
             return found
         }
-        /// Starts these clients at t; their numerics run together on the worker pool.
+        /// Starts these clients at t (each downloads the current global); their numerics
+        /// run together on the worker pool and stay hidden until each one's training ends.
         func begin(_ ids: [Int], _ t: SimTime) {
+            numerics?.launch(ids)
             let plans = ids.map { plan($0, draw: starts[$0])! }
             for (p, flops) in zip(plans, work(plans, round: version)) {
                 schedule(p, flops: flops, round: version, at: t, version: version)
@@ -340,12 +389,20 @@ public final class Simulation {
         let first = (0..<k).compactMap { _ in pick(at: 0) }
         begin(first, 0)
         var running = first.count
+        var fruitless = 0  // completions and idle waits since the last update entered the buffer
+        let limit = Self.stallLimit(clients: clients.count, buffer: b)
         while version < config.rounds {
+            if fruitless >= limit {
+                stalled = "no update reached the server in \(limit) client completions or waits in a row "
+                    + "(version \(version) of \(config.rounds), simulated time \(String(format: "%.1f", Double(now) / 1e6)) s)"
+                break
+            }
             guard let (t, e) = queue.pop() else {
                 // Nobody is training: wait for a window to open (or idleWait), then fill the slots.
                 let opens = clients.compactMap { $0.window?.nextOn(after: now + 1) }.min()
                 guard config.idleWait > 0 || opens != nil else { break }
                 now = min(opens ?? .max, now + config.idleWait)
+                fruitless += 1
                 for _ in 0..<k where launch(at: now) { running += 1 }
                 continue
             }
@@ -354,9 +411,12 @@ public final class Simulation {
             now = t
             log(e.kind, version, i, at: t)
             switch e.kind {
+            case .trainingDone:
+                numerics?.trainingDone(i)
             case .uploadDone, .clientFailure:
                 busy[i] = false
                 running -= 1
+                fruitless += 1
                 if e.kind == .clientFailure {
                     failed.append(i)
                 } else {
@@ -367,21 +427,32 @@ public final class Simulation {
                         dropped.append(i)
                         log(.dropped, version, i, at: t)
                     } else {
-                        p.weight = RoundPolicy.stalenessWeight(staleness)
+                        p.weight = RoundPolicy.stalenessWeight(staleness) / Double(b)
                         buf.append(p)
+                        numerics?.uploaded(i, weight: p.weight)
+                        fruitless = 0
                     }
                 }
                 if buf.count == b {
                     log(.aggregation, version, -1, at: t)
                     let outcome = RoundOutcome(round: version, start: roundStart, end: t, selected: selected.sorted(),
-                                               arrived: Self.normalised(buf), failed: failed.sorted(), dropped: dropped.sorted())
+                                               arrived: buf.sorted { ($0.client, $0.arrival ?? 0) < ($1.client, $1.arrival ?? 0) }, failed: failed.sorted(),
+                                               dropped: dropped.sorted())
                     numerics?.aggregate(outcome)
                     outcomes.append(outcome)
                     version += 1
                     roundStart = t
                     buf = []; failed = []; dropped = []; selected = []
-                    if version == config.rounds { break }
+                    if version == config.rounds {
+                        numerics?.roundEnded(outcome)
+                        break
+                    }
                     log(.roundStart, version, -1, at: t)
+                    // The client that filled the buffer starts again at once, from the new version;
+                    // the round is reported after that, as everyone holds it at time t.
+                    if launch(at: t) { running += 1 }
+                    numerics?.roundEnded(outcome)
+                    continue
                 }
                 if launch(at: t) { running += 1 }
             default: break

@@ -55,7 +55,8 @@ public struct RoundOutcome: Sendable, Equatable {
     public var start: SimTime
     public var end: SimTime
     public var selected: [Int]
-    /// Updates aggregated, in client-id order, with normalised weights.
+    /// Updates aggregated, in client-id order: weights normalised to sum 1 (sync policies), or
+    /// FedBuff's 1/√(1 + staleness)/K (async; a client may appear twice).
     public var arrived: [Participation]
     public var failed: [Int]
     public var dropped: [Int]

@@ -4,7 +4,9 @@ import XCTest
 
 /// Baselines' rules on tiny models.
 final class MethodsTests: XCTestCase {
-    func federation(_ s: any CollaborationStrategy) throws -> Federation {
+    func federation(_ s: any CollaborationStrategy) throws -> Federation { try Self.federation(s) }
+
+    static func federation(_ s: any CollaborationStrategy) throws -> Federation {
         let base = try GPT(config: FederationTests.config, adapters: .dense, rng: RNG(seed: 1, stream: "base"))
         var t = TrainingConfig(totalSteps: 10)
         t.batch = 4

@@ -71,7 +71,7 @@ final class SimulationTests: XCTestCase {
     /// Two clients, 1 s and 3 s per update (no traffic), buffer 2:
     /// t=1 c0 (staleness 0), t=2 c0 (0) → version 1; t=3 c1 (started at version 0: staleness 1,
     /// weight 1/√2) and c0 (started at version 1: staleness 0, weight 1) → version 2 with
-    /// normalised weights 1/(1+1/√2) and (1/√2)/(1+1/√2).
+    /// FedBuff's weights divided by the buffer size and not renormalised: 1/2 and (1/√2)/2.
     func testAsyncAppliesStalenessWeights() {
         let d = DeviceProfile(name: "t", flops: 1e9, memory: 1 << 30, upload: 1e6, download: 1e6)
         let cs = [SimClient(device: d, stepFlops: 1e8, localSteps: 10, uploadBytes: 0, downloadBytes: 0),
@@ -81,8 +81,8 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual(out[0].arrived.map(\.client), [0, 0])
         XCTAssertEqual(out[1].arrived.map(\.client), [0, 1])
         let w = 1 / 2.0.squareRoot()
-        XCTAssertEqual(out[1].arrived[0].weight, 1 / (1 + w), accuracy: 1e-12)
-        XCTAssertEqual(out[1].arrived[1].weight, w / (1 + w), accuracy: 1e-12)
+        XCTAssertEqual(out[1].arrived[0].weight, 1 / 2.0)
+        XCTAssertEqual(out[1].arrived[1].weight, w / 2)
         XCTAssertEqual(out[1].arrived.map(\.version), [1, 0])
         // With max staleness 0 the stale update is dropped instead.
         let (strict, _) = run(.async(buffer: 2, maxStaleness: 0), k: 2, rounds: 2, clients: cs)
@@ -141,5 +141,52 @@ final class SimulationTests: XCTestCase {
                 straggler: .logNormal(sigma: 0.5)).1.map(\.jsonLine)
         }
         XCTAssertEqual(timeline(), timeline())
+    }
+}
+
+/// Issue 13: runs always end; partial deadlines plan with the real cost of each round's steps.
+final class LostAndLateTests: XCTestCase {
+    let d = DeviceProfile(name: "t", flops: 1e9, memory: 1 << 30, upload: 1e6, download: 1e6)
+
+    /// No update can ever arrive (every client fails): the async run stops after the bound,
+    /// says why, and its timeline stays bounded instead of growing until the disk is full.
+    func testAsyncRunWithNoPossibleUpdateStops() {
+        let cs = (0..<3).map { _ in SimClient(device: d, stepFlops: 1e8, localSteps: 2, uploadBytes: 0, downloadBytes: 0) }
+        let sim = Simulation(clients: cs, config: SimulationConfig(rounds: 5, policy: .async(buffer: 2, maxStaleness: 5),
+                                                                   dropout: Dropout(failure: 1), seed: 1))
+        var events = 0
+        sim.onEvent = { _ in events += 1 }
+        let out = sim.run()
+        XCTAssertTrue(out.isEmpty)
+        XCTAssertNotNil(sim.stalled)
+        XCTAssertTrue(sim.stalled!.contains("no update reached the server"), sim.stalled!)
+        XCTAssertLessThan(events, 10 * Simulation.stallLimit(clients: 3, buffer: 2))
+        // The same clients under sync finish: every round ends with nothing arrived.
+        let sync = Simulation(clients: cs, config: SimulationConfig(rounds: 5, dropout: Dropout(failure: 1), seed: 1))
+        XCTAssertEqual(sync.run().map(\.arrived.count), [0, 0, 0, 0, 0])
+        XCTAssertNil(sync.stalled)
+    }
+
+    /// Router bursts after every 3rd step: the FLOPs of n steps count the bursts among them.
+    func testStepCostCountsRouterBursts() {
+        let c = SimClient(device: d, stepFlops: 1e8, localSteps: 1, uploadBytes: 0, downloadBytes: 0, routerEvery: 3, routerBurstFlops: 5e8)
+        XCTAssertEqual((0..<6).map { c.flops(steps: 1, after: $0) }, [1e8, 1e8, 6e8, 1e8, 1e8, 6e8])
+        XCTAssertEqual(c.flops(steps: 4, after: 1), 4e8 + 5e8)
+    }
+
+    /// Partial deadline 0.65 s, 1 step of 0.1 s per round, a 0.5 s router burst after every
+    /// 3rd step, 0.1 s of transfer: rounds 1 and 2 train one step each; round 3's step carries
+    /// the burst (0.1 + 0.6 s > 0.65 s), so it is planned as not fitting and dropped at the
+    /// start, with no step counted (and so is round 4's). The amortised cost (0.1 + 0.5/3 s)
+    /// would have planned it to fit and let it overshoot.
+    func testPartialDeadlinePlansWithTheBurstItsStepsCarry() {
+        let c = SimClient(device: d, stepFlops: 1e8, localSteps: 1, uploadBytes: 50_000, downloadBytes: 50_000, routerEvery: 3,
+                          routerBurstFlops: 5e8)
+        let sim = Simulation(clients: [c], config: SimulationConfig(rounds: 4, policy: .deadline(seconds: 0.65, partial: true), seed: 1))
+        let out = sim.run()
+        XCTAssertEqual(out.map { $0.arrived.map(\.client) }, [[0], [0], [], []])
+        XCTAssertEqual(out.map(\.dropped), [[], [], [0], [0]])
+        XCTAssertEqual(out[2].end, out[2].start, "dropped at the start: nothing to wait for")
+        XCTAssertEqual(sim.stepsDone, [2])
     }
 }

@@ -119,3 +119,15 @@ final class RoutingTests: XCTestCase {
         XCTAssertNil(s.accuracy)
     }
 }
+
+/// Settled (issue 13): with several generalists only expert 0 gets the generalist's
+/// load-balancing weight c_0 = 1/g; every other expert, generalist or not, gets (E−1)/(1−g);
+/// all divided by E — as the original code's `expert0_importance` (models/gating.py) does.
+final class GeneralistImportanceTests: XCTestCase {
+    func testOnlyExpertZeroGetsTheGeneralistWeight() throws {
+        let g: Float = 0.5, e: Float = 3
+        let model = try GPT(config: GPTConfig(nLayer: 1, nHead: 1, nEmbd: 8, blockSize: 4, vocabSize: 16),
+                            adapters: AdapterConfig(rank: 2, experts: 3, generalistImportance: g), rng: RNG(seed: 0, stream: "lb"))
+        XCTAssertEqual(model.blocks[0].mlp.router.importance, [1 / g / e, (e - 1) / (1 - g) / e, (e - 1) / (1 - g) / e])
+    }
+}

@@ -40,10 +40,17 @@ enum SweepCommand {
             for seed in p.scenario.seeds {
                 let run = p.folder + "/\(p.scenario.name)-\(p.scenario.method)-seed\(seed)"
                 if a.has("--dry-run") { print("\(p.index)\t\(p.label)\tseed \(seed)\t\(run)"); continue }
-                if FileManager.default.fileExists(atPath: run + "/summary.json") {
+                let finished = { FileManager.default.fileExists(atPath: run + "/summary.json") }
+                if finished() {
                     if !a.has("--quiet") { note("skip \(run) (finished)") }
                     continue
                 }
+                guard let lock = try RunLock(run) else {
+                    note("skip \(run) (another process is running it)")
+                    continue
+                }
+                defer { withExtendedLifetime(lock) {} }
+                if finished() { continue }  // finished by another process while we looked
                 if FileManager.default.fileExists(atPath: run + "/scenario.json") {
                     // An interrupted run continues from its last checkpoint.
                     note("resume \(run) (interrupted)")

@@ -11,6 +11,8 @@ struct RunCheckpoint {
     var round: Int
     var now: SimTime
     var events: Int
+    /// Local steps each client has trained (where its router bursts fall).
+    var stepsDone: [Int]
     var bytesUp: Int
     var bytesDown: Int
     var reached: SimTime?
@@ -36,7 +38,8 @@ struct RunCheckpoint {
     var json: JSON {
         func opt<T>(_ v: T?, _ f: (T) -> JSON) -> JSON { v.map(f) ?? .null }
         return .object([
-            ("round", .int(round)), ("now_us", .int(Int(now))), ("events", .int(events)), ("bytes_up", .int(bytesUp)),
+            ("round", .int(round)), ("now_us", .int(Int(now))), ("events", .int(events)),
+            ("steps_done", .array(stepsDone.map { .int($0) })), ("bytes_up", .int(bytesUp)),
             ("bytes_down", .int(bytesDown)), ("reached_us", opt(reached) { .int(Int($0)) }),
             ("last_results", .array(lastResults.map { .object([("loss", .double($0.loss)), ("ppl", .double($0.ppl)), ("tokens", .int($0.tokens))]) })),
             ("files", .object(files.map { ($0.0, .int(Int($0.1))) })),
@@ -81,9 +84,11 @@ struct RunCheckpoint {
         if case .array(let rs)? = j["last_results"] {
             for x in rs { results.append(Evaluation.Result(loss: x["loss"]?.doubleValue ?? .nan, ppl: x["ppl"]?.doubleValue ?? .nan, tokens: try int(x["tokens"]))) }
         }
+        guard case .array(let sd)? = j["steps_done"] else { throw ScenarioError(key: dir + "/state.json", reason: "no steps_done") }
+        let stepsDone = try sd.map { try int($0) }
         var files: [(String, UInt64)] = []
         if case .object(let fs)? = j["files"] { files = try fs.map { ($0.0, UInt64(try int($0.1))) } }
-        let cp = RunCheckpoint(round: try int(j["round"]), now: SimTime(try int(j["now_us"])), events: try int(j["events"]),
+        let cp = RunCheckpoint(round: try int(j["round"]), now: SimTime(try int(j["now_us"])), events: try int(j["events"]), stepsDone: stepsDone,
                                bytesUp: try int(j["bytes_up"]), bytesDown: try int(j["bytes_down"]),
                                reached: j["reached_us"]?.doubleValue.map { SimTime($0) }, lastResults: results, files: files, clients: clients)
         return (cp, st)

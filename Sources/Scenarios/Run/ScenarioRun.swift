@@ -2,7 +2,8 @@ import Foundation
 import Simulator
 import Tensor
 
-/// Training diverged (a non-finite loss or gradient): exit code 3, outputs kept.
+/// Training diverged (a non-finite loss or gradient) or an asynchronous run stalled (no update
+/// could arrive): exit code 3, outputs kept.
 struct TrainingDiverged: Error, CustomStringConvertible {
     let description: String
 }
@@ -45,16 +46,20 @@ final class ScenarioRun {
         return m.parameters.filter { strategy.shares($0.role) }.reduce(0) { $0 + $1.value.count }
     }
 
-    /// Expected FLOPs of one local step (an expert step plus its share of router steps).
-    static func stepFlops(_ config: GPTConfig, _ ad: AdapterConfig, _ strategy: any CollaborationStrategy, batch: Int, time: Int) -> Double {
+    /// The scheduler's view of a client's work: FLOPs of one local step and, under an
+    /// alternating schedule, the router burst after every `every`-th step (`iters` router steps).
+    static func simClient(_ config: GPTConfig, _ ad: AdapterConfig, _ strategy: any CollaborationStrategy, batch: Int, time: Int,
+                          device: DeviceProfile, localSteps: Int, bytes: Int, window: AvailabilityWindow?) -> SimClient {
         guard let r = strategy.routerSchedule else {
-            return Double(CostModel.trainingFlops(config: config, adapters: ad, batch: batch, time: time))
+            return SimClient(device: device, stepFlops: Double(CostModel.trainingFlops(config: config, adapters: ad, batch: batch, time: time)),
+                             localSteps: localSteps, uploadBytes: bytes, downloadBytes: bytes, window: window)
         }
         let expert = CostModel.trainingFlops(config: config, adapters: ad, batch: batch, time: time,
                                              trains: CostModel.Trains(router: false))
         let router = CostModel.trainingFlops(config: config, adapters: ad, batch: batch, time: time,
                                              trains: CostModel.Trains(attention: false, experts: false, router: true))
-        return Double(expert) + Double(router) * Double(r.iters) / Double(r.every)
+        return SimClient(device: device, stepFlops: Double(expert), localSteps: localSteps, uploadBytes: bytes, downloadBytes: bytes,
+                         window: window, routerEvery: r.every, routerBurstFlops: Double(router) * Double(r.iters))
     }
 
     /// Runs the scenario into the folder; with `resume`, continues from that checkpoint.
@@ -85,8 +90,8 @@ final class ScenarioRun {
             let ad = strategy.adapters(client: i)
             if !shared.contains(where: { $0.0 == ad }) { shared.append((ad, try Self.sharedValues(base.config, ad, strategy))) }
             let bytes = CostModel.wireBytes(values: shared.first { $0.0 == ad }!.1, fp16: s.bool("wire_fp16"))
-            sim.append(SimClient(device: setup.devices[i], stepFlops: Self.stepFlops(base.config, ad, strategy, batch: batch, time: time),
-                                 localSteps: s.int("local_steps"), uploadBytes: bytes, downloadBytes: bytes, window: setup.windows[i]))
+            sim.append(Self.simClient(base.config, ad, strategy, batch: batch, time: time, device: setup.devices[i],
+                                      localSteps: s.int("local_steps"), bytes: bytes, window: setup.windows[i]))
         }
 
         let kept = resume?.0.files ?? []
@@ -97,7 +102,7 @@ final class ScenarioRun {
         var bytesUp = resume?.0.bytesUp ?? 0, bytesDown = resume?.0.bytesDown ?? 0
         // This round's bytes per client (reset at each aggregation).
         var roundUp = [Int](repeating: 0, count: fedClients), roundDown = roundUp
-        let numerics = RunNumerics(federation: fed, stepFlops: sim.map(\.stepFlops))
+        let numerics = RunNumerics(federation: fed)
         var lastPPL: [Evaluation.Result] = resume?.0.lastResults ?? []
         var reached: SimTime? = resume?.0.reached  // when the mean test perplexity first reached target_ppl
 
@@ -146,6 +151,7 @@ final class ScenarioRun {
         let total = s.int("rounds"), every = s.int("eval_every"), checkpointEvery = s.int("checkpoint_every")
         if resume == nil { evaluate(round: 0, at: 0) }
         var simTime: SimTime = resume?.0.now ?? 0, eventCount = resume?.0.events ?? 0
+        var stalled: String?
         if total > 0 {
             let simulation = Simulation(clients: sim, config: try simulationConfig(clients: fedClients))
             simulation.onEvent = { e in
@@ -170,22 +176,25 @@ final class ScenarioRun {
                 roundDown = roundDown.map { _ in 0 }
                 for w in writers { try w.flush() }
                 if checkpointEvery > 0, done % checkpointEvery == 0, done < total, simulation.resumable, fed?.failures.isEmpty ?? true {
-                    try RunCheckpoint(round: done, now: o.end, events: simulation.eventCount, bytesUp: bytesUp, bytesDown: bytesDown,
-                                      reached: reached, lastResults: lastPPL, files: zip(RunCheckpoint.outputs, writers).map { ($0, $1.written) },
+                    try RunCheckpoint(round: done, now: o.end, events: simulation.eventCount, stepsDone: simulation.stepsDone,
+                                      bytesUp: bytesUp, bytesDown: bytesDown, reached: reached, lastResults: lastPPL,
+                                      files: zip(RunCheckpoint.outputs, writers).map { ($0, $1.written) },
                                       clients: fed?.clientSnapshots() ?? []).write(fed, in: folder)
                 }
                 progress(done, total, sim: o.end, loss: (0..<fedClients).compactMap { fed?.trainLoss($0) }, start: start)
             }
             if let (cp, _) = resume {
-                _ = simulation.run(after: cp.round, now: cp.now, events: cp.events)
+                _ = simulation.run(after: cp.round, now: cp.now, events: cp.events, stepsDone: cp.stepsDone)
             } else {
                 _ = simulation.run()
             }
             simTime = simulation.now
             eventCount = simulation.eventCount
+            stalled = simulation.stalled
         }
         for w in writers { try w.close() }
         if let f = numerics.failure { throw f }
+        if let stalled { throw TrainingDiverged(description: "run stalled: \(stalled); the outputs so far are kept in \(folder.path)") }
         if let fed, s.bool("outputs.save_adapters") {
             try FileManager.default.createDirectory(atPath: folder.file("clients"), withIntermediateDirectories: true)
             for i in 0..<fedClients { try Checkpoint.saveAdapters(fed.model(i), to: folder.file("clients/client-\(i).safetensors")) }
@@ -269,18 +278,16 @@ final class ScenarioRun {
 /// aggregation. A failure stops all further work; the run reports it.
 final class RunNumerics: SimulationNumerics {
     let federation: Federation?
-    let stepFlops: [Double]
     var afterAggregation: ((RoundOutcome) throws -> Void)?
     private(set) var failure: Error?
 
-    init(federation: Federation?, stepFlops: [Double]) {
+    init(federation: Federation?) {
         self.federation = federation
-        self.stepFlops = stepFlops
     }
 
+    /// Measured FLOPs per client; none in cost-only mode (the scheduler then uses the cost model's).
     func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
-        let expected = work.map { Double($0.steps) * stepFlops[$0.client] }
-        guard failure == nil, let federation else { return expected }
+        guard failure == nil, let federation else { return [] }
         let flops = federation.train(work, round: round)
         if let f = federation.failures.first {
             failure = TrainingDiverged(description: "training diverged: client \(f.client), \(f.message)")
@@ -288,9 +295,17 @@ final class RunNumerics: SimulationNumerics {
         return flops
     }
 
+    func launch(_ clients: [Int]) { federation?.launch(clients) }
+    func trainingDone(_ client: Int) { federation?.trainingDone(client) }
+    func uploaded(_ client: Int, weight: Double) { federation?.uploaded(client, weight: weight) }
+
     func aggregate(_ outcome: RoundOutcome) {
         guard failure == nil else { return }
         federation?.aggregate(outcome)
+    }
+
+    func roundEnded(_ outcome: RoundOutcome) {
+        guard failure == nil else { return }
         do { try afterAggregation?(outcome) } catch { failure = error }
     }
 }

@@ -33,6 +33,7 @@ indirect enum JSON: Equatable, Sendable {
 
     var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     var doubleValue: Double? { if case .number(let v, _) = self { v } else { nil } }
+    var arrayValue: [JSON]? { if case .array(let a) = self { a } else { nil } }
 
     var typeName: String {
         switch self {

@@ -279,12 +279,28 @@ struct Scenario {
         if string("policy.name") == "overselect", (k == 0 ? n : k) + int("policy.extra") > n {
             throw ScenarioError(key: "policy.extra", reason: "selecting \(k == 0 ? n : k) + \(int("policy.extra")) needs more than the \(n) clients")
         }
+        if string("policy.name") == "async" { try validateAsync(clients: n) }
         for i in 0..<n where value("clients.\(i).window") != nil {
             let w = "clients[\(i)].window"
             guard let period = optionalDouble("clients.\(i).window.period_s") else { throw ScenarioError(key: w + ".period_s", reason: "required for a window") }
             guard let on = optionalDouble("clients.\(i).window.on_s") else { throw ScenarioError(key: w + ".on_s", reason: "required for a window") }
             if on > period { throw ScenarioError(key: w + ".on_s", reason: "\(on) s on exceeds the period \(period) s") }
             if on == 0 { throw ScenarioError(key: w + ".on_s", reason: "0: the client would never be available") }
+        }
+    }
+
+    /// FedBuff needs a server that averages updates, and an update that can arrive: otherwise
+    /// the run could never make a new version and would run forever.
+    func validateAsync(clients n: Int) throws {
+        if ["pcl", "flexlora", "hetlora"].contains(method) {
+            throw ScenarioError(key: "policy.name", reason: "\"async\" (FedBuff) moves a global by averaged deltas; \(method)'s server does not "
+                                + "average (use it with sync, deadline or overselect)")
+        }
+        for key in ["heterogeneity.dropout.failure", "heterogeneity.dropout.unavailable"] where double(key) >= 1 {
+            throw ScenarioError(key: key, reason: "\(double(key)) under policy async: no update could ever arrive")
+        }
+        if (0..<n).allSatisfy({ i in (optionalDouble("clients.\(i).availability") ?? 1) == 0 }) {
+            throw ScenarioError(key: "clients[].availability", reason: "0 for every client under policy async: no update could ever arrive")
         }
     }
 

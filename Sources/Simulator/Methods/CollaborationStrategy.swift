@@ -64,6 +64,15 @@ public struct SharedState {
     /// models (PCL's trust weights); everything else reads `parameters` only.
     public var model: GPT
     public var validation: [Int32]
+    /// What the server last sent this client (at the start: the common round-0 values), in
+    /// `parameters` order. A server with a global model sends it again when nothing arrived.
+    public var received: [Tensor]
+
+    /// Takes back what the server last sent: the client's own training of these parameters
+    /// never reached the server, so it is replaced by the (unchanged) global.
+    public func restoreReceived() {
+        for (p, r) in zip(parameters, received) { p.value.copy(from: r) }
+    }
 }
 
 /// An update that reached the server.
@@ -94,7 +103,11 @@ extension Aggregator {
 public struct WeightedMean: Aggregator {
     public init() {}
     public func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int) {
-        guard let first = arrivals.first else { return }  // nothing arrived: nothing changes
+        guard let first = arrivals.first else {
+            // Nothing arrived: the global is unchanged, and every client holds it again.
+            for r in receivers { r.restoreReceived() }
+            return
+        }
         let mean = first.state.parameters.map { Tensor($0.value.shape) }
         for a in arrivals { for (m, p) in zip(mean, a.state.parameters) { m.add(p.value, scale: Float(a.weight)) } }
         for r in receivers { for (p, m) in zip(r.parameters, mean) { p.value.copy(from: m) } }

@@ -15,7 +15,10 @@ public struct FlexLoRA: CollaborationStrategy {
 
     struct Server: Aggregator {
         func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int) {
-            guard !arrivals.isEmpty else { return }
+            guard !arrivals.isEmpty else {
+                for r in receivers { r.restoreReceived() }  // the global is unchanged
+                return
+            }
             let sizes = arrivals.map { $0.weight * Double($0.dataSize) }, total = sizes.reduce(0, +)
             // Parameters come in (A, B) pairs, one pair per LoRA location.
             for k in stride(from: 0, to: arrivals[0].state.parameters.count, by: 2) {

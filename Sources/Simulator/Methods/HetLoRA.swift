@@ -75,7 +75,14 @@ public struct HetLoRA: CollaborationStrategy {
         func restore(_ state: [Tensor]) { global = state.isEmpty ? nil : state }
 
         func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int) {
-            guard !arrivals.isEmpty else { return }
+            guard !arrivals.isEmpty else {
+                // The global is unchanged: truncated to each current rank, or (before any
+                // aggregation) each client's own start, which HetLoRA does not share.
+                for r in receivers {
+                    if let g = global { Self.truncate(g, into: r.parameters, rank: r.rank.rank) } else { r.restoreReceived() }
+                }
+                return
+            }
             let rMax = receivers.map { $0.parameters[0].value.shape[0] }.max()!
             let template = receivers.first { $0.parameters[0].value.shape[0] == rMax }!.parameters
             // Self-pruning against the previous global.

@@ -26,6 +26,8 @@ public struct PCL: CollaborationStrategy {
         var windows: Int
 
         func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int) {
+            // PCL's LoRA is personal: outside mixing rounds, and for a client whose upload was
+            // lost, the server sends nothing back and the client keeps its own training.
             guard PCL.mixes(round: round), !arrivals.isEmpty else { return }
             let takers = receivers.filter { r in arrivals.contains { $0.state.client == r.client } }
             let trust = weights(takers, arrivals)

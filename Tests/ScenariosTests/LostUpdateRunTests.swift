@@ -1,0 +1,130 @@
+import Foundation
+import XCTest
+@testable import Scenarios
+import Tensor
+
+/// Issue 13 end to end: lost, late and stale updates, through the executable, with the values
+/// the issue computed by hand.
+final class LostUpdateRunTests: XCTestCase {
+    static let common = """
+        "local_steps": 2, "batch": 4, "micro_batch": 4, "eval_tokens": 1024, "eval_every": 1, "checkpoint_every": 0,
+        "data": {"source": "synthetic", "synthetic": {"tokens": 20000, "private_share": 0.9}}
+        """
+
+    func run(_ scenario: String, _ name: String) throws -> (dir: String, status: Int32, stderr: String) {
+        let dir = try temporaryDirectory(name)
+        let file = dir + "/s.json"
+        try Data(scenario.utf8).write(to: URL(fileURLWithPath: file))
+        let r = try comigs(["run", file, "--out", dir + "/runs", "--quiet"], cwd: packageRoot)
+        return (r.stdout.split(separator: "\n").last.map(String.init) ?? "", r.status, r.stderr)
+    }
+
+    func lines(_ path: String) throws -> [JSON] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { try JSON.parse(String($0)) }
+    }
+
+    /// Every round overruns the deadline, so nothing arrives: the global stays at its start,
+    /// every client holds it (LoRA B = 0), and test perplexity stays at the base's.
+    func testDroppedUpdatesNeverChangeTheModels() throws {
+        let r = try run("""
+            {"name": "deadline-leak", "rounds": 2, \(Self.common), "clients": 2, "method": {"name": "fedavg"},
+             "policy": {"name": "deadline", "deadline_s": 0.2, "partial": false}, "outputs": {"save_adapters": true}}
+            """, "leak")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for round in try lines(r.dir + "/rounds.jsonl") {
+            XCTAssertEqual(round["arrived"]?.arrayValue?.count, 0)
+            XCTAssertEqual(round["bytes_up"]?.doubleValue, 0)
+        }
+        let metrics = try lines(r.dir + "/metrics.jsonl")
+        for c in 0..<2 {
+            let ppl = metrics.filter { $0["client"]?.doubleValue == Double(c) }.compactMap { $0["test_ppl"]?.doubleValue }
+            XCTAssertEqual(ppl.count, 3)
+            XCTAssertEqual(Set(ppl).count, 1, "client \(c): the base's perplexity after every round")
+            XCTAssertEqual(ppl[0], [4947.8, 6595.3][c], accuracy: 0.05)
+        }
+        for c in 0..<2 {
+            let st = try Safetensors(path: r.dir + "/clients/client-\(c).safetensors")
+            for e in st.entries where e.name.hasSuffix("lora_B") {
+                let t = Tensor(e.shape)
+                try st.read(e.name, into: t)
+                XCTAssertTrue(t.array.allSatisfy { $0 == 0 }, "client \(c) \(e.name)")
+            }
+        }
+    }
+
+    /// FedBuff, buffer 1: client 1 (mid) finishes training at 0.181 s; nothing of it shows
+    /// before (at 0.122 s it is still the base), and its stale update (staleness 3) moves the
+    /// global at version 4.
+    func testAsyncReportsNothingBeforeItsTime() throws {
+        let r = try run("""
+            {"name": "async-overwrite", "rounds": 4, \(Self.common), "clients": [{"device": "high"}, {"device": "mid"}],
+             "method": {"name": "fedavg"}, "policy": {"name": "async", "buffer": 1, "max_staleness": 100},
+             "outputs": {"save_adapters": false}}
+            """, "async")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let m = try lines(r.dir + "/metrics.jsonl").filter { $0["client"]?.doubleValue == 1 }
+        XCTAssertEqual(m[1]["sim_time_s"]?.doubleValue, 0.121978)
+        XCTAssertEqual(m[1]["step"]?.doubleValue, 0)
+        XCTAssertEqual(m[1]["test_ppl"]?.doubleValue, m[0]["test_ppl"]?.doubleValue, "still the base at 0.122 s")
+        XCTAssertEqual(m[2]["step"]?.doubleValue, 2, "its training counts once it ended (0.181 s)")
+        let rounds = try lines(r.dir + "/rounds.jsonl")
+        XCTAssertEqual(rounds.map { $0["arrived"]?.arrayValue?.compactMap(\.doubleValue) ?? [] }, [[0], [0], [0], [1]])
+    }
+
+    /// CoMiGS routers train in a burst after every 3rd step; the partial deadline plans with
+    /// it, so the round whose step carries the burst is dropped at its start and its step
+    /// never counts: the step counter stays 2 and the test loss is unchanged.
+    func testPartialDeadlineNeverCountsADroppedStep() throws {
+        let r = try run("""
+            {"name": "partial-burst", "rounds": 3, \(Self.common), "local_steps": 1, "clients": 1,
+             "method": {"name": "comigs", "router_every": 3, "router_iters": 10},
+             "policy": {"name": "deadline", "deadline_s": 0.6, "partial": true}, "outputs": {"save_adapters": false}}
+            """.replacingOccurrences(of: "\"local_steps\": 2, ", with: ""), "burst")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rounds = try lines(r.dir + "/rounds.jsonl")
+        XCTAssertEqual(rounds.map { $0["dropped"]?.arrayValue?.count ?? -1 }, [0, 0, 1])
+        XCTAssertEqual(rounds[2]["start_s"]?.doubleValue, rounds[2]["end_s"]?.doubleValue)
+        let m = try lines(r.dir + "/metrics.jsonl")
+        XCTAssertEqual(m.map { $0["step"]?.doubleValue ?? -1 }, [0, 1, 2, 2])
+        XCTAssertEqual(m[3]["test_loss"]?.doubleValue, m[2]["test_loss"]?.doubleValue)
+        XCTAssertEqual(try lines(r.dir + "/events.jsonl").filter { $0["event"]?.stringValue == "dropped" }.count, 1)
+    }
+
+    /// An async scenario in which no update can arrive is a bad input (exit 2, key named);
+    /// a server that does not average cannot run FedBuff.
+    func testAsyncWithoutPossibleArrivalsIsRejected() throws {
+        for (extra, key) in [(#""heterogeneity": {"dropout": {"failure": 1.0}}, "method": {"name": "fedavg"}"#, "heterogeneity.dropout.failure"),
+                             (#""heterogeneity": {"dropout": {"unavailable": 1.0}}, "method": {"name": "fedavg"}"#, "heterogeneity.dropout.unavailable"),
+                             (#""method": {"name": "hetlora"}"#, "policy.name")] {
+            let r = try run("""
+                {"name": "never", "rounds": 2, "numerics": false, \(Self.common), "clients": 3, \(extra),
+                 "policy": {"name": "async", "buffer": 2}}
+                """, "never")
+            XCTAssertEqual(r.status, 2, r.stderr)
+            XCTAssertTrue(r.stderr.hasPrefix("comigs: \(key):"), r.stderr)
+        }
+    }
+
+    /// Two sweeps of the same file: the second skips the point the first is running (it holds
+    /// the run lock) instead of "resuming" it in the same folder.
+    func testASecondSweepSkipsAPointInProgress() throws {
+        let dir = try temporaryDirectory("lock")
+        let sweep = """
+            {"name": "locked", "scenario": {"name": "l", "rounds": 1, "numerics": false, "clients": 2},
+             "variants": [{"label": "a", "set": {"method.name": "fedavg"}}], "out": "\(dir)/out"}
+            """
+        try Data(sweep.utf8).write(to: URL(fileURLWithPath: dir + "/sweep.json"))
+        let listed = try comigs(["sweep", dir + "/sweep.json", "--dry-run"], cwd: packageRoot)
+        let run = try XCTUnwrap(listed.stdout.split(separator: "\t").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        var held: RunLock? = try XCTUnwrap(try RunLock(run))
+        let second = try comigs(["sweep", dir + "/sweep.json"], cwd: packageRoot)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stderr.contains("another process is running it"), second.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/scenario.json"))
+        held = nil
+        XCTAssertNil(held)
+        let third = try comigs(["sweep", dir + "/sweep.json"], cwd: packageRoot)
+        XCTAssertEqual(third.status, 0, third.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/summary.json"))
+    }
+}
