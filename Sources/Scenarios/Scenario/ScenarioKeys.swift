@@ -120,12 +120,12 @@ enum ScenarioKeys {
         ScenarioKey("method.hetlora_gamma", .number(0...1), .double(0.99), "hetlora: self-pruning threshold."),
 
         ScenarioKey("policy.name", .choice(["sync", "deadline", "overselect", "async"]), .string("sync"),
-                    "Round policy: wait for all, a deadline, over-selection, or FedBuff-style async."),
+                    "Round policy: wait for all, a deadline, over-selection, or FedBuff async (averaging servers only)."),
         ScenarioKey("policy.clients_per_round", .int(0...big), .int(0), "K clients selected per round among the available (0: all)."),
         ScenarioKey("policy.deadline_s", .number(0.000001...1e9), .double(60), "deadline: seconds after a round starts."),
         ScenarioKey("policy.partial", .bool, .bool(false), "deadline: a client sends the local steps that fit instead of being dropped."),
         ScenarioKey("policy.extra", .int(1...big), .int(1), "overselect: clients selected beyond K (the first K to finish count)."),
-        ScenarioKey("policy.buffer", .int(1...big), .int(2), "async: arrivals per aggregation."),
+        ScenarioKey("policy.buffer", .int(1...big), .int(2), "async: arrivals per aggregation (K of FedBuff: the global moves by Σ Δ/√(1+staleness) / K)."),
         ScenarioKey("policy.max_staleness", .int(0...big), .int(4), "async: updates staler than this many versions are dropped."),
 
         ScenarioKey("heterogeneity.straggler.kind", .choice(["none", "fixed", "lognormal"]), .string("none"),
