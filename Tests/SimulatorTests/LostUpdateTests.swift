@@ -68,6 +68,20 @@ final class LostUpdateTests: XCTestCase {
         XCTAssertFalse(same(shared(pcl, 0), own))
     }
 
+    /// FlexLoRA and HetLoRA with part arrived: the late clients receive the global like everyone,
+    /// truncated to their rank, so a late client equals an arrived client of the same rank.
+    func testLateClientsOfHeterogeneousRankTakeTheTruncatedGlobal() throws {
+        for s in [FlexLoRA(ranks: [2, 4, 4, 2]) as any CollaborationStrategy, HetLoRA(ranks: [2, 4, 4, 2])] {
+            let fed = try federation(s)
+            perturb(fed, seed: 6)
+            let lateOwn = shared(fed, 2)
+            fed.aggregate(outcome(fed, arrived: [0, 1]))
+            XCTAssertFalse(same(shared(fed, 2), lateOwn), "\(s.name): the late client's own training is gone")
+            XCTAssertTrue(same(shared(fed, 2), shared(fed, 1)), "\(s.name): late rank-4 client = arrived rank-4 client")
+            XCTAssertTrue(same(shared(fed, 3), shared(fed, 0)), "\(s.name): late rank-2 client = arrived rank-2 client")
+        }
+    }
+
     /// FedBuff with buffer 1, by hand: x₁ = x₀ + Δ₀ (staleness 0, weight 1); then client 1's
     /// update computed from x₀ arrives at version 3 (staleness 3, weight 1/√4 = 1/2):
     /// x₄ = x₃ + ½·(y₁ − x₀). Clients in flight are never written, and show what they held
