@@ -22,7 +22,7 @@ extension Federation {
     public func launch(_ ids: [Int]) {
         asynchronous = true
         if global.isEmpty, let first = clients.first(where: { !$0.shared.isEmpty }) {
-            global = first.received.map { r in let g = Tensor(r.shape); g.copy(from: r); return g }
+            global = first.received.map { $0.clone() }
         }
         for i in ids where !clients[i].shared.isEmpty {
             for (p, g) in zip(clients[i].shared, global) { p.value.copy(from: g) }

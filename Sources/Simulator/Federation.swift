@@ -93,8 +93,7 @@ final class ClientState: @unchecked Sendable {
     func hide(showing before: PendingTraining) {
         var after = visibleState()
         after.delta = zip(shared, received).map { p, r in
-            let d = Tensor(p.value.shape)
-            d.copy(from: p.value)
+            let d = p.value.clone()
             d.add(r, scale: -1)
             return d
         }
