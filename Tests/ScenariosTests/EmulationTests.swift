@@ -1,10 +1,10 @@
 import Foundation
 import XCTest
 
-/// Machine independence (issue 12): the release binary on an emulated x86-64 CPU without AVX
-/// (qemu-user, `-cpu Nehalem`, so the generic kernel path and no FMA anywhere) writes the same
-/// bytes as on this machine's CPU — synthetic data, a one-round run, an evaluation, and the
-/// committed golden traces. `scripts/emulated-check.sh` does the work; CI (CI=true) requires it.
+/// Machine independence (issue 12): the release binary on emulated x86-64 CPUs — qemu-user
+/// `-cpu Nehalem` (no AVX: the generic kernels) and `-cpu Haswell` (AVX2 without AVX-512: the
+/// AVX2 kernels, picked by CPUID) — writes the same bytes as on this machine's CPU: synthetic
+/// data, a one-round run, an evaluation, and (Nehalem) the committed golden traces. `scripts/emulated-check.sh` does the work; CI (CI=true) requires it.
 final class EmulationTests: XCTestCase {
     func testEmulatedCPUWithoutAVXWritesTheSameBytes() throws {
         #if !arch(x86_64)
@@ -20,6 +20,8 @@ final class EmulationTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("emulated-check: passed"), r.stdout)
         XCTAssertFalse(r.stdout.contains("DIFFERENT"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("emulated CPU runs the generic kernels"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("haswell CPU runs the avx2 kernels"), r.stdout)
         #endif
     }
 }

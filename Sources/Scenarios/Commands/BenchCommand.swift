@@ -6,6 +6,7 @@ enum BenchCommand {
     static let usage = """
         usage: comigs bench engine [--config gpt-tiny|comigs-tiny|all] [--threads N] [--steps S]
                comigs bench gemm
+               comigs bench kernels
                comigs bench events [--clients N] [--rounds R]
                comigs bench workers [--rounds R] [--steps S]
                comigs bench methods [--rounds R] [--steps S] [--batch B] [--private-share P] [--seeds N]
@@ -18,6 +19,9 @@ enum BenchCommand {
         gemm times the matrix products of one training step on every kernel path this CPU
         runs and on OpenBLAS (median of 7, one thread), prints a GFLOP/s table and a JSON
         line per shape, and checks that every path gave the same bits.
+
+        kernels prints the kernel paths this CPU runs and the one in use (the widest, or
+        COMIGS_KERNELS), as JSON: {"active": "avx2", "supported": ["generic", "avx2"]}.
 
         events runs the cost-only scheduler with every client selected in every round, mixed
         device classes, stragglers and dropouts (default 100,000 clients × 100 rounds) and
@@ -54,11 +58,16 @@ enum BenchCommand {
             try gemm()
             return
         }
+        if a.positional == ["kernels"] {
+            try printJSON(KernelsReport(active: MatMul.activePath.name,
+                                        supported: MatMul.Path.allCases.filter(\.isSupported).map(\.name)))
+            return
+        }
         if a.positional == ["workers"] {
             try workers(rounds: try a.int("--rounds", default: 2, range: 1...1000), steps: try a.int("--steps", default: 5, range: 1...1000))
             return
         }
-        guard a.positional == ["engine"] else { throw UsageError(description: "bench: expected 'bench engine' or 'bench events'\n" + usage) }
+        guard a.positional == ["engine"] else { throw UsageError(description: "bench: expected bench engine|gemm|kernels|events|workers|methods\n" + usage) }
         let configs = a.string("--config").map { $0 == "all" ? EngineBenchmark.configs : [$0] } ?? EngineBenchmark.configs
         for c in configs where EngineBenchmark.adapters(for: c) == nil {
             throw UsageError(description: "--config: unknown config '\(c)' (known: \(EngineBenchmark.configs.joined(separator: ", ")), all)")
@@ -87,6 +96,12 @@ enum BenchCommand {
         note("GFLOP/s, one thread; OpenBLAS core: \(OpenBLAS.coreName)")
         for r in results { try printJSON(r) }
         guard results.allSatisfy(\.paths_agree) else { throw CheckFailed(description: "kernel paths gave different bits") }
+    }
+
+    /// `bench kernels`: the path in use and every path the CPU supports.
+    struct KernelsReport: Codable {
+        var active: String
+        var supported: [String]
     }
 
     struct WorkersResult: Codable {

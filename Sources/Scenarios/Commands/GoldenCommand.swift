@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// A golden trace that no longer matches (exit code 1).
 struct GoldenMismatch: Error, CustomStringConvertible {
@@ -38,7 +39,7 @@ enum GoldenCommand {
         } else if !diffs.isEmpty {
             throw GoldenMismatch(description: "\(diffs.count) golden file(s) differ; if the change is intended: comigs golden --update")
         } else {
-            print("golden traces match")
+            print("golden traces match (kernels: \(MatMul.activePath.name))")
         }
     }
 
