@@ -44,6 +44,9 @@ do {
 } catch let e as TrainingDiverged {
     FileHandle.standardError.write(Data("comigs: \(e)\n".utf8))
     exit(3)
+} catch let e as NonFiniteOutput {
+    FileHandle.standardError.write(Data("comigs: \(e)\n".utf8))
+    exit(3)
 } catch {
     FileHandle.standardError.write(Data("comigs: \(error)\n".utf8))
     exit(2)

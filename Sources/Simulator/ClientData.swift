@@ -17,11 +17,28 @@ public struct ClientData: Sendable {
 
     public func count(_ split: Split) -> Int { tokens[split]?.count ?? 0 }
 
+    /// The fewest tokens a split may hold at sequence length `context`: one window of
+    /// `context` inputs plus the target after the last (`batch` draws a start below
+    /// count − context; evaluation scores every full window). The one rule `run`, `eval`
+    /// and the data commands apply.
+    public static func minimumTokens(context: Int) -> Int { context + 1 }
+
+    /// Why `count` tokens are too few at this context, or nil when they suffice.
+    public static func shortfall(_ count: Int, context: Int) -> String? {
+        count >= minimumTokens(context: context) ? nil
+            : "\(count) tokens, fewer than one window of \(minimumTokens(context: context)) (context \(context) + 1)"
+    }
+
+    /// The first split below `minimumTokens(context:)`, as "its valid split has …".
+    public func shortSplit(context: Int) -> String? {
+        Split.allCases.lazy.compactMap { s in Self.shortfall(count(s), context: context).map { "its \(s.rawValue) split has \($0)" } }.first
+    }
+
     /// `batch` random windows of `time` tokens from `split` (inputs and targets
     /// shifted by one), drawn from the caller's stream: nanoGPT's get_batch.
     public func batch(_ split: Split, batch: Int, time: Int, rng: inout RNG) -> TokenBatch {
         let data = tokens[split] ?? []
-        precondition(data.count > time, "\(name): \(split) split has \(data.count) tokens, needs more than \(time)")
+        precondition(Self.shortfall(data.count, context: time) == nil, "\(name): \(split) split: \(Self.shortfall(data.count, context: time)!)")
         var x = [Int32](), y = [Int32]()
         x.reserveCapacity(batch * time)
         y.reserveCapacity(batch * time)

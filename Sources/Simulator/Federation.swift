@@ -134,6 +134,7 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     public let training: TrainingConfig
     public let pool: WorkerPool
     let clients: [ClientState]
+    public var clientCount: Int { clients.count }
     /// One server for the whole run (servers such as HetLoRA's keep state).
     let aggregator: any Aggregator
     /// FedBuff (the `async` policy): clients download the server's `global` when they start,

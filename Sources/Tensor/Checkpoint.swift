@@ -73,8 +73,11 @@ public enum Checkpoint {
         return (config, adapters)
     }
 
+    /// Reads every parameter of the given roles; the file must hold exactly those tensors.
     static func fill(_ model: GPT, from st: Safetensors, roles: (ParamRole) -> Bool) throws {
-        for p in model.parameters where roles(p.role) { try st.read(p.name, into: p.value) }
+        let wanted = model.parameters.filter { roles($0.role) }
+        try st.requireExactly(wanted.map(\.name), described: "the model its metadata describes (\(model.config.summary))")
+        for p in wanted { try st.read(p.name, into: p.value) }
     }
 
     // MARK: Hugging Face GPT-2 layout
@@ -98,15 +101,27 @@ public enum Checkpoint {
 
     /// Loads `model.safetensors` of a Hugging Face GPT-2 folder as the base.
     /// Conv1D weights there are stored [in, out]; ours are [out, in].
+    /// Besides the weights, the file may hold the attention-mask buffers (`h.<i>.attn.bias`,
+    /// `attn.masked_bias`) and `lm_head.weight`, which must then equal the token embedding
+    /// (GPT-2 ties them); anything else is an error, as in `requireExactly`.
     public static func loadHuggingFaceBase(_ folder: String, into model: GPT) throws {
         let st = try Safetensors(path: folder + "/model.safetensors")
-        let prefixed = st.entry("transformer.wte.weight") != nil
-        for p in model.parameters where p.role == .base {
-            var name = String(p.name.dropFirst("transformer.".count))
-            if prefixed { name = "transformer." + name }
+        let prefix = st.entry("transformer.wte.weight") != nil ? "transformer." : ""
+        let bases = model.parameters.filter { $0.role == .base }
+        let names = bases.map { prefix + String($0.name.dropFirst("transformer.".count)) }
+        try st.requireExactly(names, ignorable: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") || $0 == "lm_head.weight" },
+                              described: "GPT-2 of \(folder)/config.json (\(model.config.summary))")
+        for (p, name) in zip(bases, names) {
             let conv1D = p.value.shape.count == 2 && (name.hasSuffix("c_attn.weight") || name.hasSuffix("c_proj.weight")
                                                       || name.hasSuffix("c_fc.weight"))
             try st.read(name, into: p.value, transpose: conv1D)
+        }
+        if st.entry("lm_head.weight") != nil, let wte = bases.first(where: { $0.name == "transformer.wte.weight" })?.value {
+            let head = Tensor(wte.shape)
+            try st.read("lm_head.weight", into: head)
+            guard head.bitEqual(wte) else {
+                throw ModelError.checkpoint("\(folder)/model.safetensors: tensor 'lm_head.weight' differs from the token embedding; only tied GPT-2 heads are supported")
+            }
         }
     }
 

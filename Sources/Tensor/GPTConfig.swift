@@ -27,6 +27,11 @@ public struct GPTConfig: Codable, Sendable, Equatable {
         if vocabSize > 65536 { throw ModelError.invalidConfig("vocab_size \(vocabSize) exceeds the uint16 token range") }
     }
 
+    /// "n_layer 4, n_head 4, n_embd 128, n_positions 128, vocab_size 512": the config as messages name it.
+    public var summary: String {
+        "n_layer \(nLayer), n_head \(nHead), n_embd \(nEmbd), n_positions \(blockSize), vocab_size \(vocabSize)"
+    }
+
     /// The benchmark model of issue 2: 4 layers, 4 heads, width 128, context 128, vocab 512.
     public static let tiny = GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 128, vocabSize: 512)
 }

@@ -18,6 +18,11 @@ public struct Safetensors {
     private let data: Data
     private let dataStart: Int
 
+    /// Reads and checks the file as the reference loader (`safetensors` crate) does: the header
+    /// is one JSON object (UTF-8, no duplicate names), `__metadata__` maps strings to strings,
+    /// every tensor has a known dtype, a shape whose size matches its byte range, and ranges in
+    /// bounds that tile the data section exactly — contiguous from byte 0, no overlap, no gap,
+    /// nothing after the last. Errors name the file and the tensor (`ModelError.checkpoint`).
     public init(path: String) throws {
         self.path = path
         guard let d = FileManager.default.contents(atPath: path) else {
@@ -31,29 +36,75 @@ public struct Safetensors {
         }
         let n = Int(stated)
         dataStart = 8 + n
-        guard let json = try? JSONSerialization.jsonObject(with: d.subdata(in: 8..<8 + n)) as? [String: Any] else {
-            throw ModelError.checkpoint("\(path): header is not a JSON object")
+        let header: [(String, JSON)]
+        do {
+            guard case .object(let members) = try JSON.parse(d.subdata(in: 8..<8 + n)) else {
+                throw ModelError.checkpoint("\(path): header is not a JSON object")
+            }
+            header = members
+        } catch let e as JSON.ParseError {
+            throw ModelError.checkpoint("\(path): header is not a JSON object (\(e))")
         }
-        metadata = (json["__metadata__"] as? [String: String]) ?? [:]
+        var metadata: [String: String] = [:]
         var entries: [Entry] = []
-        for (name, v) in json where name != "__metadata__" {
-            guard let e = v as? [String: Any], let dtype = e["dtype"] as? String, let shape = e["shape"] as? [Int],
-                  let off = e["data_offsets"] as? [Int], off.count == 2, off[0] >= 0, off[0] <= off[1],
-                  off[1] <= d.count - dataStart
-            else { throw ModelError.checkpoint("\(path): tensor '\(name)' has a malformed header entry") }
-            guard let size = Self.byteSize(dtype) else {
-                throw ModelError.checkpoint("\(path): tensor '\(name)' has unsupported dtype \(dtype) (F32, F16, BF16 are read)")
+        for (name, v) in header {
+            if name == "__metadata__" {
+                guard case .object(let m) = v else { throw ModelError.checkpoint("\(path): __metadata__ is not an object of strings") }
+                for (k, value) in m {
+                    guard let s = value.stringValue else {
+                        throw ModelError.checkpoint("\(path): __metadata__ key '\(k)' holds \(value.typeName), expected a string")
+                    }
+                    metadata[k] = s
+                }
+                continue
             }
-            // Checked products: a hostile shape must not overflow.
-            let elems = shape.allSatisfy({ $0 >= 0 }) ? shape.reduce(Optional(1)) { acc, x in
-                acc.flatMap { a in let (p, o) = a.multipliedReportingOverflow(by: x); return o ? nil : p }
-            } : nil
-            guard let elems, elems <= (off[1] - off[0]) / size, elems * size == off[1] - off[0] else {
-                throw ModelError.checkpoint("\(path): tensor '\(name)' shape \(shape) does not match its \(off[1] - off[0]) bytes")
-            }
-            entries.append(Entry(name: name, dtype: dtype, shape: shape, range: off[0]..<off[1]))
+            entries.append(try Self.entry(name, v, dataBytes: d.count - dataStart, path: path))
         }
-        self.entries = entries.sorted { ($0.range.lowerBound, $0.name) < ($1.range.lowerBound, $1.name) }
+        self.metadata = metadata
+        self.entries = entries.sorted { ($0.range.lowerBound, $0.range.upperBound, $0.name) < ($1.range.lowerBound, $1.range.upperBound, $1.name) }
+        try Self.checkTiling(self.entries, dataBytes: d.count - dataStart, path: path)
+    }
+
+    /// One header entry `{dtype, shape, data_offsets}`, its size checked against its range.
+    private static func entry(_ name: String, _ v: JSON, dataBytes: Int, path: String) throws -> Entry {
+        func ints(_ j: JSON?) -> [Int]? {
+            j?.arrayValue?.map { x -> Int? in
+                guard case .number(let d, true) = x, d >= 0 else { return nil }
+                return Int(d)
+            }.reduce(Optional([Int]())) { acc, x in acc.flatMap { a in x.map { a + [$0] } } }
+        }
+        guard case .object = v, let dtype = v["dtype"]?.stringValue, let shape = ints(v["shape"]),
+              let off = ints(v["data_offsets"]), off.count == 2, off[0] <= off[1], off[1] <= dataBytes
+        else { throw ModelError.checkpoint("\(path): tensor '\(name)' has a malformed header entry") }
+        guard let size = byteSize(dtype) else {
+            throw ModelError.checkpoint("\(path): tensor '\(name)' has unsupported dtype \(dtype) (F32, F16, BF16 are read)")
+        }
+        // Checked products: a hostile shape must not overflow.
+        let elems = shape.reduce(Optional(1)) { acc, x in
+            acc.flatMap { a in let (p, o) = a.multipliedReportingOverflow(by: x); return o ? nil : p }
+        }
+        guard let elems, elems <= (off[1] - off[0]) / size, elems * size == off[1] - off[0] else {
+            throw ModelError.checkpoint("\(path): tensor '\(name)' shape \(shape) does not match its \(off[1] - off[0]) bytes")
+        }
+        return Entry(name: name, dtype: dtype, shape: shape, range: off[0]..<off[1])
+    }
+
+    /// Ranges sorted by start must tile 0..<dataBytes: each starts where the previous ended.
+    private static func checkTiling(_ entries: [Entry], dataBytes: Int, path: String) throws {
+        var end = 0, previous: String?
+        for e in entries {
+            if e.range.lowerBound < end, let previous {
+                throw ModelError.checkpoint("\(path): tensor '\(e.name)' (bytes \(e.range.lowerBound)..<\(e.range.upperBound)) overlaps tensor '\(previous)' (ends at \(end))")
+            }
+            if e.range.lowerBound > end {
+                throw ModelError.checkpoint("\(path): bytes \(end)..<\(e.range.lowerBound) of the data section belong to no tensor (gap before '\(e.name)')")
+            }
+            end = e.range.upperBound
+            previous = e.name
+        }
+        if end < dataBytes {
+            throw ModelError.checkpoint("\(path): bytes \(end)..<\(dataBytes) of the data section belong to no tensor (\(dataBytes - end) bytes after the last)")
+        }
     }
 
     static func byteSize(_ dtype: String) -> Int? {
@@ -62,7 +113,23 @@ public struct Safetensors {
 
     public func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 
-    /// Copies tensor `name` into `dst` (as float32), requiring `shape`;
+    /// Requires the file to hold exactly the tensors `needed` plus any `ignorable` ones: a
+    /// missing tensor, or one the model would silently ignore (a config that describes fewer
+    /// layers than the file holds), is an error naming them and `described` (what expects them).
+    public func requireExactly(_ needed: [String], ignorable: (String) -> Bool = { _ in false }, described: String) throws {
+        let have = Set(entries.map(\.name)), want = Set(needed)
+        func list(_ names: [String]) -> String {
+            names.prefix(3).map { "'\($0)'" }.joined(separator: ", ") + (names.count > 3 ? ", … (\(names.count) in all)" : "")
+        }
+        let missing = needed.filter { !have.contains($0) }
+        if !missing.isEmpty { throw ModelError.checkpoint("\(path): \(described) needs \(list(missing)), missing from the file") }
+        let unused = entries.map(\.name).filter { !want.contains($0) && !ignorable($0) }
+        if !unused.isEmpty {
+            throw ModelError.checkpoint("\(path): \(unused.count == 1 ? "tensor" : "tensors") \(list(unused)) \(unused.count == 1 ? "is" : "are") not part of \(described)")
+        }
+    }
+
+    /// Copies tensor `name` into `dst` (as float32), requiring `shape` and finite values;
     /// with `transpose` a stored [a, b] matrix fills a [b, a] destination.
     public func read(_ name: String, into dst: Tensor, transpose: Bool = false) throws {
         guard let e = entry(name) else { throw ModelError.checkpoint("\(path): tensor '\(name)' is missing") }
@@ -71,6 +138,7 @@ public struct Safetensors {
             throw ModelError.checkpoint("\(path): tensor '\(name)' has shape \(e.shape), expected \(Array(want))")
         }
         let count = dst.count
+        var failure: Error?
         data.withUnsafeBytes { raw in
             let base = raw.baseAddress! + dataStart + e.range.lowerBound
             let tmp = UnsafeMutablePointer<Float>.allocate(capacity: count)
@@ -82,6 +150,10 @@ public struct Safetensors {
                 default: tmp[i] = Float(bitPattern: UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
                 }
             }
+            if let bad = (0..<count).first(where: { !tmp[$0].isFinite }) {
+                failure = ModelError.checkpoint("\(path): tensor '\(name)' holds \(tmp[bad]) at element \(bad) of \(count); every weight must be finite")
+                return
+            }
             if transpose {
                 let r = e.shape[0], c = e.shape[1]
                 for i in 0..<r { for j in 0..<c { dst.ptr[j * r + i] = tmp[i * c + j] } }
@@ -89,6 +161,7 @@ public struct Safetensors {
                 dst.ptr.update(from: tmp, count: count)
             }
         }
+        if let failure { throw failure }
     }
 
     /// Writes float32 tensors in the given order, atomically (temp file, then rename).

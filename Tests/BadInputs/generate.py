@@ -8,9 +8,13 @@ It (re)writes, deterministically:
                           types and huge/negative values for every key, non-JSON
                           literals, junk and control characters, invalid UTF-8, BOM,
                           deep nesting, wrong top-level values, duplicate keys, ...
-  data/<case>/<n>/...     tiny corrupt prepared-data folders (one defect each) and
+  data/<case>/<n>/...     tiny corrupt prepared-data folders (one defect each, including
+                          disagreements with their own meta.json) and
   data/<case>.json        the scenario that runs each of them
-  models/*                corrupt base checkpoints the hand-written scenarios/base-*.json use
+  models/*                corrupt base checkpoints the hand-written scenarios/base-*.json use,
+                          and (issue 14) models/<case>.safetensors|<case>/ with the scenario
+                          models/<case>.json that runs it: files that are well-formed but
+                          disagree with their own header, config or values
   controls/*.json         valid scenarios (the test checks they pass, so every bad
                           input fails because of its one defect)
 and the part of expected.tsv between '# BEGIN generated' and '# END generated'.
@@ -342,17 +346,20 @@ def token_bytes(ts):
     return b"".join(struct.pack("<H", t) for t in ts)
 
 
-def meta(clients=NAMES, vocab=256, origins=False, **overrides):
+def meta(clients=NAMES, vocab=256, origins=False, counts=None, **overrides):
+    """meta.json text; `counts[c][split]` are the token counts it records (default TOKENS)."""
     m = {"tokenizer": "byte", "vocab_size": vocab, "clients": list(clients),
-         "tokens": [{"train": TOKENS, "valid": TOKENS, "test": TOKENS} for _ in clients],
+         "tokens": [{s: (counts[c][s] if counts and c < len(counts) else TOKENS) for s in SPLITS} for c in range(len(clients))],
          "source": "synthetic", "split_seed": 0, "origins": origins, "parameters": {"note": "Tests/BadInputs fixture"}}
     m.update(overrides)
     return json.dumps(m, indent=1) + "\n"
 
 
-def data_folder(w, case, count=4, clients=4, origins=False, meta_text=None, files=None):
+def data_folder(w, case, count=4, clients=4, origins=False, meta_text=None, files=None, **meta_kw):
     """A prepared folder data/<case>/<count>/ with `clients` clients; `files`
-    maps a file name to bytes (replacing) or None (removing)."""
+    maps a file name to bytes (replacing) or None (removing). Unless `meta_text` is
+    given, meta.json records the token counts of the files as written, so each case
+    has only its one defect."""
     root = f"data/{case}/{count}"
     content = {}
     for c in range(clients):
@@ -360,13 +367,21 @@ def data_folder(w, case, count=4, clients=4, origins=False, meta_text=None, file
             content[f"{s}_{c}.bin"] = token_bytes(tokens(c, s))
             if origins:
                 content[f"{s}_origin_{c}.bin"] = bytes((i // 3) % 2 for i in range(TOKENS))
-    text = meta_text if meta_text is not None else meta(NAMES[:clients], origins=origins)
-    content["meta.json"] = text if isinstance(text, bytes) else text.encode()
     for k, v in (files or {}).items():
+        if k == "meta.json":
+            continue
         if v is None:
             content.pop(k, None)
         else:
             content[k] = v
+    if files and "meta.json" in files:
+        meta_text = files["meta.json"]
+    elif meta_text is None:
+        counts = [{s: len(content.get(f"{s}_{c}.bin", b"")) // 2 if f"{s}_{c}.bin" in content else TOKENS for s in SPLITS}
+                  for c in range(clients)]
+        meta_text = meta(NAMES[:clients], origins=origins, counts=counts, **meta_kw)
+    if meta_text is not None:
+        content["meta.json"] = meta_text if isinstance(meta_text, bytes) else meta_text.encode()
     for name, data in content.items():
         w.file(f"{root}/{name}", data)
     return root
@@ -403,11 +418,12 @@ def data(w):
     data_case(w, "base-vocab-too-small", f"comigs: data.path: {d}/valid: vocabulary 256 exceeds the base's 64",
               path=f"{d}/valid", model={"base": f"{REL}/models/small-vocab.safetensors", "context": 16})
     data_folder(w, "missing-split", files={"test_2.bin": None})
-    data_case(w, "missing-split", f"comigs: data.path: {d}/missing-split/4/test_2.bin: cannot read token file")
+    data_case(w, "missing-split", f"comigs: data.path: {d}/missing-split/4/test_2.bin: missing (meta.json lists 4 clients, numbered 0…3)")
     data_folder(w, "empty-split", files={"valid_1.bin": b""})
-    data_case(w, "empty-split", "comigs: data.path: client 1 (b): its valid split has 0 tokens, fewer than a window of 17")
-    data_folder(w, "short-split", files={"test_3.bin": token_bytes(tokens(3, "test", 17))})
-    data_case(w, "short-split", "comigs: data.path: client 3 (d): its test split has 17 tokens, fewer than a window of 17")
+    data_case(w, "empty-split", "comigs: data.path: client 1 (b): its valid split has 0 tokens, fewer than one window of 17 (context 16 + 1)")
+    # One token short of the rule (context + 1 = 17 tokens); controls/valid-boundary.json runs 17.
+    data_folder(w, "short-split", files={"test_3.bin": token_bytes(tokens(3, "test", 16))})
+    data_case(w, "short-split", "comigs: data.path: client 3 (d): its test split has 16 tokens, fewer than one window of 17 (context 16 + 1)")
     data_folder(w, "split-is-folder", files={"train_0.bin": None, "train_0.bin/.keep": b""})
     data_case(w, "split-is-folder", f"comigs: data.path: {d}/split-is-folder/4/train_0.bin: cannot read token file")
     data_folder(w, "missing-meta", files={"meta.json": None})
@@ -425,14 +441,13 @@ def data(w):
     data_folder(w, "meta-bad-utf8", meta_text=meta().encode().replace(b'"byte"', b'"by\xfft"'))
     data_case(w, "meta-bad-utf8", f"comigs: data.path: {d}/meta-bad-utf8/4/meta.json: malformed")
     data_folder(w, "meta-fewer-clients", meta_text=meta(NAMES[:3]))
-    data_case(w, "meta-fewer-clients", f"comigs: clients: 4 clients, but {d}/meta-fewer-clients holds data for 3")
+    data_case(w, "meta-fewer-clients", f"comigs: data.path: {d}/meta-fewer-clients/4/meta.json: lists 3 clients, but its folder is named 4")
     data_folder(w, "meta-more-clients", meta_text=meta(NAMES + ["e"]))
-    data_case(w, "meta-more-clients", f"comigs: data.path: {d}/meta-more-clients/4/train_4.bin: cannot read token file")
+    data_case(w, "meta-more-clients", f"comigs: data.path: {d}/meta-more-clients/4/meta.json: lists 5 clients, but its folder is named 4")
     data_folder(w, "meta-no-clients", meta_text=meta([]))
-    data_case(w, "meta-no-clients", f"comigs: clients: 4 clients, but {d}/meta-no-clients holds data for 0")
+    data_case(w, "meta-no-clients", f"comigs: data.path: {d}/meta-no-clients/4/meta.json: lists 0 clients, but its folder is named 4")
     data_folder(w, "meta-zero-vocab", meta_text=meta(vocab=0))
-    data_case(w, "meta-zero-vocab", f"comigs: data.path: {d}/meta-zero-vocab/4/train_0.bin: token 10 at byte offset 0 "
-              "is outside the vocabulary (size 0)")
+    data_case(w, "meta-zero-vocab", f"comigs: data.path: {d}/meta-zero-vocab/4/meta.json: vocab_size 0 must be at least 1")
     data_folder(w, "origin-wrong-length", origins=True, files={"train_origin_1.bin": bytes(TOKENS - 1)})
     data_case(w, "origin-wrong-length", f"comigs: data.path: {d}/origin-wrong-length/4/train_origin_1.bin: 31 labels for 32 tokens")
     data_folder(w, "origin-label-2", origins=True, files={"valid_origin_2.bin": bytes([0, 1] * 10 + [2] + [0] * 11)})
@@ -440,7 +455,7 @@ def data(w):
     data_folder(w, "origin-label-255", origins=True, files={"test_origin_0.bin": bytes([255] * TOKENS)})
     data_case(w, "origin-label-255", f"comigs: data.path: {d}/origin-label-255/4/test_origin_0.bin: label 255 at offset 0")
     data_folder(w, "origin-missing", origins=True, files={"test_origin_3.bin": None})
-    data_case(w, "origin-missing", f"comigs: data.path: {d}/origin-missing/4/test_origin_3.bin: missing origin labels")
+    data_case(w, "origin-missing", f"comigs: data.path: {d}/origin-missing/4/test_origin_3.bin: missing origin labels (meta.json says origins: true)")
     data_folder(w, "two-count-folders", count=3, clients=3)
     data_folder(w, "two-count-folders", count=4, clients=4)
     data_case(w, "two-count-folders", f"comigs: data.path: {d}/two-count-folders: expected one <num_clients>/meta.json folder, found 3, 4")
@@ -448,6 +463,41 @@ def data(w):
               path=f"{REL}/expected.tsv")
     data_case(w, "fewer-scenario-clients", f"comigs: clients: 3 clients, but {d}/valid holds data for 4",
               path=f"{d}/valid", clients=3)
+
+    # Consistency of a folder with its own meta.json (issue 14).
+    counts = [{s: TOKENS for s in SPLITS} for _ in NAMES]
+    counts[1] = {"train": TOKENS + 1, "valid": TOKENS, "test": TOKENS}
+    data_folder(w, "count-over-meta", meta_text=meta(counts=counts))
+    data_case(w, "count-over-meta", f"comigs: data.path: {d}/count-over-meta/4/train_1.bin: 32 tokens, but meta.json records 33 (tokens[1].train)")
+    counts = [{s: TOKENS for s in SPLITS} for _ in NAMES]
+    counts[3] = {"train": TOKENS, "valid": TOKENS, "test": TOKENS - 5}
+    data_folder(w, "count-under-meta", meta_text=meta(counts=counts))
+    data_case(w, "count-under-meta", f"comigs: data.path: {d}/count-under-meta/4/test_3.bin: 32 tokens, but meta.json records 27 (tokens[3].test)")
+    data_folder(w, "meta-negative-count", meta_text=meta(counts=[{"train": TOKENS, "valid": -1, "test": TOKENS}]))
+    data_case(w, "meta-negative-count", f"comigs: data.path: {d}/meta-negative-count/4/valid_0.bin: 32 tokens, but meta.json records -1 (tokens[0].valid)")
+    data_folder(w, "meta-tokens-short", meta_text=meta(tokens=[{s: TOKENS for s in SPLITS}] * 3))
+    data_case(w, "meta-tokens-short", f"comigs: data.path: {d}/meta-tokens-short/4/meta.json: tokens has 3 entries for 4 clients")
+    data_folder(w, "folder-name-off", count=5)
+    data_case(w, "folder-name-off", f"comigs: data.path: {d}/folder-name-off/5/meta.json: lists 4 clients, but its folder is named 5")
+    data_folder(w, "client-gap", files={"train_2.bin": None, "valid_2.bin": None, "test_2.bin": None})
+    data_case(w, "client-gap", f"comigs: data.path: {d}/client-gap/4/train_2.bin: missing (meta.json lists 4 clients, numbered 0…3)")
+    data_folder(w, "extra-client-file", files={"valid_4.bin": token_bytes(tokens(0, "valid"))})
+    data_case(w, "extra-client-file", f"comigs: data.path: {d}/extra-client-file/4/valid_4.bin: no client 4 in meta.json (4 clients, numbered 0…3)")
+    data_folder(w, "extra-origin-file", origins=True, files={"test_origin_7.bin": bytes(TOKENS)})
+    data_case(w, "extra-origin-file", f"comigs: data.path: {d}/extra-origin-file/4/test_origin_7.bin: no client 7 in meta.json")
+    data_folder(w, "origins-not-declared", files={"valid_origin_1.bin": bytes(TOKENS)})
+    data_case(w, "origins-not-declared", f"comigs: data.path: {d}/origins-not-declared/4/valid_origin_1.bin: origin labels, but meta.json says origins: false")
+    data_folder(w, "duplicate-names", clients=4, meta_text=meta(["a", "b", "a", "d"]))
+    data_case(w, "duplicate-names", f'comigs: data.path: {d}/duplicate-names/4/meta.json: clients[2] repeats the name "a"')
+    data_folder(w, "empty-name", meta_text=meta(["a", "", "c", "d"]))
+    data_case(w, "empty-name", f"comigs: data.path: {d}/empty-name/4/meta.json: clients[1] is not a one-line name")
+    data_folder(w, "name-with-newline", meta_text=meta(["a", "b", "c\nd", "e"]))
+    data_case(w, "name-with-newline", f"comigs: data.path: {d}/name-with-newline/4/meta.json: clients[2] is not a one-line name")
+    data_folder(w, "origin-too-long", origins=True, files={"valid_origin_0.bin": bytes(TOKENS + 1)})
+    data_case(w, "origin-too-long", f"comigs: data.path: {d}/origin-too-long/4/valid_origin_0.bin: 33 labels for 32 tokens")
+    # The boundary itself: a split of exactly context + 1 tokens is accepted (controls/valid-boundary.json).
+    data_folder(w, "valid-boundary", files={"valid_2.bin": token_bytes(tokens(2, "valid", 17)),
+                                            "test_0.bin": token_bytes(tokens(0, "test", 17))})
 
 
 # --- Corrupt base checkpoints ----------------------------------------------
@@ -463,10 +513,18 @@ def tiny_config(**kw):
     return json.dumps(c)
 
 
-def tiny_model(config):
-    """Every tensor of a GPT of this config (deterministic small values), as safetensors."""
+def tiny_model(config, header_config=None, layers=None, prefix="transformer.", extra=(), dtype=None, poke=None, layout=None,
+               metadata=None, raw_header=None):
+    """Every tensor of a GPT of this config (deterministic small values), as safetensors.
+    Mutations for the bad inputs: `layers` tensors for another layer count than the
+    config's, `prefix` "" for Hugging Face names, `extra` (name, shape) tensors, `dtype`
+    {name: "F16"} storage, `poke` {name: (index, value)}, `layout(entries) -> entries`
+    to rewrite the header's (name, dtype, shape, [begin, end]) list, `header_config` as the
+    config the metadata states (default `config`), `metadata` instead of
+    the comigs one, `raw_header(text) -> text` on the header JSON."""
     c = json.loads(config)
-    e, v, p, L = c["n_embd"], c["vocab_size"], c["n_positions"], c["n_layer"]
+    e, v, p = c["n_embd"], c["vocab_size"], c["n_positions"]
+    L = c["n_layer"] if layers is None else layers
     shapes = [("transformer.wte.weight", [v, e]), ("transformer.wpe.weight", [p, e])]
     for l in range(L):
         h = f"transformer.h.{l}"
@@ -475,19 +533,36 @@ def tiny_model(config):
                    (f"{h}.ln_2.weight", [e]), (f"{h}.ln_2.bias", [e]), (f"{h}.mlp.c_fc.weight", [4 * e, e]),
                    (f"{h}.mlp.c_fc.bias", [4 * e]), (f"{h}.mlp.c_proj.weight", [e, 4 * e]), (f"{h}.mlp.c_proj.bias", [e])]
     shapes += [("transformer.ln_f.weight", [e]), ("transformer.ln_f.bias", [e])]
-    header = {"__metadata__": {"format": "comigs", "config": config,
-                               "adapters": '{"rank":0,"trainBase":true,"alpha":16,"experts":1,"router":"top_k","generalistImportance":0.5}'}}
-    blob, off = b"", 0
+    shapes += list(extra)
+    shapes = [(prefix + n[len("transformer."):] if n.startswith("transformer.") else n, sh) for n, sh in shapes]
+    header = {"__metadata__": metadata if metadata is not None else {
+        "format": "comigs", "config": header_config or config,
+        "adapters": '{"rank":0,"trainBase":true,"alpha":16,"experts":1,"router":"top_k","generalistImportance":0.5}'}}
+    blob, off, entries = b"", 0, []
     for name, shape in shapes:
         n = 1
         for s in shape:
             n *= s
         vals = [1.0 if name.endswith("ln_1.weight") or name.endswith("ln_2.weight") or name.endswith("ln_f.weight")
                 else ((i * 37) % 17 - 8) * 0.002 for i in range(n)]
-        blob += struct.pack(f"<{n}f", *vals)
-        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [off, off + 4 * n]}
-        off += 4 * n
-    return safetensors(header, blob)
+        if poke and name in poke:
+            vals[poke[name][0]] = poke[name][1]
+        dt = (dtype or {}).get(name, "F32")
+        part = struct.pack(f"<{n}e" if dt == "F16" else f"<{n}f", *vals)
+        blob += part
+        entries.append((name, dt, shape, [off, off + len(part)]))
+        off += len(part)
+    if layout:
+        entries = layout(entries)
+    for name, dt, shape, offsets in entries:
+        header[name] = {"dtype": dt, "shape": shape, "data_offsets": offsets}
+    if metadata == {}:
+        del header["__metadata__"]
+    text = json.dumps(header)
+    if raw_header:
+        text = raw_header(text)
+    end = max([o[1] for _, _, _, o in entries] + [0])
+    return safetensors(text if isinstance(text, bytes) else text.encode(), blob + bytes(max(0, end - len(blob))))
 
 
 def models(w):
@@ -505,9 +580,7 @@ def models(w):
     w.file(f"{m}/zero-layers.safetensors", safetensors({"__metadata__": {"format": "comigs", "config": tiny_config(n_layer=0)}}))
     w.file(f"{m}/vocab-too-big.safetensors", safetensors({"__metadata__": {"format": "comigs", "config": tiny_config(vocab_size=70000)}}))
     w.file(f"{m}/missing-tensors.safetensors", safetensors({"__metadata__": {"format": "comigs", "config": tiny_config()}}))
-    w.file(f"{m}/shape-mismatch.safetensors", safetensors(
-        {"__metadata__": {"format": "comigs", "config": tiny_config()},
-         "transformer.wte.weight": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}}, bytes(16)))
+    w.file(f"{m}/shape-mismatch.safetensors", tiny_model(tiny_config(), header_config=tiny_config(vocab_size=32)))
     w.file(f"{m}/bad-dtype.safetensors", safetensors(
         {"__metadata__": {"format": "comigs", "config": tiny_config()},
          "transformer.wte.weight": {"dtype": "I64", "shape": [2], "data_offsets": [0, 16]}}, bytes(16)))
@@ -526,11 +599,120 @@ def models(w):
     w.file(f"{m}/hf-no-weights/config.json", json.dumps({"n_layer": 1, "n_head": 1, "n_embd": 8, "n_positions": 16, "vocab_size": 64}))
 
 
+def model_case(w, case, content, expected, hf_config=None):
+    """models/<case>.safetensors (or a Hugging Face folder models/<case>/ when `hf_config`
+    is given) and the scenario models/<case>.json that runs it as the base."""
+    if hf_config is None:
+        w.file(f"models/{case}.safetensors", content)
+        base = f"{REL}/models/{case}.safetensors"
+    else:
+        w.file(f"models/{case}/model.safetensors", content)
+        w.file(f"models/{case}/config.json", json.dumps(hf_config))
+        base = f"{REL}/models/{case}"
+    s = {"name": f"bad-model-{case}", "rounds": 1, "local_steps": 1, "batch": 4, "micro_batch": 4,
+         "model": {"base": base, "context": 16}, "data": {"synthetic": {"tokens": 1000}}, "clients": 4}
+    w.file(f"models/{case}.json", json.dumps(s, indent=1) + "\n", expected.replace("{file}", base))
+
+
+def consistency(w):
+    """Base checkpoints that are well-formed JSON and bytes but disagree with their own
+    header or config (issue 14): the reference loader's rules, then the project's."""
+    cfg = tiny_config(vocab_size=256)
+    w.file("models/valid-tiny.safetensors", tiny_model(cfg))  # controls/valid-model.json runs it
+    p = "comigs: model.base: {file}"
+    plain = []
+    tiny_model(cfg, layout=lambda es: plain.extend(es) or es)
+    start = {n: o[0] for n, _, _, o in plain}
+    size = plain[-1][3][1]
+    # Tiling of the data section (safetensors' own rules).
+    def shift(k, by):
+        def f(es):
+            return [(n, d, sh, [o[0] + by, o[1] + by] if i >= k else o) for i, (n, d, sh, o) in enumerate(es)]
+        return f
+    model_case(w, "st-gap", tiny_model(cfg, layout=shift(3, 8)),
+               p + f": bytes {start['transformer.h.0.ln_1.bias']}..<{start['transformer.h.0.ln_1.bias'] + 8} of the data section "
+               "belong to no tensor (gap before 'transformer.h.0.ln_1.bias')")
+    model_case(w, "st-first-not-at-zero", tiny_model(cfg, layout=shift(0, 4)),
+               p + ": bytes 0..<4 of the data section belong to no tensor (gap before 'transformer.wte.weight')")
+    model_case(w, "st-overlap", tiny_model(cfg, layout=shift(5, -16)),
+               p + f": tensor 'transformer.h.0.attn.c_attn.bias' (bytes {start['transformer.h.0.attn.c_attn.bias'] - 16}..<"
+               f"{start['transformer.h.0.attn.c_attn.bias'] + 80}) overlaps tensor 'transformer.h.0.attn.c_attn.weight' "
+               f"(ends at {start['transformer.h.0.attn.c_attn.bias']})")
+    model_case(w, "st-trailing-bytes", tiny_model(cfg) + bytes(12),
+               p + f": bytes {size}..<{size + 12} of the data section belong to no tensor (12 bytes after the last)")
+    model_case(w, "st-reversed-offsets", tiny_model(cfg, layout=lambda es: [(n, d, sh, [o[1], o[0]] if n.endswith("ln_f.bias") else o)
+                                                                          for n, d, sh, o in es]),
+               p + ": tensor 'transformer.ln_f.bias' has a malformed header entry")
+    model_case(w, "st-dtype-size", tiny_model(cfg, layout=lambda es: [(n, "F16" if n.endswith("ln_f.weight") else d, sh, o)
+                                                                    for n, d, sh, o in es]),
+               p + ": tensor 'transformer.ln_f.weight' shape [8] does not match its 32 bytes")
+    model_case(w, "st-negative-dim", tiny_model(cfg, layout=lambda es: [(n, d, [-1, 8] if n == "transformer.wpe.weight" else sh, o)
+                                                                      for n, d, sh, o in es]),
+               p + ": tensor 'transformer.wpe.weight' has a malformed header entry")
+    model_case(w, "st-fractional-dim", tiny_model(cfg, raw_header=lambda t: t.replace('"shape": [16, 8]', '"shape": [16.5, 8]', 1)),
+               p + ": tensor 'transformer.wpe.weight' has a malformed header entry")
+    model_case(w, "st-duplicate-tensor", tiny_model(cfg, raw_header=lambda t: t.replace(
+        '"transformer.ln_f.bias"', '"transformer.ln_f.weight"', 1)),
+               p + ": header is not a JSON object (line 1, column ")
+    model_case(w, "st-metadata-not-string", tiny_model(cfg, raw_header=lambda t: t.replace('"format": "comigs"', '"format": 1', 1)),
+               p + ": __metadata__ key 'format' holds an integer, expected a string")
+    model_case(w, "st-metadata-not-object", tiny_model(cfg, metadata={"format": "comigs"}, raw_header=lambda t: t.replace(
+        '{"__metadata__": {"format": "comigs"}', '{"__metadata__": ["comigs"]', 1)),
+               p + ": __metadata__ is not an object of strings")
+    model_case(w, "st-header-not-utf8", tiny_model(cfg, raw_header=lambda t: t.encode().replace(b'"comigs"', b'"comi\xffgs"', 1)),
+               p + ": header is not a JSON object (line 1, column ")
+    # The project's rules: every tensor used, every needed one present, finite values.
+    model_case(w, "config-fewer-layers", tiny_model(cfg, layers=2),
+               p + ": tensors 'transformer.h.1.ln_1.weight', 'transformer.h.1.ln_1.bias', 'transformer.h.1.attn.c_attn.weight', … (12 in all) "
+               "are not part of the model its metadata describes (n_layer 1, ")
+    model_case(w, "config-more-layers", tiny_model(tiny_config(vocab_size=256, n_layer=3), layers=2),
+               p + ": the model its metadata describes (n_layer 3, n_head 1, n_embd 8, n_positions 16, vocab_size 256) needs "
+               "'transformer.h.2.ln_1.weight', 'transformer.h.2.ln_1.bias', 'transformer.h.2.attn.c_attn.weight', … (12 in all), missing from the file")
+    model_case(w, "stray-tensor", tiny_model(cfg, extra=[("lm_head.weight", [256, 8])]),
+               p + ": tensor 'lm_head.weight' is not part of the model its metadata describes")
+    model_case(w, "nan-weight", tiny_model(cfg, poke={"transformer.h.0.mlp.c_fc.weight": (5, float("nan"))}),
+               p + ": tensor 'transformer.h.0.mlp.c_fc.weight' holds nan at element 5 of 256; every weight must be finite")
+    model_case(w, "inf-bias", tiny_model(cfg, poke={"transformer.ln_f.bias": (0, float("inf"))}),
+               p + ": tensor 'transformer.ln_f.bias' holds inf at element 0 of 8")
+    model_case(w, "f16-minus-inf", tiny_model(cfg, dtype={"transformer.wpe.weight": "F16"},
+                                              poke={"transformer.wpe.weight": (100, float("-inf"))}),
+               p + ": tensor 'transformer.wpe.weight' holds -inf at element 100 of 128")
+    hf = {"n_layer": 1, "n_head": 1, "n_embd": 8, "n_positions": 16, "vocab_size": 256}
+    def transposed(es):  # Hugging Face keeps Conv1D weights as [in, out]
+        return [(n, d, list(reversed(sh)) if len(sh) == 2 and n.split(".")[-2] in ("c_attn", "c_proj", "c_fc") else sh, o) for n, d, sh, o in es]
+    model_case(w, "hf-extra-tensor", tiny_model(cfg, prefix="", metadata={"format": "pt"}, layout=transposed,
+                                                extra=[("h.0.mlp.gate.weight", [8])]),
+               "comigs: model.base: {file}/model.safetensors: tensor 'h.0.mlp.gate.weight' is not part of GPT-2 of {file}/config.json", hf_config=hf)
+    model_case(w, "hf-untied-head", tiny_model(cfg, prefix="", metadata={"format": "pt"}, layout=transposed,
+                                               extra=[("lm_head.weight", [256, 8])], poke={"lm_head.weight": (3, 0.5)}),
+               "comigs: model.base: {file}/model.safetensors: tensor 'lm_head.weight' differs from the token embedding", hf_config=hf)
+    model_case(w, "hf-nan", tiny_model(cfg, prefix="", metadata={"format": "pt"}, layout=transposed,
+                                       poke={"h.0.attn.c_proj.weight": (9, float("nan"))}),
+               "comigs: model.base: {file}/model.safetensors: tensor 'h.0.attn.c_proj.weight' holds nan", hf_config=hf)
+
+
 def controls(w):
     w.file("controls/valid.json", json.dumps(VALID, indent=1) + "\n")
     w.file("controls/valid-data.json", json.dumps(
         {"name": "good-data", "rounds": 1, "local_steps": 1, "batch": 4, "micro_batch": 4, "model": {"context": 16},
          "data": {"source": "folder", "path": f"{REL}/data/valid-origins"}, "clients": 4}, indent=1) + "\n")
+    w.file("controls/valid-boundary.json", json.dumps(
+        {"name": "boundary-data", "rounds": 1, "local_steps": 1, "batch": 4, "micro_batch": 4, "model": {"context": 16},
+         "data": {"source": "folder", "path": f"{REL}/data/valid-boundary"}, "clients": 4}, indent=1) + "\n")
+    w.file("controls/valid-model.json", json.dumps(
+        {"name": "tiny-model", "rounds": 1, "local_steps": 1, "batch": 4, "micro_batch": 4,
+         "model": {"base": f"{REL}/models/valid-tiny.safetensors", "context": 16}, "data": {"synthetic": {"tokens": 1000}},
+         "clients": 4}, indent=1) + "\n")
+    # The same tiny model in Hugging Face layout, with the buffers and tied head GPT-2 files hold.
+    cfg = tiny_config(vocab_size=256)
+    w.file("models/hf-valid/model.safetensors", tiny_model(cfg, prefix="", metadata={"format": "pt"}, layout=lambda es: [
+        (n, d, list(reversed(sh)) if len(sh) == 2 and n.split(".")[-2] in ("c_attn", "c_proj", "c_fc") else sh, o) for n, d, sh, o in es],
+        extra=[("h.0.attn.bias", [1, 1, 16, 16]), ("lm_head.weight", [256, 8])]))
+    w.file("models/hf-valid/config.json", json.dumps({"n_layer": 1, "n_head": 1, "n_embd": 8, "n_positions": 16, "vocab_size": 256}))
+    w.file("controls/valid-hf-model.json", json.dumps(
+        {"name": "tiny-hf-model", "rounds": 1, "local_steps": 1, "batch": 4, "micro_batch": 4,
+         "model": {"base": f"{REL}/models/hf-valid", "context": 16}, "data": {"synthetic": {"tokens": 1000}},
+         "clients": 4}, indent=1) + "\n")
 
 
 def manifest(rows):
@@ -554,6 +736,7 @@ def main():
     generated(w)
     data(w)
     models(w)
+    consistency(w)
     controls(w)
     manifest(w.rows)
     print(f"{len(w.rows)} generated cases")

@@ -8,10 +8,10 @@ import XCTest
 /// on stderr, naming the key path or the file that `expected.tsv` records.
 final class BadInputsTests: XCTestCase {
     static let folder = packageRoot + "/Tests/BadInputs"
-    /// Folders whose files are the inputs that are run (the data cases are the
-    /// scenarios data/<case>.json beside their folders data/<case>/; models/ holds
-    /// the corrupt base checkpoints the scenarios name).
-    static let caseFolders = ["scenarios", "generated", "data"]
+    /// Folders whose `.json` files are the inputs that are run (the data cases are the
+    /// scenarios data/<case>.json beside their folders data/<case>/, the model cases
+    /// models/<case>.json beside the checkpoints they name as the base).
+    static let caseFolders = ["scenarios", "generated", "data", "models"]
 
     /// `expected.tsv`: one `file<TAB>substring[<TAB>no-out]` per line (file relative
     /// to Tests/BadInputs); blank lines and lines starting with `#` are ignored.
@@ -49,13 +49,13 @@ final class BadInputsTests: XCTestCase {
         return out
     }
 
-    /// Every input file of the case folders (not their subfolders), relative to `folder`, sorted.
+    /// Every `.json` file of the case folders (not their subfolders), relative to `folder`, sorted.
     static func caseFiles() throws -> [String] {
         var files: [String] = []
         for sub in caseFolders {
             for f in try FileManager.default.contentsOfDirectory(atPath: folder + "/" + sub) {
                 var isDir: ObjCBool = false
-                if FileManager.default.fileExists(atPath: folder + "/" + sub + "/" + f, isDirectory: &isDir), !isDir.boolValue {
+                if f.hasSuffix(".json"), FileManager.default.fileExists(atPath: folder + "/" + sub + "/" + f, isDirectory: &isDir), !isDir.boolValue {
                     files.append(sub + "/" + f)
                 }
             }
@@ -68,7 +68,9 @@ final class BadInputsTests: XCTestCase {
         guard comigsExecutable() != nil else { throw XCTSkip("comigs executable not built") }
         let out = try temporaryDirectory("bad-inputs-controls")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        for name in ["valid.json", "valid-data.json"] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder + "/controls").filter { $0.hasSuffix(".json") }.sorted()
+        XCTAssertEqual(names, ["valid-boundary.json", "valid-data.json", "valid-hf-model.json", "valid-model.json", "valid.json"])
+        for name in names {
             let r = try comigs(["run", "Tests/BadInputs/controls/" + name, "--out", out, "--quiet"], cwd: packageRoot)
             XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
         }

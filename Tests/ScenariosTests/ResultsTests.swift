@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import XCTest
 @testable import Scenarios
 

@@ -66,7 +66,14 @@ final class AdapterCheckpointTests: XCTestCase {
         let kept = m.parameters.filter { $0.role != .base }
         try Safetensors.write(kept.dropLast().map { ($0.name, $0.value) }, metadata: try Safetensors(path: path).metadata, to: cut)
         XCTAssertThrowsError(try Checkpoint.loadAdapters(cut, base: m)) { e in
-            XCTAssertEqual("\(e)", "\(cut): tensor '\(kept.last!.name)' is missing")
+            XCTAssertEqual("\(e)", "\(cut): the model its metadata describes (\(m.config.summary)) needs '\(kept.last!.name)', missing from the file")
+        }
+        // And the other way round: a tensor the adapter config does not describe.
+        let extra = dir + "/extra.safetensors"
+        try Safetensors.write(kept.map { ($0.name, $0.value) } + [("transformer.h.9.mlp.router.weight", Tensor([2]))],
+                              metadata: try Safetensors(path: path).metadata, to: extra)
+        XCTAssertThrowsError(try Checkpoint.loadAdapters(extra, base: m)) { e in
+            XCTAssertEqual("\(e)", "\(extra): tensor 'transformer.h.9.mlp.router.weight' is not part of the model its metadata describes (\(m.config.summary))")
         }
     }
 }

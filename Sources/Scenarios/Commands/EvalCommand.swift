@@ -1,4 +1,5 @@
 import Foundation
+import Simulator
 import Tensor
 
 enum EvalCommand {
@@ -15,10 +16,13 @@ enum EvalCommand {
         let a = try Arguments(args, valued: ["--checkpoint", "--data", "--context", "--batch"])
         guard let ck = a.string("--checkpoint") else { throw UsageError(description: "eval: --checkpoint is required") }
         guard let data = a.string("--data") else { throw UsageError(description: "eval: --data is required") }
-        let model = try Checkpoint.loadAny(ck)
+        let model: GPT
+        do { model = try Checkpoint.loadAny(ck) } catch { throw UsageError(description: "--checkpoint: \(error)") }
         let t = try a.int("--context", default: model.config.blockSize, range: 1...model.config.blockSize)
         let batch = try a.int("--batch", default: 8, range: 1...4096)
-        let tokens = try TokenFile.read(data, vocab: model.config.vocabSize)
+        let tokens: [Int32]
+        do { tokens = try TokenFile.read(data, vocab: model.config.vocabSize) } catch { throw UsageError(description: "--data: \(error)") }
+        if let short = ClientData.shortfall(tokens.count, context: t) { throw UsageError(description: "--data: \(data) has \(short)") }
         let r = tokens.withUnsafeBufferPointer { Evaluation.evaluate(model, tokens: $0, context: t, batch: batch) }
         note("\(ck) on \(data): \(r.tokens) tokens, loss \(r.loss), ppl \(r.ppl)")
         try printJSON(r)

@@ -7,6 +7,10 @@ struct SplitCounts: Codable, Equatable {
     var train: Int
     var valid: Int
     var test: Int
+
+    subscript(split: ClientData.Split) -> Int {
+        switch split { case .train: train; case .valid: valid; case .test: test }
+    }
 }
 
 /// `meta.json` beside the token files.
@@ -46,8 +50,12 @@ enum Dataset {
         try enc.encode(meta).write(to: URL(fileURLWithPath: "\(out)/meta.json"), options: .atomic)
     }
 
-    /// Reads every client of `dir` (the folder holding `<num_clients>/`, or that
-    /// folder itself), checking sizes, vocabulary and labels; errors name the file.
+    /// Reads every client of `dir` (the folder holding `<num_clients>/`, or that folder
+    /// itself) and checks it against its own `meta.json`: the folder's number is the
+    /// client count, clients are numbered 0…n−1 with no gap and no extra file, every token
+    /// file holds the count `tokens` records and only tokens below `vocab_size`, origin
+    /// labels exist exactly when `origins` says so, one 0/1 label per token. Errors name
+    /// the file and the count or key.
     static func read(_ dir: String, clients n: Int? = nil) throws -> (DatasetMeta, [ClientData]) {
         let base = try locate(dir, clients: n)
         let metaPath = base + "/meta.json"
@@ -58,30 +66,72 @@ enum Dataset {
         do { meta = try JSONDecoder().decode(DatasetMeta.self, from: md) } catch {
             throw TokenFile.Error(description: "\(metaPath): malformed: \(error)")
         }
+        try checkMeta(meta, base: base)
         var clients: [ClientData] = []
         for (id, name) in meta.clients.enumerated() {
             var c = ClientData(name: name, tokens: [:])
             for split in ClientData.Split.allCases {
                 let path = "\(base)/\(split.rawValue)_\(id).bin"
-                let tokens = try TokenFile.read(path, vocab: meta.vocab_size)
-                c.tokens[split] = tokens
-                if meta.origins {
-                    let op = "\(base)/\(split.rawValue)_origin_\(id).bin"
-                    guard let o = FileManager.default.contents(atPath: op) else {
-                        throw TokenFile.Error(description: "\(op): missing origin labels")
-                    }
-                    guard o.count == tokens.count else {
-                        throw TokenFile.Error(description: "\(op): \(o.count) labels for \(tokens.count) tokens in \(path)")
-                    }
-                    if let bad = o.firstIndex(where: { $0 > 1 }) {
-                        throw TokenFile.Error(description: "\(op): label \(o[bad]) at offset \(bad) (labels are 0 or 1)")
-                    }
-                    c.origins[split] = Array(o)
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw TokenFile.Error(description: "\(path): missing (meta.json lists \(meta.clients.count) clients, numbered 0…\(meta.clients.count - 1))")
                 }
+                let tokens = try TokenFile.read(path, vocab: meta.vocab_size)
+                let recorded = meta.tokens[id][split]
+                guard tokens.count == recorded else {
+                    throw TokenFile.Error(description: "\(path): \(tokens.count) tokens, but meta.json records \(recorded) (tokens[\(id)].\(split.rawValue))")
+                }
+                c.tokens[split] = tokens
+                if meta.origins { c.origins[split] = try originLabels("\(base)/\(split.rawValue)_origin_\(id).bin", tokens: tokens.count, of: path) }
             }
             clients.append(c)
         }
         return (meta, clients)
+    }
+
+    /// `meta.json` against itself and its folder: one `tokens` entry per client, unique
+    /// non-empty names, a positive vocabulary, the folder named by the client count, and no
+    /// token or label file of a client (or of origins) that meta.json does not list.
+    static func checkMeta(_ meta: DatasetMeta, base: String) throws {
+        let metaPath = base + "/meta.json", n = meta.clients.count
+        guard meta.vocab_size >= 1 else { throw TokenFile.Error(description: "\(metaPath): vocab_size \(meta.vocab_size) must be at least 1") }
+        guard meta.tokens.count == n else {
+            throw TokenFile.Error(description: "\(metaPath): tokens has \(meta.tokens.count) entries for \(n) clients")
+        }
+        if let i = meta.clients.firstIndex(where: { $0.isEmpty || $0.contains(where: \.isNewline) }) {
+            throw TokenFile.Error(description: "\(metaPath): clients[\(i)] is not a one-line name")
+        }
+        if let i = meta.clients.indices.first(where: { meta.clients[..<$0].contains(meta.clients[$0]) }) {
+            throw TokenFile.Error(description: "\(metaPath): clients[\(i)] repeats the name \(JSON.quote(meta.clients[i]))")
+        }
+        let folderName = URL(fileURLWithPath: base).lastPathComponent
+        if let named = Int(folderName), named != n {
+            throw TokenFile.Error(description: "\(metaPath): lists \(n) clients, but its folder is named \(named)")
+        }
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).sorted()
+        for f in files where f.hasSuffix(".bin") {
+            let parts = f.dropLast(4).split(separator: "_")
+            guard parts.count >= 2, ClientData.Split(rawValue: String(parts[0])) != nil, let id = Int(parts[parts.count - 1]) else { continue }
+            let isOrigin = parts.count == 3 && parts[1] == "origin"
+            guard parts.count == 2 || isOrigin else { continue }
+            if id >= n { throw TokenFile.Error(description: "\(base)/\(f): no client \(id) in meta.json (\(n) clients, numbered 0…\(n - 1))") }
+            if isOrigin && !meta.origins {
+                throw TokenFile.Error(description: "\(base)/\(f): origin labels, but meta.json says origins: false")
+            }
+        }
+    }
+
+    /// One 0/1 origin label per token of `tokenFile`.
+    static func originLabels(_ path: String, tokens: Int, of tokenFile: String) throws -> [UInt8] {
+        guard let o = FileManager.default.contents(atPath: path) else {
+            throw TokenFile.Error(description: "\(path): missing origin labels (meta.json says origins: true)")
+        }
+        guard o.count == tokens else {
+            throw TokenFile.Error(description: "\(path): \(o.count) labels for \(tokens) tokens in \(tokenFile)")
+        }
+        if let bad = o.firstIndex(where: { $0 > 1 }) {
+            throw TokenFile.Error(description: "\(path): label \(o[bad]) at offset \(bad) (labels are 0 or 1)")
+        }
+        return Array(o)
     }
 
     static func locate(_ dir: String, clients n: Int?) throws -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// One line of `metrics.jsonl`: one client at one evaluation.
 struct MetricRecord: Decodable {

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Tables from finished runs (their `summary.json`): mean ± std over seeds
 /// per row label (the scenario's `label`, else its method), overall and per client.

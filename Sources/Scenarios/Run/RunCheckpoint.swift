@@ -65,9 +65,11 @@ struct RunCheckpoint {
         }
         let st = try Safetensors(path: dir + "/state.safetensors")
         func int(_ v: JSON?) throws -> Int {
-            guard let d = v?.doubleValue else { throw ScenarioError(key: dir + "/state.json", reason: "malformed checkpoint state") }
+            // Integers only (|v| < 9e15): a tampered 1e300 must not trap in Int(_:).
+            guard case .number(let d, true)? = v else { throw ScenarioError(key: dir + "/state.json", reason: "malformed checkpoint state") }
             return Int(d)
         }
+        func optionalInt(_ v: JSON?) throws -> Int? { v == nil || v == .null ? nil : try int(v) }
         var clients: [ClientSnapshot] = []
         if case .array(let cs)? = j["clients"] {
             for c in cs {
@@ -75,7 +77,7 @@ struct RunCheckpoint {
                 for split in ClientData.Split.allCases { batches[split] = try int(c["batches"]?[split.rawValue]) }
                 guard let rng = c["rng"]?.stringValue.flatMap({ UInt64($0) }) else { throw ScenarioError(key: dir + "/state.json", reason: "bad rng state") }
                 clients.append(ClientSnapshot(rng: rng, steps: try int(c["steps"]), optimizerSteps: try int(c["optimizer_steps"]),
-                                              routerOptimizerSteps: c["router_optimizer_steps"]?.doubleValue.map { Int($0) },
+                                              routerOptimizerSteps: try optionalInt(c["router_optimizer_steps"]),
                                               batchesDrawn: batches, rank: try int(c["rank"]), lastLoss: c["last_loss"]?.doubleValue,
                                               failure: c["failure"]?.stringValue))
             }
@@ -90,13 +92,23 @@ struct RunCheckpoint {
         if case .object(let fs)? = j["files"] { files = try fs.map { ($0.0, UInt64(try int($0.1))) } }
         let cp = RunCheckpoint(round: try int(j["round"]), now: SimTime(try int(j["now_us"])), events: try int(j["events"]), stepsDone: stepsDone,
                                bytesUp: try int(j["bytes_up"]), bytesDown: try int(j["bytes_down"]),
-                               reached: j["reached_us"]?.doubleValue.map { SimTime($0) }, lastResults: results, files: files, clients: clients)
+                               reached: try optionalInt(j["reached_us"]).map { SimTime($0) }, lastResults: results, files: files, clients: clients)
         return (cp, st)
     }
 
-    /// Puts the federation back as it was at the checkpoint.
+    /// Puts the federation back as it was at the checkpoint. The tensors must be exactly the
+    /// run's (each client's adapters and moments) plus `server.0`, `server.1`, … .
     func restore(_ fed: Federation, from st: Safetensors) throws {
-        let server = st.entries.filter { $0.name.hasPrefix("server.") }.sorted { Int($0.name.dropFirst(7))! < Int($1.name.dropFirst(7))! }
+        guard clients.count == fed.clientCount else {
+            throw ScenarioError(key: st.path, reason: "checkpoint holds \(clients.count) clients, the run has \(fed.clientCount)")
+        }
+        let serverIndex = { (name: String) -> Int? in name.hasPrefix("server.") ? Int(name.dropFirst(7)) : nil }
+        try st.requireExactly(fed.tensors().map(\.0).filter { serverIndex($0) == nil }, ignorable: { serverIndex($0) != nil },
+                              described: "this run's federation")
+        let server = st.entries.filter { serverIndex($0.name) != nil }.sorted { serverIndex($0.name)! < serverIndex($1.name)! }
+        guard server.map({ serverIndex($0.name)! }) == Array(server.indices) else {
+            throw ScenarioError(key: st.path, reason: "server tensors are not numbered 0…\(server.count - 1)")
+        }
         let serverTensors = try server.map { e -> Tensor in
             let t = Tensor(e.shape)
             try st.read(e.name, into: t)

@@ -37,9 +37,9 @@ enum ScenarioData {
             clients = SyntheticCorpus(spec).clients()
         }
         for (i, c) in clients.enumerated() {
-            for split in ClientData.Split.allCases where c.count(split) <= context + 1 {
+            if let short = c.shortSplit(context: context) {
                 throw ScenarioError(key: s.string("data.source") == "folder" ? "data.path" : "data.synthetic.tokens",
-                                    reason: "client \(i) (\(c.name)): its \(split.rawValue) split has \(c.count(split)) tokens, fewer than a window of \(context + 1)")
+                                    reason: "client \(i) (\(c.name)): \(short)")
             }
         }
         return clients

@@ -112,8 +112,9 @@ final class ScenarioRun {
         // A centralized model is scored on each client's test split concurrently:
         // one replica per client (shared weights, own activations).
         let scorers: [GPT]? = fed.map { f in pooled ? [f.model(0)] + (1..<s.clientCount).map { _ in f.model(0).replica() } : nil } ?? nil
-        /// Test loss (and routing, for mixtures) of every client.
-        func evaluate(round: Int, at t: SimTime) {
+        /// Test loss (and routing, for mixtures) of every client. A non-finite loss stops the
+        /// run (exit 3) before anything of that evaluation is written.
+        func evaluate(round: Int, at t: SimTime) throws {
             guard let fed, let data else { return }
             let cap = s.int("eval_tokens")
             let results = fed.pool.map(Array(0..<s.clientCount)) { i in
@@ -126,6 +127,9 @@ final class ScenarioRun {
                     }
                 }
                 return (result, tally?.stats ?? [])
+            }
+            if let i = results.firstIndex(where: { !$0.0.loss.isFinite }) {
+                throw TrainingDiverged(description: "client \(i): test loss is \(results[i].0.loss) after round \(round); the outputs so far are kept in \(folder.path)")
             }
             let at: [(String, JSON)] = [("round", .int(round))]
             for (i, (r, layers)) in results.enumerated() {
@@ -149,7 +153,7 @@ final class ScenarioRun {
         }
 
         let total = s.int("rounds"), every = s.int("eval_every"), checkpointEvery = s.int("checkpoint_every")
-        if resume == nil { evaluate(round: 0, at: 0) }
+        if resume == nil { try evaluate(round: 0, at: 0) }
         var simTime: SimTime = resume?.0.now ?? 0, eventCount = resume?.0.events ?? 0
         var stalled: String?
         if total > 0 {
@@ -163,7 +167,7 @@ final class ScenarioRun {
             simulation.numerics = numerics
             numerics.afterAggregation = { [self] o in
                 let done = o.round + 1
-                if done % every == 0 || done == total { evaluate(round: done, at: o.end) }
+                if done % every == 0 || done == total { try evaluate(round: done, at: o.end) }
                 rounds.append(jsonLine([("round", .int(o.round)), ("start_s", .double(Double(o.start) / 1e6)), ("end_s", .double(Double(o.end) / 1e6)),
                                         ("selected", .array(o.selected.map { .int($0) })), ("arrived", .array(o.arrived.map { .int($0.client) })),
                                         ("failed", .array(o.failed.map { .int($0) })), ("dropped", .array(o.dropped.map { .int($0) })),

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// A sweep (DESIGN §7): a base scenario, named variants (sets of overrides,
 /// e.g. the rows of a table) and axes (lists of values for dotted keys),

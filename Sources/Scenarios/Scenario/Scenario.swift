@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import Simulator
 
 /// A bad scenario: the key path (or file) and the reason, printed as one line; exit code 2.

@@ -1,3 +1,4 @@
+import Tensor
 import Simulator
 
 /// The type and range of a scenario key.

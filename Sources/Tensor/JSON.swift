@@ -2,8 +2,9 @@ import Foundation
 
 /// A JSON value with its exact type (Foundation's parser blurs booleans,
 /// integers and doubles) and members in file order. Scenario files are read
-/// with this so validation can say "expected an integer" and name the key.
-indirect enum JSON: Equatable, Sendable {
+/// with this so validation can say "expected an integer" and name the key; safetensors
+/// headers too, so a duplicate tensor name is an error rather than a silent overwrite.
+public indirect enum JSON: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double, isInteger: Bool)
@@ -11,7 +12,7 @@ indirect enum JSON: Equatable, Sendable {
     case array([JSON])
     case object([(String, JSON)])
 
-    static func == (a: JSON, b: JSON) -> Bool {
+    public static func == (a: JSON, b: JSON) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case let (.bool(x), .bool(y)): return x == y
@@ -23,19 +24,19 @@ indirect enum JSON: Equatable, Sendable {
         }
     }
 
-    static func int(_ v: Int) -> JSON { .number(Double(v), isInteger: true) }
-    static func double(_ v: Double) -> JSON { .number(v, isInteger: false) }
+    public static func int(_ v: Int) -> JSON { .number(Double(v), isInteger: true) }
+    public static func double(_ v: Double) -> JSON { .number(v, isInteger: false) }
 
-    subscript(key: String) -> JSON? {
+    public subscript(key: String) -> JSON? {
         guard case .object(let members) = self else { return nil }
         return members.last { $0.0 == key }?.1
     }
 
-    var stringValue: String? { if case .string(let s) = self { s } else { nil } }
-    var doubleValue: Double? { if case .number(let v, _) = self { v } else { nil } }
-    var arrayValue: [JSON]? { if case .array(let a) = self { a } else { nil } }
+    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    public var doubleValue: Double? { if case .number(let v, _) = self { v } else { nil } }
+    public var arrayValue: [JSON]? { if case .array(let a) = self { a } else { nil } }
 
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -49,7 +50,7 @@ indirect enum JSON: Equatable, Sendable {
     // MARK: Writing
 
     /// Compact or indented text; members keep their order, so output is deterministic.
-    func text(indent: String? = nil, level: Int = 0) -> String {
+    public func text(indent: String? = nil, level: Int = 0) -> String {
         switch self {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
@@ -76,7 +77,7 @@ indirect enum JSON: Equatable, Sendable {
         return open + "\n" + lines.map { pad + $0 }.joined(separator: ",\n") + "\n" + end + close
     }
 
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
@@ -94,15 +95,15 @@ indirect enum JSON: Equatable, Sendable {
 
     // MARK: Parsing
 
-    struct ParseError: Error, CustomStringConvertible {
-        let line: Int, column: Int, reason: String
-        var description: String { "line \(line), column \(column): \(reason)" }
+    public struct ParseError: Error, CustomStringConvertible {
+        public let line: Int, column: Int, reason: String
+        public var description: String { "line \(line), column \(column): \(reason)" }
     }
 
     /// Nesting deeper than this is refused (a scenario needs 4 levels).
-    static let maxDepth = 32
+    public static let maxDepth = 32
 
-    static func parse(_ data: Data) throws -> JSON {
+    public static func parse(_ data: Data) throws -> JSON {
         var p = Parser(bytes: [UInt8](data))
         p.skipSpace()
         let v = try p.value(depth: 0)
@@ -111,7 +112,7 @@ indirect enum JSON: Equatable, Sendable {
         return v
     }
 
-    static func parse(_ s: String) throws -> JSON { try parse(Data(s.utf8)) }
+    public static func parse(_ s: String) throws -> JSON { try parse(Data(s.utf8)) }
 
     private struct Parser {
         let bytes: [UInt8]
