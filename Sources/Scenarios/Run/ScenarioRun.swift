@@ -70,29 +70,13 @@ final class ScenarioRun {
         let strategy = setup.strategy
         let pooled = s.method == "centralized"
         let fedClients = pooled ? 1 : s.clientCount
-        var training = TrainingConfig(totalSteps: max(1, s.int("rounds") * s.int("local_steps")))
-        training.batch = s.int("batch")
-        training.microBatch = s.int("micro_batch")
-        training.time = time
-        training.lr = Float(s.double("method.lr"))
-        training.lambdaLB = Float(s.double("method.lambda_lb"))
-        training.adamW.weightDecay = Float(s.double("method.weight_decay"))
-        let batch = strategy.batch ?? training.batch
-
+        let training = trainingConfig(context: time)
         let fed: Federation? = try data.map { d in
             try Federation(base: base, data: pooled ? [ClientData.pooled(d)] : d, strategy: strategy, training: training,
                            seed: seed, workers: workers)
         }
         if let (cp, st) = resume, let fed { try cp.restore(fed, from: st) }
-        var shared: [(AdapterConfig, Int)] = []
-        var sim: [SimClient] = []
-        for i in 0..<fedClients {
-            let ad = strategy.adapters(client: i)
-            if !shared.contains(where: { $0.0 == ad }) { shared.append((ad, try Self.sharedValues(base.config, ad, strategy))) }
-            let bytes = CostModel.wireBytes(values: shared.first { $0.0 == ad }!.1, fp16: s.bool("wire_fp16"))
-            sim.append(Self.simClient(base.config, ad, strategy, batch: batch, time: time, device: setup.devices[i],
-                                      localSteps: s.int("local_steps"), bytes: bytes, window: setup.windows[i]))
-        }
+        let sim = try simClients(setup, count: fedClients, batch: strategy.batch ?? training.batch, context: time)
 
         let kept = resume?.0.files ?? []
         let writers = try RunCheckpoint.outputs.map { name in
@@ -106,53 +90,26 @@ final class ScenarioRun {
         var lastPPL: [Evaluation.Result] = resume?.0.lastResults ?? []
         var reached: SimTime? = resume?.0.reached  // when the mean test perplexity first reached target_ppl
 
-        // Routing is reported against expert 0..<g as "generalists" (for mixtures
-        // without specialists, expert 0 is simply the first expert).
-        let generalists = s.method == "comigs" ? s.int("method.generalists") : 1
-        // A centralized model is scored on each client's test split concurrently:
-        // one replica per client (shared weights, own activations).
-        let scorers: [GPT]? = fed.map { f in pooled ? [f.model(0)] + (1..<s.clientCount).map { _ in f.model(0).replica() } : nil } ?? nil
-        /// Test loss (and routing, for mixtures) of every client. A non-finite loss stops the
-        /// run (exit 3) before anything of that evaluation is written.
+        let evaluation = RunEvaluation(s, context: time, federation: fed, pooled: pooled)
+        /// Scores every client and writes the metrics and routing lines.
         func evaluate(round: Int, at t: SimTime) throws {
             guard let fed, let data else { return }
-            let cap = s.int("eval_tokens")
-            let results = fed.pool.map(Array(0..<s.clientCount)) { i in
-                let m = scorers?[i] ?? fed.model(i), test = data[i].tokens[.test] ?? [], labels = data[i].origins[.test]
-                let used = cap > 0 ? Array(test.prefix(cap)) : test
-                let tally = m.adapters.experts > 1 ? RoutingTally(layers: m.config.nLayer, experts: m.adapters.experts, generalists: generalists) : nil
-                let result = used.withUnsafeBufferPointer { x in
-                    (labels.map { Array($0.prefix(used.count)) } ?? []).withUnsafeBufferPointer { o in
-                        Evaluation.evaluate(m, tokens: x, context: time, routing: tally, origins: labels == nil ? nil : o)
-                    }
-                }
-                return (result, tally?.stats ?? [])
-            }
-            if let i = results.firstIndex(where: { !$0.0.loss.isFinite }) {
-                throw TrainingDiverged(description: "client \(i): test loss is \(results[i].0.loss) after round \(round); the outputs so far are kept in \(folder.path)")
-            }
-            let at: [(String, JSON)] = [("round", .int(round))]
-            for (i, (r, layers)) in results.enumerated() {
+            let scores = try evaluation.score(fed, data, round: round, keptIn: folder)
+            for (i, score) in scores.enumerated() {
                 let j = pooled ? 0 : i
-                let head = at + [("step", .int(fed.steps(j))), ("sim_time_s", .double(Double(t) / 1e6)), ("client", .int(i))]
-                metrics.append(jsonLine(head + [("train_loss", .optional(fed.trainLoss(j))), ("test_loss", .double(r.loss)),
-                                                ("test_ppl", .double(r.ppl))]))
-                for l in layers {
-                    routing.append(jsonLine(head + [("layer", .int(l.layer)), ("generalists", .int(generalists)),
-                                                    ("top1_share", .array(l.top1Share.map { .double($0) })),
-                                                    ("mean_prob", .array(l.meanProb.map { .double($0) })), ("entropy", .double(l.entropy)),
-                                                    ("general_to_generalist", .optional(l.generalToGeneralist)),
-                                                    ("private_to_specialist", .optional(l.privateToSpecialist)),
-                                                    ("accuracy", .optional(l.accuracy))]))
-                }
+                let head: [(String, JSON)] = [("round", .int(round)), ("step", .int(fed.steps(j))), ("sim_time_s", .double(Double(t) / 1e6)),
+                                              ("client", .int(i))]
+                let (m, r) = evaluation.lines(score, head: head, trainLoss: fed.trainLoss(j))
+                metrics.append(m)
+                for line in r { routing.append(line) }
             }
             events.append(TimelineEvent(time: t, kind: .evaluation, round: round, client: -1).jsonLine)
-            lastPPL = results.map(\.0)
+            lastPPL = scores.map(\.result)
             let mean = lastPPL.map(\.ppl).reduce(0, +) / Double(lastPPL.count)
             if reached == nil, let target = s.optionalDouble("target_ppl"), mean <= target { reached = t }
         }
 
-        let total = s.int("rounds"), every = s.int("eval_every"), checkpointEvery = s.int("checkpoint_every")
+        let total = s.int("rounds"), checkpointEvery = s.int("checkpoint_every")
         if resume == nil { try evaluate(round: 0, at: 0) }
         var simTime: SimTime = resume?.0.now ?? 0, eventCount = resume?.0.events ?? 0
         var stalled: String?
@@ -167,13 +124,8 @@ final class ScenarioRun {
             simulation.numerics = numerics
             numerics.afterAggregation = { [self] o in
                 let done = o.round + 1
-                if done % every == 0 || done == total { try evaluate(round: done, at: o.end) }
-                rounds.append(jsonLine([("round", .int(o.round)), ("start_s", .double(Double(o.start) / 1e6)), ("end_s", .double(Double(o.end) / 1e6)),
-                                        ("selected", .array(o.selected.map { .int($0) })), ("arrived", .array(o.arrived.map { .int($0.client) })),
-                                        ("failed", .array(o.failed.map { .int($0) })), ("dropped", .array(o.dropped.map { .int($0) })),
-                                        ("bytes_up", .int(roundUp.reduce(0, +))), ("bytes_down", .int(roundDown.reduce(0, +))),
-                                        ("bytes_up_per_client", .array(roundUp.map { .int($0) })),
-                                        ("bytes_down_per_client", .array(roundDown.map { .int($0) }))]))
+                if evaluation.isDue(afterRound: done) { try evaluate(round: done, at: o.end) }
+                rounds.append(Self.roundLine(o, up: roundUp, down: roundDown))
                 bytesUp += roundUp.reduce(0, +)
                 bytesDown += roundDown.reduce(0, +)
                 roundUp = roundUp.map { _ in 0 }
@@ -199,10 +151,7 @@ final class ScenarioRun {
         for w in writers { try w.close() }
         if let f = numerics.failure { throw f }
         if let stalled { throw TrainingDiverged(description: "run stalled: \(stalled); the outputs so far are kept in \(folder.path)") }
-        if let fed, s.bool("outputs.save_adapters") {
-            try FileManager.default.createDirectory(atPath: folder.file("clients"), withIntermediateDirectories: true)
-            for i in 0..<fedClients { try Checkpoint.saveAdapters(fed.model(i), to: folder.file("clients/client-\(i).safetensors")) }
-        }
+        if let fed, s.bool("outputs.save_adapters") { try saveAdapters(fed, clients: fedClients) }
 
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let summary = summarize(setup: setup, results: lastPPL, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
@@ -211,6 +160,46 @@ final class ScenarioRun {
         try folder.write("summary.json", summary.text(indent: "  ") + "\n")
         try? FileManager.default.removeItem(atPath: folder.file("checkpoints"))  // complete: nothing to resume
         return summary
+    }
+
+    /// The scenario's optimisation settings at this sequence length.
+    func trainingConfig(context: Int) -> TrainingConfig {
+        let s = scenario
+        var training = TrainingConfig(totalSteps: max(1, s.int("rounds") * s.int("local_steps")))
+        training.batch = s.int("batch")
+        training.microBatch = s.int("micro_batch")
+        training.time = context
+        training.lr = Float(s.double("method.lr"))
+        training.lambdaLB = Float(s.double("method.lambda_lb"))
+        training.adamW.weightDecay = Float(s.double("method.weight_decay"))
+        return training
+    }
+
+    /// The scheduler's clients: each one's device, window, step cost and wire bytes of what it shares.
+    func simClients(_ setup: ClientSetup, count: Int, batch: Int, context: Int) throws -> [SimClient] {
+        var shared: [(AdapterConfig, Int)] = []  // values shared per distinct adapter config
+        return try (0..<count).map { i in
+            let ad = setup.strategy.adapters(client: i)
+            if !shared.contains(where: { $0.0 == ad }) { shared.append((ad, try Self.sharedValues(base.config, ad, setup.strategy))) }
+            let bytes = CostModel.wireBytes(values: shared.first { $0.0 == ad }!.1, fp16: scenario.bool("wire_fp16"))
+            return Self.simClient(base.config, ad, setup.strategy, batch: batch, time: context, device: setup.devices[i],
+                                  localSteps: scenario.int("local_steps"), bytes: bytes, window: setup.windows[i])
+        }
+    }
+
+    /// The `rounds.jsonl` line of one aggregation, with this round's bytes per client.
+    static func roundLine(_ o: RoundOutcome, up: [Int], down: [Int]) -> String {
+        jsonLine([("round", .int(o.round)), ("start_s", .double(Double(o.start) / 1e6)), ("end_s", .double(Double(o.end) / 1e6)),
+                  ("selected", .array(o.selected.map { .int($0) })), ("arrived", .array(o.arrived.map { .int($0.client) })),
+                  ("failed", .array(o.failed.map { .int($0) })), ("dropped", .array(o.dropped.map { .int($0) })),
+                  ("bytes_up", .int(up.reduce(0, +))), ("bytes_down", .int(down.reduce(0, +))),
+                  ("bytes_up_per_client", .array(up.map { .int($0) })), ("bytes_down_per_client", .array(down.map { .int($0) }))])
+    }
+
+    /// Each client's final adapters and routers, for `comigs trace`.
+    func saveAdapters(_ fed: Federation, clients: Int) throws {
+        try FileManager.default.createDirectory(atPath: folder.file("clients"), withIntermediateDirectories: true)
+        for i in 0..<clients { try Checkpoint.saveAdapters(fed.model(i), to: folder.file("clients/client-\(i).safetensors")) }
     }
 
     func simulationConfig(clients n: Int) throws -> SimulationConfig {
