@@ -38,6 +38,33 @@ final class MethodsTests: XCTestCase {
         let aBytes = 4 * aMatrices(0).reduce(0) { $0 + $1.value.count }
         XCTAssertEqual(fed.sharedBytes(0) + aBytes, try federation(FedAvg(rank: 4)).sharedBytes(0))
     }
+
+    /// FedSA-LoRA: both factors train; after a round every client holds the uniform mean of
+    /// the trained A matrices and its own trained B; only A's bytes travel.
+    func testFedSALoRAAveragesAKeepsBLocal() throws {
+        let fed = try federation(FedSALoRA(rank: 4))
+        func factor(_ i: Int, _ f: LoRAFactor) -> [Parameter] { fed.model(i).parameters.filter { $0.role.isLoRA && $0.role.loraFactor == f } }
+        XCTAssertTrue(fed.clients[0].shared.allSatisfy { $0.role.loraFactor == .a })
+        XCTAssertEqual(fed.clients[0].shared.count, factor(0, .a).count)
+        for i in 1..<4 { XCTAssertTrue(zip(factor(i, .a), factor(0, .a)).allSatisfy { $0.value.bitEqual($1.value) }, "A starts in common") }
+        _ = fed.train((0..<4).map { (client: $0, steps: 3) }, round: 0)
+        let trainedA = (0..<4).map { i in factor(i, .a).map { $0.value.clone() } }
+        let trainedB = (0..<4).map { i in factor(i, .b).map { $0.value.clone() } }
+        XCTAssertFalse(zip(trainedB[0], trainedB[1]).allSatisfy { $0.bitEqual($1) }, "clients' B differ after training")
+        fed.aggregate(everyoneArrives(fed))
+        for (k, p) in factor(0, .a).enumerated() {
+            for e in 0..<p.value.count {
+                let mean = (0..<4).reduce(Float(0)) { $0 + 0.25 * trainedA[$1][k].ptr[e] }
+                XCTAssertEqual(p.value.ptr[e], mean, accuracy: 1e-6)
+            }
+        }
+        for i in 0..<4 {
+            XCTAssertTrue(zip(factor(i, .a), factor(0, .a)).allSatisfy { $0.value.bitEqual($1.value) }, "client \(i) holds the global A")
+            XCTAssertTrue(zip(factor(i, .b), trainedB[i]).allSatisfy { $0.value.bitEqual($1) }, "client \(i) keeps its own B")
+        }
+        let bBytes = 4 * factor(0, .b).reduce(0) { $0 + $1.value.count }
+        XCTAssertEqual(fed.sharedBytes(0) + bBytes, try federation(FedAvg(rank: 4)).sharedBytes(0))
+    }
 }
 
 extension Federation {

@@ -20,7 +20,7 @@ public struct MethodOptions: Sendable, Equatable {
 /// Scenario names → methods (DESIGN §4 table).
 public enum MethodRegistry {
     public static let names = ["local", "fedavg", "centralized", "fedavg-moe", "local-moe", "pfedmoe", "pcl",
-                               "ffa-lora", "flexlora", "hetlora", "comigs"]
+                               "ffa-lora", "fedsa-lora", "flexlora", "hetlora", "comigs"]
 
     public struct UnknownMethod: Error, CustomStringConvertible {
         public let name: String
@@ -38,6 +38,7 @@ public enum MethodRegistry {
         case "pfedmoe": return PFedMoE(rank: r)
         case "pcl": return PCL(rank: r, windows: o.pclWindows)
         case "ffa-lora": return FFALoRA(rank: r)
+        case "fedsa-lora": return FedSALoRA(rank: r)
         case "flexlora": return FlexLoRA(ranks: o.ranks)
         case "hetlora": return HetLoRA(ranks: o.ranks, lambda: o.hetLambda, gamma: o.hetGamma)
         case "comigs": return CoMiGS(generalists: o.generalists, specialists: o.specialists, rank: r, schedule: o.router)

@@ -1,0 +1,19 @@
+import Tensor
+
+/// FedSA-LoRA (Guo et al., "Selective Aggregation for Low-Rank Adaptation in Federated
+/// Learning", ICLR 2025; the ICML version of CoMiGS's Table 4): both LoRA factors train, but
+/// only the A matrices — which the paper finds learn what clients share — travel and are
+/// averaged; every B stays on its client as the personal part. A starts in common (the
+/// server's round-0 values), B at zero as always.
+///
+/// The original code (`../shared/reference/CoMiGS-icml2025`, `FedSaLoRACollaborationStrategy`)
+/// marks nothing client-specific, so there every LoRA matrix travels: FedAvg at rank 16.
+/// This is the paper's method; README names the departure.
+public struct FedSALoRA: CollaborationStrategy {
+    public var rank: Int
+    public init(rank: Int = 8) { self.rank = rank }
+    public var name: String { "fedsa-lora" }
+    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank) }
+    public func shares(_ role: ParamRole) -> Bool { role.loraFactor == .a }
+    public var aggregator: any Aggregator { WeightedMean() }
+}
