@@ -11,6 +11,19 @@ public enum Evaluation {
         }
     }
 
+    /// Mean CE over the windows of a batch (random windows, as `ClientData.batch` draws),
+    /// `chunk` windows per forward.
+    public static func meanLoss(_ model: GPT, _ b: TokenBatch, chunk: Int = 8) -> Double {
+        var sum = 0.0, w = 0
+        while w < b.batch {
+            let n = min(chunk, b.batch - w), range = w * b.time ..< (w + n) * b.time
+            sum += b.inputs[range].withUnsafeBufferPointer { x in b.targets[range].withUnsafeBufferPointer { y in
+                model.forward(inputs: x, targets: y, batch: n, time: b.time).ceSum } }
+            w += n
+        }
+        return sum / Double(b.batch * b.time)
+    }
+
     /// Mean CE over all full non-overlapping windows: window w has inputs
     /// `data[wT ..< wT+T]` and targets `data[wT+1 ... wT+T]`, for every w
     /// with `wT + T < count`. Windows run `batch` at a time. With `routing`,

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Scenarios
+import Simulator
 import Tensor
 
 /// Issue 13 end to end: lost, late and stale updates, through the executable, with the values
@@ -95,13 +96,22 @@ final class LostUpdateRunTests: XCTestCase {
     func testAsyncWithoutPossibleArrivalsIsRejected() throws {
         for (extra, key) in [(#""heterogeneity": {"dropout": {"failure": 1.0}}, "method": {"name": "fedavg"}"#, "heterogeneity.dropout.failure"),
                              (#""heterogeneity": {"dropout": {"unavailable": 1.0}}, "method": {"name": "fedavg"}"#, "heterogeneity.dropout.unavailable"),
-                             (#""method": {"name": "hetlora"}"#, "policy.name")] {
+                             (#""method": {"name": "hetlora"}"#, "policy.name"), (#""method": {"name": "flexlora"}"#, "policy.name"),
+                             (#""method": {"name": "pcl"}"#, "policy.name"), (#""method": {"name": "fdlora"}"#, "policy.name")] {
             let r = try run("""
                 {"name": "never", "rounds": 2, "numerics": false, \(Self.common), "clients": 3, \(extra),
                  "policy": {"name": "async", "buffer": 2}}
                 """, "never")
             XCTAssertEqual(r.status, 2, r.stderr)
             XCTAssertTrue(r.stderr.hasPrefix("comigs: \(key):"), r.stderr)
+        }
+        // The capability, method by method: only servers that send everyone the mean run async.
+        for name in MethodRegistry.names {
+            var o = MethodOptions()
+            o.ranks = [8, 8, 8]
+            o.specialists = [1, 1, 1]
+            let averages = try MethodRegistry.make(name, o).aggregator.averagesUpdates
+            XCTAssertEqual(averages, !["pcl", "flexlora", "hetlora", "fdlora"].contains(name), name)
         }
     }
 

@@ -251,3 +251,65 @@ extension MethodsTests {
         XCTAssertEqual(fed.clients[0].batchesDrawn, [.train: 4], "no validation batches")
     }
 }
+
+extension MethodsTests {
+    /// The compass search of FDLoRA's fusion: 10 evaluations in a fixed order, from (0, 0),
+    /// inside [−1, 1]² (points clamped to the box are not evaluated twice), keeping the best.
+    func testFDLoRAFusionSearchIsDeterministicAndBounded() {
+        var calls: [(Double, Double)] = []
+        let best = FDLoRA.fusionWeights(budget: 10) { w in
+            calls.append(w)
+            return (w.0 - 0.75) * (w.0 - 0.75) + (w.1 - 0.25) * (w.1 - 0.25)
+        }
+        let expected: [(Double, Double)] = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1),   // step 1 around (0, 0)
+                                            (0.5, 0), (1, 0.5), (1, -0.5),             // step ½ around (1, 0); (1.5, 0) is clamped to (1, 0)
+                                            (0.75, 0), (1, 0.25)]                      // step ¼: the budget ends
+        XCTAssertEqual(calls.count, expected.count)
+        for (c, e) in zip(calls, expected) { XCTAssertTrue(c == e, "\(c) ≠ \(e)") }
+        XCTAssertEqual(best.w.0, 0.75)
+        XCTAssertEqual(best.w.1, 0)
+        XCTAssertEqual(best.value, 0.0625)
+        XCTAssertEqual(FDLoRA.penalty((1, -0.5)), 0.05 * 0.75, accuracy: 1e-12)
+    }
+
+    /// FDLoRA: FedAvg in every round but the last; after the last, each client holds
+    /// w₀·personal + w₁·global in its MLP LoRA (one pair of weights for all of them, the
+    /// search's best on its validation windows) and its own attention LoRA.
+    func testFDLoRAFusesPersonalAndGlobalAfterTheLastRound() throws {
+        let fed = try federation(FDLoRA(rank: 4, rounds: 2, windows: 4))
+        _ = fed.train((0..<4).map { (client: $0, steps: 2) }, round: 0)
+        fed.aggregate(everyoneArrives(fed))
+        let afterFirst = fed.clients.map { $0.shared.map { $0.value.clone() } }
+        for i in 1..<4 { XCTAssertTrue(zip(afterFirst[i], afterFirst[0]).allSatisfy { $0.bitEqual($1) }, "round 0 is FedAvg") }
+        _ = fed.train((0..<4).map { (client: $0, steps: 2) }, round: 1)
+        let personal = fed.clients.map { $0.shared.map { $0.value.clone() } }
+        var last = everyoneArrives(fed)
+        last.round = 1
+        let global = personal[0].indices.map { k in
+            let t = Tensor(personal[0][k].shape)
+            for i in 0..<4 { t.add(personal[i][k], scale: 0.25) }
+            return t
+        }
+        fed.aggregate(last)
+        for i in 0..<4 {
+            let shared = fed.clients[i].shared
+            let mlp = shared.indices.filter { shared[$0].role.expert != nil }
+            XCTAssertFalse(mlp.isEmpty)
+            for k in shared.indices where !mlp.contains(k) {
+                XCTAssertTrue(shared[k].value.bitEqual(personal[i][k]), "client \(i) keeps its attention LoRA")
+            }
+            // Recover (w₀, w₁) from one element and check every MLP element against it.
+            let k0 = mlp.first { k in (0..<shared[k].value.count).contains { personal[i][k].ptr[$0] != global[k].ptr[$0] } }!
+            let e = (0..<shared[k0].value.count).first { personal[i][k0].ptr[$0] != global[k0].ptr[$0] }!
+            var found: (Double, Double)?
+            for a in stride(from: -1.0, through: 1.0, by: 0.0625) { for b in stride(from: -1.0, through: 1.0, by: 0.0625) {
+                let x = Float(a) * personal[i][k0].ptr[e] + Float(b) * global[k0].ptr[e]
+                if found == nil, abs(x - shared[k0].value.ptr[e]) < 1e-7, mlp.allSatisfy({ k in
+                    (0..<shared[k].value.count).allSatisfy { j in
+                        abs(shared[k].value.ptr[j] - (Float(a) * personal[i][k].ptr[j] + Float(b) * global[k].ptr[j])) <= 1e-6 }
+                }) { found = (a, b) }
+            } }
+            XCTAssertNotNil(found, "client \(i): the MLP LoRA is one combination of personal and global")
+        }
+    }
+}

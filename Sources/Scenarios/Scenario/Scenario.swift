@@ -293,7 +293,7 @@ struct Scenario {
     /// FedBuff needs a server that averages updates, and an update that can arrive: otherwise
     /// the run could never make a new version and would run forever.
     func validateAsync(clients n: Int) throws {
-        if ["pcl", "flexlora", "hetlora"].contains(method) {
+        if try !ClientSetup.strategy(self, specialists: perClient("method.specialists")).aggregator.averagesUpdates {
             throw ScenarioError(key: "policy.name", reason: "\"async\" (FedBuff) moves a global by averaged deltas; \(method)'s server does not "
                                 + "average (use it with sync, deadline or overselect)")
         }

@@ -89,6 +89,9 @@ public protocol Aggregator: Sendable {
     /// `arrivals` in client-id order; writes what each receiver gets into its
     /// parameters. `round` counts aggregations from 0.
     func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int)
+    /// Whether every receiver gets the weighted mean of what arrived: then FedBuff (the async
+    /// policy) can move one global by buffered, staleness-weighted deltas instead.
+    var averagesUpdates: Bool { get }
     /// What the server keeps between rounds (for checkpoints; most keep nothing).
     func snapshot() -> [Tensor]
     func restore(_ state: [Tensor])
@@ -102,6 +105,7 @@ extension Aggregator {
 /// FedAvg's server: the weighted mean of what arrived, sent to everyone.
 public struct WeightedMean: Aggregator {
     public init() {}
+    public var averagesUpdates: Bool { true }
     public func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int) {
         guard let first = arrivals.first else {
             // Nothing arrived: the global is unchanged, and every client holds it again.

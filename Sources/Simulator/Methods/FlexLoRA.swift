@@ -14,6 +14,9 @@ public struct FlexLoRA: CollaborationStrategy {
     public var aggregator: any Aggregator { Server() }
 
     struct Server: Aggregator {
+        /// Each client gets a rank-r_i truncation of the product, not the mean of the factors.
+        var averagesUpdates: Bool { false }
+
         func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int) {
             guard !arrivals.isEmpty else {
                 for r in receivers { r.restoreReceived() }  // the global is unchanged

@@ -71,6 +71,9 @@ public struct HetLoRA: CollaborationStrategy {
 
         init(gamma: Double) { self.gamma = gamma }
 
+        /// Norm-weighted, zero-padded and truncated to each client's rank: not a plain mean.
+        var averagesUpdates: Bool { false }
+
         func snapshot() -> [Tensor] { global ?? [] }
         func restore(_ state: [Tensor]) { global = state.isEmpty ? nil : state }
 

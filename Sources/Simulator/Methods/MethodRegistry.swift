@@ -13,6 +13,8 @@ public struct MethodOptions: Sendable, Equatable {
     public var pclWindows = 8
     public var hetLambda: Float = 0.01
     public var hetGamma = 0.99
+    /// The run's rounds (FDLoRA fuses after the last).
+    public var rounds = 1
 
     public init() {}
 }
@@ -20,7 +22,7 @@ public struct MethodOptions: Sendable, Equatable {
 /// Scenario names → methods (DESIGN §4 table).
 public enum MethodRegistry {
     public static let names = ["local", "fedavg", "centralized", "fedavg-moe", "local-moe", "pfedmoe", "pcl",
-                               "ffa-lora", "fedsa-lora", "flexlora", "hetlora", "comigs"]
+                               "ffa-lora", "fedsa-lora", "fdlora", "flexlora", "hetlora", "comigs"]
 
     public struct UnknownMethod: Error, CustomStringConvertible {
         public let name: String
@@ -39,6 +41,7 @@ public enum MethodRegistry {
         case "pcl": return PCL(rank: r, windows: o.pclWindows)
         case "ffa-lora": return FFALoRA(rank: r)
         case "fedsa-lora": return FedSALoRA(rank: r)
+        case "fdlora": return FDLoRA(rank: r, rounds: o.rounds)
         case "flexlora": return FlexLoRA(ranks: o.ranks)
         case "hetlora": return HetLoRA(ranks: o.ranks, lambda: o.hetLambda, gamma: o.hetGamma)
         case "comigs": return CoMiGS(generalists: o.generalists, specialists: o.specialists, rank: r, schedule: o.router)

@@ -24,6 +24,8 @@ public struct PCL: CollaborationStrategy {
 
     struct Server: Aggregator {
         var windows: Int
+        /// Personal results (trust mixtures; fused personal and global LoRA), not one global.
+        var averagesUpdates: Bool { false }
 
         func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int) {
             // PCL's LoRA is personal: outside mixing rounds, and for a client whose upload was
