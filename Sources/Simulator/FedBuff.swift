@@ -1,13 +1,12 @@
 import Tensor
 
-/// Training a client finished but the simulated clock has not reached yet (asynchronous rounds):
-/// every trainable value, the step counter and loss it ends with, and its shared update
-/// Δ = (shared values after training) − (what it downloaded when it started).
-struct PendingTraining {
+/// What a reader of a client sees of its training: every trainable value, the step counter
+/// and the last loss. Under asynchronous rounds, training finished ahead of the simulated
+/// clock is kept in this form until the clock reaches it.
+struct TrainedState {
     var values: [[Float]]
     var steps: Int
     var lastLoss: Double?
-    var delta: [Tensor]
 }
 
 /// FedBuff (Nguyen et al., AISTATS 2022, Algorithm 1) on the federation: a client starting work
@@ -15,7 +14,7 @@ struct PendingTraining {
 /// server buffers arriving deltas with weight 1/√(1 + staleness) and, when the buffer holds K,
 /// moves the global by their weighted sum divided by K (server learning rate 1):
 /// x ← x + (1/K)·Σ_i Δ_i/√(1 + s_i). Clients in flight are never written; an idle client keeps
-/// what it trained until it starts again. Only averaging servers apply (`Aggregator.averages`).
+/// what it trained until it starts again. Only averaging servers apply (`Aggregator.averagesUpdates`).
 extension Federation {
     /// Clients start work: each downloads the current global into its shared parameters.
     /// Only the asynchronous scheduler launches clients, so this also switches FedBuff on.
@@ -32,17 +31,17 @@ extension Federation {
 
     /// The simulated clock reached the end of client i's training: its result becomes visible.
     public func trainingDone(_ i: Int) {
-        guard asynchronous, let p = clients[i].pending else { return }
-        clients[i].show(p)
-        clients[i].pending?.values = []
+        guard asynchronous, let hidden = clients[i].hidden else { return }
+        clients[i].show(hidden)
+        clients[i].hidden = nil
     }
 
     /// Client i's update reached the server and enters the buffer with `weight` (already
     /// 1/√(1 + staleness) / K).
     public func uploaded(_ i: Int, weight: Double) {
-        guard asynchronous, let p = clients[i].pending else { return }
-        buffer.append((weight, p.delta))
-        clients[i].pending = nil
+        guard asynchronous, let update = clients[i].update else { return }
+        buffer.append((weight, update))
+        clients[i].update = nil
     }
 
     /// x ← x + Σ weight·Δ over the buffer, in arrival order.

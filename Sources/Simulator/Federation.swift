@@ -43,7 +43,10 @@ final class ClientState: @unchecked Sendable {
     /// The shared values the server last sent (see `SharedState.received`).
     var received: [Tensor] = []
     /// Asynchronous rounds: training computed ahead of its simulated end, not yet visible.
-    var pending: PendingTraining?
+    var hidden: TrainedState?
+    /// Asynchronous rounds: the shared update Δ = (shared values after training) − (what the
+    /// client downloaded when it started), until its upload reaches the server.
+    var update: [Tensor]?
 
     init(model: GPT, data: ClientData, rng: RNG, strategy: any CollaborationStrategy, adamW: AdamWConfig) {
         self.model = model
@@ -90,23 +93,22 @@ final class ClientState: @unchecked Sendable {
 
     /// Keeps what training just produced (and the shared update against what was downloaded)
     /// for `trainingDone`, and shows `before` until then.
-    func hide(showing before: PendingTraining) {
-        var after = visibleState()
-        after.delta = zip(shared, received).map { p, r in
+    func hide(showing before: TrainedState) {
+        update = zip(shared, received).map { p, r in
             let d = p.value.clone()
             d.add(r, scale: -1)
             return d
         }
-        pending = after
+        hidden = visibleState()
         show(before)
     }
 
     /// The trainable values and counters that training changes and a reader sees.
-    func visibleState() -> PendingTraining {
-        PendingTraining(values: model.trainableParameters.map { Array($0.value.buffer) }, steps: steps, lastLoss: lastLoss, delta: [])
+    func visibleState() -> TrainedState {
+        TrainedState(values: model.trainableParameters.map { Array($0.value.buffer) }, steps: steps, lastLoss: lastLoss)
     }
 
-    func show(_ s: PendingTraining) {
+    func show(_ s: TrainedState) {
         for (p, v) in zip(model.trainableParameters, s.values) { v.withUnsafeBufferPointer { p.value.ptr.update(from: $0.baseAddress!, count: v.count) } }
         steps = s.steps
         lastLoss = s.lastLoss
