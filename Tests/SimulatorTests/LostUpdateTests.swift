@@ -33,7 +33,7 @@ final class LostUpdateTests: XCTestCase {
             let start = (0..<4).map { shared(fed, $0) }
             perturb(fed, seed: 1)
             let trained = (0..<4).map { shared(fed, $0) }
-            fed.aggregate(outcome(fed, arrived: [], round: 3))
+            fed.aggregate(outcome(fed, arrived: [], round: 4))
             for i in 0..<4 {
                 XCTAssertTrue(same(shared(fed, i), global ? start[i] : trained[i]), "\(s.name): client \(i)")
             }
@@ -63,7 +63,7 @@ final class LostUpdateTests: XCTestCase {
         let pcl = try federation(PCL(rank: 4))
         perturb(pcl, seed: 5)
         let own = shared(pcl, 3)
-        pcl.aggregate(outcome(pcl, arrived: [0, 1, 2], round: 3))  // round 3 (0-based) mixes
+        pcl.aggregate(outcome(pcl, arrived: [0, 1, 2], round: 4))  // round 4 (0-based) mixes
         XCTAssertTrue(same(shared(pcl, 3), own), "PCL: a lost upload is not mixed; the client keeps its own")
         XCTAssertFalse(same(shared(pcl, 0), own))
     }

@@ -116,7 +116,8 @@ enum ScenarioKeys {
                     "comigs: the split router steps read; \"train\" is the CoMiGS-train ablation."),
         ScenarioKey("method.fit_specialists", .bool, .bool(false),
                     "comigs: give a client that cannot hold its specialists the most that fit in its memory (else a load error)."),
-        ScenarioKey("method.pcl_windows", .int(1...100_000), .int(8), "pcl: validation windows scored per (model, client) pair."),
+        ScenarioKey("method.pcl_windows", .int(1...100_000), .int(1280),
+                    "pcl: random validation windows scored per (model, client) pair for the trust weights (the original's 20 batches × 64)."),
         ScenarioKey("method.hetlora_lambda", .number(0...100), .double(0.01), "hetlora: rank-regulariser weight."),
         ScenarioKey("method.hetlora_gamma", .number(0...1), .double(0.99), "hetlora: self-pruning threshold."),
 

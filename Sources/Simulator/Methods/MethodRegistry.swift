@@ -10,7 +10,7 @@ public struct MethodOptions: Sendable, Equatable {
     public var generalists = 1
     public var specialists: [Int] = [1]
     public var router = RouterSchedule()
-    public var pclWindows = 8
+    public var pclWindows = 1280
     public var hetLambda: Float = 0.01
     public var hetGamma = 0.99
     /// The run's rounds (FDLoRA fuses after the last).

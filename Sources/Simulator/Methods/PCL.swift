@@ -1,15 +1,16 @@
 import Tensor
 
-/// PCL, strategy 2 (DESIGN §4): personalised mixtures. From round 4 on, every
-/// second round (rounds 4, 6, 8, … counted from 1), client i receives
-/// Σ_j W[i][j]·LoRA_j over the clients j that arrived, with trust weights
-/// W[i][j] = softmax_j(−perplexity of model j on client i's validation split).
-/// Other rounds only train locally.
+/// PCL, strategy 2 (DESIGN §4): personalised mixtures. After the 0-based rounds 4, 6, 8, …
+/// (`epoch > 3 and epoch % 2 == 0` in the original `collab_run_client_level.py`), client i
+/// receives Σ_j W[i][j]·LoRA_j over the clients j that arrived, with trust weights
+/// W[i][j] = softmax_j(−perplexity of model j on random windows of client i's validation
+/// split). Other rounds only train locally.
 public struct PCL: CollaborationStrategy {
     public var rank: Int
-    /// Validation windows scored per (model, client) pair: a fixed subset keeps the N² evaluations cheap.
+    /// Random validation windows (of the model's context) scored per (model, client) pair:
+    /// the original scores 20 batches of 64.
     public var windows: Int
-    public init(rank: Int = 8, windows: Int = 8) {
+    public init(rank: Int = 8, windows: Int = 1280) {
         self.rank = rank
         self.windows = windows
     }
@@ -19,8 +20,9 @@ public struct PCL: CollaborationStrategy {
     public func startsInCommon(_ role: ParamRole) -> Bool { false }
     public var aggregator: any Aggregator { Server(windows: windows) }
 
-    /// Rounds (0-based aggregation count) in which PCL mixes.
-    public static func mixes(round r: Int) -> Bool { r + 1 >= 4 && (r + 1) % 2 == 0 }
+    /// Rounds (0-based aggregation count) after which PCL mixes: 4, 6, 8, … (of 20 rounds, the
+    /// last is 19 and never mixes).
+    public static func mixes(round r: Int) -> Bool { r > 3 && r % 2 == 0 }
 
     struct Server: Aggregator {
         var windows: Int
@@ -32,7 +34,7 @@ public struct PCL: CollaborationStrategy {
             // lost, the server sends nothing back and the client keeps its own training.
             guard PCL.mixes(round: round), !arrivals.isEmpty else { return }
             let takers = receivers.filter { r in arrivals.contains { $0.state.client == r.client } }
-            let trust = weights(takers, arrivals)
+            let trust = weights(takers, arrivals, round: round)
             // Mix into fresh tensors first: the receivers are also the arrivals.
             let mixed = takers.indices.map { i in
                 arrivals[0].state.parameters.indices.map { k in
@@ -44,12 +46,15 @@ public struct PCL: CollaborationStrategy {
             for (r, m) in zip(takers, mixed) { for (p, t) in zip(r.parameters, m) { p.value.copy(from: t) } }
         }
 
-        /// W[i][j] = softmax over j of −ppl(model j, validation of receiver i).
-        func weights(_ takers: [SharedState], _ arrivals: [Arrival]) -> [[Double]] {
+        /// W[i][j] = softmax over j of −ppl(model j, validation of receiver i): every model is
+        /// scored on the same `windows` random windows of the receiver's split, drawn from a
+        /// stream of that receiver and round.
+        func weights(_ takers: [SharedState], _ arrivals: [Arrival], round: Int) -> [[Double]] {
             takers.map { r in
-                let t = r.model.config.blockSize
-                let data = Array(r.validation.prefix(windows * t + 1))
-                let ppl = arrivals.map { a in data.withUnsafeBufferPointer { Evaluation.evaluate(a.state.model, tokens: $0, context: t).ppl } }
+                let t = min(r.model.config.blockSize, r.validation.count - 1)
+                var rng = RNG(seed: UInt64(round), client: r.client, stream: "pcl-trust")
+                let batch = ClientData(name: "", tokens: [.valid: r.validation]).batch(.valid, batch: windows, time: t, rng: &rng)
+                let ppl = arrivals.map { a in PortableMath.exp(Evaluation.meanLoss(a.state.model, batch)) }
                 let m = ppl.min() ?? 0
                 let e = ppl.map { PortableMath.exp(-($0 - m)) }
                 let z = e.reduce(0, +)
