@@ -50,11 +50,18 @@ public struct PCL: CollaborationStrategy {
         /// scored on the same `windows` random windows of the receiver's split, drawn from a
         /// stream of that receiver and round.
         func weights(_ takers: [SharedState], _ arrivals: [Arrival], round: Int) -> [[Double]] {
-            takers.map { r in
+            let batches = takers.map { r in
                 let t = min(r.model.config.blockSize, r.validation.count - 1)
                 var rng = RNG(seed: UInt64(round), client: r.client, stream: "pcl-trust")
-                let batch = ClientData(name: "", tokens: [.valid: r.validation]).batch(.valid, batch: windows, time: t, rng: &rng)
-                let ppl = arrivals.map { a in PortableMath.exp(Evaluation.meanLoss(a.state.model, batch)) }
+                return ClientData(name: "", tokens: [.valid: r.validation]).batch(.valid, batch: windows, time: t, rng: &rng)
+            }
+            // One task per arriving model (each scores every receiver's windows): tasks never
+            // share a model, and each number is computed alone, so the result is the same on
+            // any number of cores.
+            let models = arrivals.map(\.state.model)
+            let loss = WorkerPool(workers: models.count).map(Array(models.indices)) { j in batches.map { Evaluation.meanLoss(models[j], $0) } }
+            return takers.indices.map { i in
+                let ppl = arrivals.indices.map { j in PortableMath.exp(loss[j][i]) }
                 let m = ppl.min() ?? 0
                 let e = ppl.map { PortableMath.exp(-($0 - m)) }
                 let z = e.reduce(0, +)
