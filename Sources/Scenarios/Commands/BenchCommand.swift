@@ -33,8 +33,9 @@ enum BenchCommand {
 
         methods runs every method of the registry on the default synthetic corpus (4 clients,
         private share P, default 0.9) from the pretrained synthetic base, R rounds × S local
-        steps of batch B (no-communication methods: 1 round × R·S steps), and prints a markdown
-        table of mean test perplexity (mean ± std over N seeds) and bytes uploaded per client.
+        steps of batch B (no-communication methods: 1 round × R·S steps; PCL's trust weights on
+        256 validation windows per pair), and prints a markdown table of mean test perplexity
+        (mean ± std over N seeds) and bytes uploaded per client.
         """
 
     static func run(_ args: [String]) throws {
@@ -142,6 +143,8 @@ enum BenchCommand {
         let (r, s) = alone ? (1, rounds * steps) : (rounds, steps)
         var options = MethodOptions()
         options.ranks = name == "flexlora" || name == "hetlora" ? [16, 32, 32, 32] : [8]
+        options.rounds = r  // FDLoRA fuses after the last
+        options.pclWindows = 256  // as the small paper protocol (README: Paper tables)
         let strategy = try MethodRegistry.make(name, options)
         var t = TrainingConfig(totalSteps: r * s)
         t.batch = batch

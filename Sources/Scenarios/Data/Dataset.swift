@@ -33,7 +33,11 @@ struct DatasetMeta: Codable, Equatable {
 enum Dataset {
     static func folder(_ dir: String, clients: Int) -> String { "\(dir)/\(clients)" }
 
-    static func write(_ clients: [ClientData], meta: DatasetMeta, to dir: String) throws {
+    /// Writes the folder; `meta.tokens` is set from the clients' actual counts, so what is
+    /// written always agrees with what `read` checks.
+    static func write(_ clients: [ClientData], meta given: DatasetMeta, to dir: String) throws {
+        var meta = given
+        meta.tokens = clients.map { SplitCounts(train: $0.count(.train), valid: $0.count(.valid), test: $0.count(.test)) }
         let out = folder(dir, clients: clients.count)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         for (id, c) in clients.enumerated() {
