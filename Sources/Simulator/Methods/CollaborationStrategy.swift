@@ -68,6 +68,14 @@ public struct SharedState {
     /// `parameters` order. A server with a global model sends it again when nothing arrived.
     public var received: [Tensor]
 
+    /// `count` random windows of the client's validation split at the model's context (shorter
+    /// only if the split is), drawn from `rng`: what servers that score models (PCL's trust,
+    /// FDLoRA's fusion) evaluate on.
+    public func validationWindows(_ count: Int, rng: inout RNG) -> TokenBatch {
+        let t = min(model.config.blockSize, validation.count - 1)
+        return ClientData(name: "", tokens: [.valid: validation]).batch(.valid, batch: count, time: t, rng: &rng)
+    }
+
     /// Takes back what the server last sent: the client's own training of these parameters
     /// never reached the server, so it is replaced by the (unchanged) global.
     public func restoreReceived() {

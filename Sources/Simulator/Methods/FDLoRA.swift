@@ -80,10 +80,8 @@ public struct FDLoRA: CollaborationStrategy {
                     p.add(global[k], scale: Float(w.1))
                 }
             }
-            // The model's context (128 in the original), shortened only if the split is shorter.
-            let t = min(r.model.config.blockSize, r.validation.count - 1)
             var rng = RNG(seed: 0, client: r.client, stream: "fdlora-fusion")
-            let batch = ClientData(name: "", tokens: [.valid: r.validation]).batch(.valid, batch: windows, time: t, rng: &rng)
+            let batch = r.validationWindows(windows, rng: &rng)  // at the model's context: 128 in the original
             let best = FDLoRA.fusionWeights(budget: budget) { w in
                 set(w)
                 return Evaluation.meanLoss(r.model, batch) + FDLoRA.penalty(w)

@@ -51,9 +51,8 @@ public struct PCL: CollaborationStrategy {
         /// stream of that receiver and round.
         func weights(_ takers: [SharedState], _ arrivals: [Arrival], round: Int) -> [[Double]] {
             let batches = takers.map { r in
-                let t = min(r.model.config.blockSize, r.validation.count - 1)
                 var rng = RNG(seed: UInt64(round), client: r.client, stream: "pcl-trust")
-                return ClientData(name: "", tokens: [.valid: r.validation]).batch(.valid, batch: windows, time: t, rng: &rng)
+                return r.validationWindows(windows, rng: &rng)
             }
             // One task per arriving model (each scores every receiver's windows): tasks never
             // share a model, and each number is computed alone, so the result is the same on
