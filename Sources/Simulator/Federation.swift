@@ -59,9 +59,8 @@ final class ClientState: @unchecked Sendable {
             experts = trainable.filter { $0.role != .router }
             routers = trainable.filter { $0.role == .router }
             optimizer = AdamW(experts, config: adamW)
-            var routerConfig = adamW
-            routerConfig.weightDecay = 0
-            routerOptimizer = routers.isEmpty ? nil : AdamW(routers, config: routerConfig)
+            // Its own state and steps, the same hyperparameters (weight decay 0.01 included).
+            routerOptimizer = routers.isEmpty ? nil : AdamW(routers, config: adamW)
         } else {
             experts = trainable
             routers = []

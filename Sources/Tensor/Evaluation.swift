@@ -31,29 +31,37 @@ public enum Evaluation {
     public static func evaluate(_ model: GPT, tokens data: UnsafeBufferPointer<Int32>, context t: Int,
                                 batch: Int = 8, routing: RoutingTally? = nil,
                                 origins: UnsafeBufferPointer<UInt8>? = nil) -> Result {
-        precondition(origins == nil || origins!.count == data.count, "\(origins!.count) origin labels for \(data.count) tokens")
         let windows = data.count > t ? (data.count - 1) / t : 0
+        return evaluate(model, tokens: data, starts: (0..<windows).map { $0 * t }, context: t, batch: batch, routing: routing, origins: origins)
+    }
+
+    /// Mean CE over the windows that start at `starts` (each needs `start + T < count`): inputs
+    /// `data[s ..< s+T]`, targets `data[s+1 ... s+T]`, in the given order, `batch` per forward.
+    public static func evaluate(_ model: GPT, tokens data: UnsafeBufferPointer<Int32>, starts: [Int], context t: Int,
+                                batch: Int = 8, routing: RoutingTally? = nil,
+                                origins: UnsafeBufferPointer<UInt8>? = nil) -> Result {
+        precondition(origins == nil || origins!.count == data.count, "\(origins!.count) origin labels for \(data.count) tokens")
+        precondition(starts.allSatisfy { $0 >= 0 && $0 + t < data.count }, "a window runs past the \(data.count) tokens")
         var sum = 0.0
         var w = 0
         var inputs = [Int32](), targets = [Int32](), inputOrigins = [UInt8]()
-        while w < windows {
-            let b = min(batch, windows - w)
+        while w < starts.count {
+            let b = min(batch, starts.count - w)
             inputs.removeAll(keepingCapacity: true)
             targets.removeAll(keepingCapacity: true)
             inputOrigins.removeAll(keepingCapacity: true)
-            for i in w..<w + b {
-                inputs.append(contentsOf: data[i * t ..< i * t + t])
-                targets.append(contentsOf: data[i * t + 1 ... i * t + t])
-                if let origins { inputOrigins.append(contentsOf: origins[i * t ..< i * t + t]) }
+            for s in starts[w..<w + b] {
+                inputs.append(contentsOf: data[s ..< s + t])
+                targets.append(contentsOf: data[s + 1 ... s + t])
+                if let origins { inputOrigins.append(contentsOf: origins[s ..< s + t]) }
             }
             sum += inputs.withUnsafeBufferPointer { x in targets.withUnsafeBufferPointer { y in
                 model.forward(inputs: x, targets: y, batch: b, time: t).ceSum } }
             if let routing { inputOrigins.withUnsafeBufferPointer { routing.add(model, origins: origins == nil ? nil : $0) } }
             w += b
         }
-        let n = windows * t
+        let n = starts.count * t
         let loss = n > 0 ? sum / Double(n) : .nan
         return Result(loss: loss, ppl: PortableMath.exp(loss), tokens: n)
     }
 }
-

@@ -27,7 +27,7 @@ final class ParameterBuilder {
         switch role {
         case .base: trains = adapters.trainBase; decays = trains && shape.count == 2
         case .attentionLoRA, .expertLoRA: trains = true; decays = true
-        case .router: trains = true; decays = false
+        case .router: trains = true; decays = true  // the original's router AdamW group decays (`router_decay`)
         }
         let value: Tensor
         if let shared {

@@ -46,7 +46,8 @@ final class Router {
         k = ad.hasRouter ? ad.k : experts
         self.flops = flops
         weight = ad.hasRouter
-            ? builder.make(prefix + ".router.weight", .router, [experts, width], .uniform(bound: 1 / Float(width).squareRoot()))
+            // N(0, 0.02) as every nn.Linear of the original (`GPT._init_weights`).
+            ? builder.make(prefix + ".router.weight", .router, [experts, width], .normal(std: 0.02))
             : nil
         let g = ad.generalistImportance, e = Float(experts)
         importance = (0..<experts).map { $0 == 0 ? 1 / g / e : (e - 1) / (1 - g) / e }

@@ -40,7 +40,8 @@ VALID = {
     "batch": 8,
     "micro_batch": 4,
     "eval_every": 1,
-    "eval_tokens": 64,
+    "eval_windows": 4,
+    "eval_when": "before_aggregation",
     "target_ppl": 100.0,
     "numerics": True,
     "wire_fp16": False,
@@ -70,7 +71,7 @@ VALID = {
 # (clients[] keys as client 0's, which sets them all in VALID).
 KEYS = [
     ("name", "string"), ("label", "string"), ("seeds", "ints"), ("rounds", "int"), ("local_steps", "int"),
-    ("batch", "int"), ("micro_batch", "int"), ("eval_every", "int"), ("eval_tokens", "int"),
+    ("batch", "int"), ("micro_batch", "int"), ("eval_every", "int"), ("eval_windows", "int"), ("eval_when", "choice"),
     ("target_ppl", "number"), ("numerics", "bool"), ("wire_fp16", "bool"),
     ("model.base", "string"), ("model.context", "int"), ("model.lora_alpha", "number"),
     ("data.source", "choice"), ("data.path", "string"), ("data.synthetic.tokens", "intOrInts"),

@@ -8,7 +8,7 @@ import Tensor
 /// the issue computed by hand.
 final class LostUpdateRunTests: XCTestCase {
     static let common = """
-        "local_steps": 2, "batch": 4, "micro_batch": 4, "eval_tokens": 1024, "eval_every": 1, "checkpoint_every": 0,
+        "local_steps": 2, "batch": 4, "micro_batch": 4, "eval_windows": 8, "eval_every": 1, "checkpoint_every": 0,
         "data": {"source": "synthetic", "synthetic": {"tokens": 20000, "private_share": 0.9}}
         """
 

@@ -9,7 +9,7 @@ final class ResumeTests: XCTestCase {
     /// CoMiGS with frequent router updates (two optimizers per client) and a
     /// checkpoint after every round, so kills land before, between and after checkpoints.
     static let scenario = """
-        {"name": "resume", "rounds": 6, "local_steps": 2, "batch": 8, "eval_tokens": 2048, "checkpoint_every": 1,
+        {"name": "resume", "rounds": 6, "local_steps": 2, "batch": 8, "eval_windows": 16, "checkpoint_every": 1,
          "method": {"name": "comigs", "router_every": 3, "router_iters": 2},
          "data": {"synthetic": {"tokens": 20000, "private_share": 0.9}},
          "clients": [{"device": "low"}, {"device": "mid"}, {"device": "high"}, {"device": "mid", "availability": 0.7}],

@@ -8,7 +8,7 @@ final class RunTests: XCTestCase {
     /// Small enough for a test: 4 clients, 2 rounds × 2 steps of 8 sequences, with
     /// stragglers and dropouts on so the timeline has something to get wrong.
     static let tiny = """
-        {"name": "tiny", "rounds": 2, "local_steps": 2, "batch": 8, "eval_tokens": 2048,
+        {"name": "tiny", "rounds": 2, "local_steps": 2, "batch": 8, "eval_windows": 16,
          "data": {"synthetic": {"tokens": 20000, "private_share": 0.9}},
          "clients": [{"device": "low"}, {"device": "mid"}, {"device": "high"}, {"device": "mid", "availability": 0.7}],
          "heterogeneity": {"straggler": {"kind": "lognormal", "sigma": 0.5}, "dropout": {"failure": 0.2}}}

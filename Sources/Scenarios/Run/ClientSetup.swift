@@ -37,7 +37,7 @@ struct ClientSetup {
     static func strategy(_ s: Scenario, specialists: [Int]) throws -> any CollaborationStrategy {
         var o = MethodOptions()
         o.ranks = s.isList("method.rank") ? s.perClient("method.rank") : [s.int("method.rank")]
-        o.experts = s.int("method.experts")
+        o.experts = s.experts(client: 0)
         o.generalists = s.int("method.generalists")
         o.specialists = specialists
         o.router = RouterSchedule(every: s.int("method.router_every"), iters: s.int("method.router_iters"),

@@ -2,33 +2,63 @@ import Foundation
 import Simulator
 import Tensor
 
-/// When and what a run scores, and the lines it writes for it: after every `eval_every`-th
-/// aggregation and after the last (plus once before training), each client's model on its
-/// test split — the first `eval_tokens` tokens, or all of them — over every full
-/// non-overlapping window of the training context (`Evaluation.evaluate`), with routing
-/// statistics for mixtures. A centralized model is scored on every client's split.
+/// When and what a run scores, and the lines it writes for it (issue 15, DESIGN §4).
+///
+/// When: once before training, and in every `eval_every`-th round and the last — by default
+/// after the clients' local steps and before the server aggregates, as the original scores
+/// each client in `clients.py` (`eval_when: "before_aggregation"`): every client's model as
+/// it holds it then, its own training of the round included. `"after_aggregation"` scores
+/// what the server sent back instead (the bare global model, for FedAvg).
+///
+/// What: each client's model on its test split, at the training context — every full
+/// non-overlapping window of the whole split (`eval_windows: 0`), or that many random windows
+/// over the whole split, drawn once per (run seed, client) so every evaluation of a run, and
+/// every method at the same seed, scores the same windows (the original draws 100 × 64 fresh
+/// random windows each time). Mixtures also tally their routing. A centralized model is scored
+/// on every client's split.
 struct RunEvaluation {
     let every: Int
     let rounds: Int
-    /// Tokens of the test split scored (0: all).
-    let cap: Int
+    /// Whether scoring comes before the server aggregates (the original's order).
+    let beforeAggregation: Bool
+    /// The method's last aggregation makes the clients' final models (FDLoRA's fusion).
+    let finalStepOnServer: Bool
     let context: Int
+    /// Window starts per client (nil: every full non-overlapping window).
+    let starts: [[Int]?]
     /// Experts 0..<generalists are reported as generalists (expert 0 alone without specialists).
     let generalists: Int
     /// One replica per client when a single pooled model is scored on each client's split.
     let scorers: [GPT]?
 
-    init(_ s: Scenario, context: Int, federation: Federation?, pooled: Bool) {
+    init(_ s: Scenario, seed: UInt64, context: Int, data: [ClientData]?, federation: Federation?, pooled: Bool) {
         every = s.int("eval_every")
         rounds = s.int("rounds")
-        cap = s.int("eval_tokens")
+        beforeAggregation = s.string("eval_when") == "before_aggregation"
+        finalStepOnServer = federation?.strategy.aggregator.finishesClientsInLastRound ?? false
         self.context = context
+        let windows = s.int("eval_windows")
+        starts = (data ?? []).enumerated().map { i, c in
+            guard windows > 0 else { return nil }
+            var rng = RNG(seed: seed, client: i, stream: "eval-windows")
+            let count = c.count(.test)
+            return (0..<windows).map { _ in rng.int(below: count - context) }
+        }
         generalists = s.method == "comigs" ? s.int("method.generalists") : 1
         scorers = federation.map { f in pooled ? [f.model(0)] + (1..<s.clientCount).map { _ in f.model(0).replica() } : nil } ?? nil
     }
 
-    /// Whether the aggregation that completed round `done` (1-based) is followed by an evaluation.
-    func isDue(afterRound done: Int) -> Bool { done % every == 0 || done == rounds }
+    enum Moment: String {
+        case beforeAggregation = "before_aggregation", afterAggregation = "after_aggregation"
+    }
+
+    /// When round `done` (1-based) is scored, or nil when it is not: every `every`-th round and
+    /// the last, before or after its aggregation as `eval_when` says — except that a method
+    /// whose last aggregation finishes the clients' models is scored after it.
+    func moment(ofRound done: Int) -> Moment? {
+        guard done % every == 0 || done == rounds else { return nil }
+        return beforeAggregation && !(done == rounds && finalStepOnServer) ? .beforeAggregation : .afterAggregation
+    }
 
     /// One client's score: loss and perplexity, and per-layer routing for mixtures.
     struct Score {
@@ -41,11 +71,12 @@ struct RunEvaluation {
     func score(_ fed: Federation, _ data: [ClientData], round: Int, keptIn folder: RunFolder) throws -> [Score] {
         let scores = fed.pool.map(Array(data.indices)) { i in
             let m = scorers?[i] ?? fed.model(i), test = data[i].tokens[.test] ?? [], labels = data[i].origins[.test]
-            let used = cap > 0 ? Array(test.prefix(cap)) : test
-            let tally = m.adapters.experts > 1 ? RoutingTally(layers: m.config.nLayer, experts: m.adapters.experts, generalists: generalists) : nil
-            let result = used.withUnsafeBufferPointer { x in
-                (labels.map { Array($0.prefix(used.count)) } ?? []).withUnsafeBufferPointer { o in
-                    Evaluation.evaluate(m, tokens: x, context: context, routing: tally, origins: labels == nil ? nil : o)
+            let tally = m.adapters.hasRouter ? RoutingTally(layers: m.config.nLayer, experts: m.adapters.experts, generalists: generalists) : nil
+            let result = test.withUnsafeBufferPointer { x in
+                (labels ?? []).withUnsafeBufferPointer { o in
+                    let origins = labels == nil ? nil : o
+                    return starts[i].map { Evaluation.evaluate(m, tokens: x, starts: $0, context: context, routing: tally, origins: origins) }
+                        ?? Evaluation.evaluate(m, tokens: x, context: context, routing: tally, origins: origins)
                 }
             }
             return Score(result: result, routing: tally?.stats ?? [])
@@ -58,9 +89,10 @@ struct RunEvaluation {
 
     /// The `metrics.jsonl` line and the `routing.jsonl` lines of one client's score.
     /// `head` holds round, step, simulated time and client.
-    func lines(_ score: Score, head: [(String, JSON)], trainLoss: Double?) -> (metrics: String, routing: [String]) {
+    func lines(_ score: Score, head: [(String, JSON)], trainLoss: Double?, moment: Moment) -> (metrics: String, routing: [String]) {
         let metrics = jsonLine(head + [("train_loss", .optional(trainLoss)), ("test_loss", .double(score.result.loss)),
-                                       ("test_ppl", .double(score.result.ppl))])
+                                       ("test_ppl", .double(score.result.ppl)),
+                                       ("scored", .string(moment.rawValue))])
         let routing = score.routing.map { l in
             jsonLine(head + [("layer", .int(l.layer)), ("generalists", .int(generalists)),
                              ("top1_share", .array(l.top1Share.map { .double($0) })),

@@ -8,10 +8,6 @@ import Tensor
 enum ScenarioData {
     static func load(_ s: Scenario, vocab: Int, context: Int) throws -> [ClientData] {
         let n = s.clientCount
-        let cap = s.int("eval_tokens")
-        if cap > 0 && cap <= context {
-            throw ScenarioError(key: "eval_tokens", reason: "\(cap) tokens hold no full window of the context \(context) (use 0 for the whole split)")
-        }
         let clients: [ClientData]
         if s.string("data.source") == "folder" {
             let path = s.string("data.path")!

@@ -90,16 +90,18 @@ final class ScenarioRun {
         var lastPPL: [Evaluation.Result] = resume?.0.lastResults ?? []
         var reached: SimTime? = resume?.0.reached  // when the mean test perplexity first reached target_ppl
 
-        let evaluation = RunEvaluation(s, context: time, federation: fed, pooled: pooled)
+        let evaluation = RunEvaluation(s, seed: seed, context: time, data: data, federation: fed, pooled: pooled)
         /// Scores every client and writes the metrics and routing lines.
-        func evaluate(round: Int, at t: SimTime) throws {
+        var lastMoment: RunEvaluation.Moment = evaluation.beforeAggregation ? .beforeAggregation : .afterAggregation
+        func evaluate(round: Int, at t: SimTime, _ moment: RunEvaluation.Moment) throws {
             guard let fed, let data else { return }
+            lastMoment = moment
             let scores = try evaluation.score(fed, data, round: round, keptIn: folder)
             for (i, score) in scores.enumerated() {
                 let j = pooled ? 0 : i
                 let head: [(String, JSON)] = [("round", .int(round)), ("step", .int(fed.steps(j))), ("sim_time_s", .double(Double(t) / 1e6)),
                                               ("client", .int(i))]
-                let (m, r) = evaluation.lines(score, head: head, trainLoss: fed.trainLoss(j))
+                let (m, r) = evaluation.lines(score, head: head, trainLoss: fed.trainLoss(j), moment: moment)
                 metrics.append(m)
                 for line in r { routing.append(line) }
             }
@@ -110,7 +112,7 @@ final class ScenarioRun {
         }
 
         let total = s.int("rounds"), checkpointEvery = s.int("checkpoint_every")
-        if resume == nil { try evaluate(round: 0, at: 0) }
+        if resume == nil { try evaluate(round: 0, at: 0, lastMoment) }
         var simTime: SimTime = resume?.0.now ?? 0, eventCount = resume?.0.events ?? 0
         var stalled: String?
         if total > 0 {
@@ -122,9 +124,12 @@ final class ScenarioRun {
                 if e.kind == .uploadDone { roundUp[e.client] += sim[e.client].uploadBytes }
             }
             simulation.numerics = numerics
+            numerics.beforeAggregation = { o in
+                if evaluation.moment(ofRound: o.round + 1) == .beforeAggregation { try evaluate(round: o.round + 1, at: o.end, .beforeAggregation) }
+            }
             numerics.afterAggregation = { [self] o in
                 let done = o.round + 1
-                if evaluation.isDue(afterRound: done) { try evaluate(round: done, at: o.end) }
+                if evaluation.moment(ofRound: done) == .afterAggregation { try evaluate(round: done, at: o.end, .afterAggregation) }
                 rounds.append(Self.roundLine(o, up: roundUp, down: roundDown))
                 bytesUp += roundUp.reduce(0, +)
                 bytesDown += roundDown.reduce(0, +)
@@ -154,7 +159,7 @@ final class ScenarioRun {
         if let fed, s.bool("outputs.save_adapters") { try saveAdapters(fed, clients: fedClients) }
 
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let summary = summarize(setup: setup, results: lastPPL, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
+        let summary = summarize(setup: setup, results: lastPPL, scored: lastMoment, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
                                 events: eventCount, wall: wall)
         try folder.write("summary.md", summaryMarkdown(summary))
         try folder.write("summary.json", summary.text(indent: "  ") + "\n")
@@ -231,7 +236,7 @@ final class ScenarioRun {
                     scenario.name, seed, done, total, done * scenario.int("local_steps"), Double(sim) / 1e6, l, elapsed, eta))
     }
 
-    func summarize(setup: ClientSetup, results: [Evaluation.Result], bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?,
+    func summarize(setup: ClientSetup, results: [Evaluation.Result], scored: RunEvaluation.Moment, bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?,
                    events: Int, wall: Double) -> JSON {
         let s = scenario
         let clients: [JSON] = (0..<s.clientCount).map { i in
@@ -243,7 +248,7 @@ final class ScenarioRun {
         }
         let mean = results.isEmpty ? nil : results.map(\.ppl).reduce(0, +) / Double(results.count)
         return .object([("name", .string(s.name)), ("label", .string(s.string("label") ?? s.method)), ("method", .string(s.method)),
-                        ("seed", .int(Int(seed))),
+                        ("seed", .int(Int(seed))), ("scored", .string(scored.rawValue)),
                         ("rounds", .int(s.int("rounds"))), ("clients", .array(clients)), ("mean_test_ppl", .optional(mean)),
                         ("bytes_up", .int(bytes.up)), ("bytes_down", .int(bytes.down)), ("sim_time_s", .double(Double(simTime) / 1e6)),
                         ("time_to_target_s", s.optionalDouble("target_ppl") == nil ? .null : .optional(reached.map { Double($0) / 1e6 })),
@@ -271,6 +276,8 @@ final class ScenarioRun {
 /// aggregation. A failure stops all further work; the run reports it.
 final class RunNumerics: SimulationNumerics {
     let federation: Federation?
+    /// Runs when a round's updates are in, before the server combines them (scoring the clients' own models).
+    var beforeAggregation: ((RoundOutcome) throws -> Void)?
     var afterAggregation: ((RoundOutcome) throws -> Void)?
     private(set) var failure: Error?
 
@@ -294,6 +301,10 @@ final class RunNumerics: SimulationNumerics {
 
     func aggregate(_ outcome: RoundOutcome) {
         guard failure == nil else { return }
+        do { try beforeAggregation?(outcome) } catch {
+            failure = error
+            return
+        }
         federation?.aggregate(outcome)
     }
 

@@ -96,6 +96,8 @@ struct Scenario {
                 try checkValue(x, key.type, at: p)
             } else if ScenarioKeys.isSection(pat) {
                 try check(x, path: p, pattern: pat)
+            } else if let r = ScenarioKeys.retired.first(where: { $0.path == pat }) {
+                throw ScenarioError(key: p, reason: "no longer a key: use \(r.replacement)")
             } else {
                 throw ScenarioError(key: p, reason: "unknown key" + suggestion(pat))
             }
@@ -259,6 +261,12 @@ struct Scenario {
         if isList("method.rank"), !["flexlora", "hetlora"].contains(name), Set(perClient("method.rank")).count > 1 {
             throw ScenarioError(key: "method.rank", reason: "per-client ranks are for flexlora and hetlora, not \(name)")
         }
+        if let e = optionalInt("method.experts"), MethodRegistry.defaultExperts(name) == nil,
+           let i = (0..<n).first(where: { experts(client: $0) != e }) {
+            throw ScenarioError(key: "method.experts", reason: "\(e), but \(name) gives client \(i) \(experts(client: i)) expert(s)"
+                                + (name == "comigs" ? " (set method.generalists and method.specialists)"
+                                   : "; method.experts sets them for " + MethodRegistry.names.filter { MethodRegistry.defaultExperts($0) != nil }.joined(separator: ", ")))
+        }
         if isList("method.specialists"), name != "comigs" {
             throw ScenarioError(key: "method.specialists", reason: "per-client specialists are for comigs, not \(name)")
         }
@@ -268,6 +276,9 @@ struct Scenario {
             }
         }
         if let k = optionalInt("method.top_k") {
+            if !["comigs", "fedavg-moe", "local-moe", "pfedmoe"].contains(name) {
+                throw ScenarioError(key: "method.top_k", reason: "\(name) has no router (\(experts(client: 0) > 1 ? "its experts are averaged" : "one expert"))")
+            }
             for i in 0..<n where k > experts(client: i) {
                 throw ScenarioError(key: "method.top_k", reason: "\(k) exceeds the \(experts(client: i)) expert(s) of client \(i) under \(name)")
             }
@@ -309,9 +320,8 @@ struct Scenario {
     func experts(client i: Int) -> Int {
         switch method {
         case "comigs": int("method.generalists") + perClient("method.specialists")[i]
-        case "fedavg-moe", "local-moe": int("method.experts")
         case "pfedmoe": 2
-        default: 1
+        default: MethodRegistry.defaultExperts(method).map { optionalInt("method.experts") ?? $0 } ?? 1
         }
     }
 }

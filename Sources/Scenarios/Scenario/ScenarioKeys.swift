@@ -66,7 +66,10 @@ enum ScenarioKeys {
         ScenarioKey("micro_batch", .int(1...4096), .int(8), "Sequences per forward/backward pass; gradients accumulate over batch/micro_batch passes."),
         ScenarioKey("eval_every", .int(1...100_000), .int(1),
                     "Evaluate every this many rounds (always before training and after the last round)."),
-        ScenarioKey("eval_tokens", .int(0...big), .int(0), "Test tokens per client an evaluation reads (0: the whole test split)."),
+        ScenarioKey("eval_windows", .int(0...big), .int(0),
+                    "Test windows per client an evaluation scores: that many random windows over the whole test split, the same ones in every evaluation of a seed (0: every full non-overlapping window of the split)."),
+        ScenarioKey("eval_when", .choice(["before_aggregation", "after_aggregation"]), .string("before_aggregation"),
+                    "Score each client after its local steps and before the server aggregates (the original's order), or after it sent the new global back."),
         ScenarioKey("target_ppl", .number(1...1e9), nil,
                     "Report time_to_target_s: the simulated time of the first evaluation whose mean test perplexity is at most this."),
         ScenarioKey("numerics", .bool, .bool(true),
@@ -102,7 +105,8 @@ enum ScenarioKeys {
         ScenarioKey("method.name", .choice(MethodRegistry.names), .string("comigs"), "The collaboration method (DESIGN §4)."),
         ScenarioKey("method.rank", .intOrInts(1...1024), .int(8),
                     "LoRA rank (per expert); a per-client list only for flexlora and hetlora."),
-        ScenarioKey("method.experts", .int(1...64), .int(2), "Experts of fedavg-moe and local-moe."),
+        ScenarioKey("method.experts", .int(1...64), nil,
+                    "MLP LoRA experts: a routed mixture for fedavg-moe and local-moe, averaged with no router for local, fedavg, pcl, centralized, ffa-lora and fedsa-lora (default 2, and 1 for ffa-lora and fedsa-lora, as the runscripts); the other methods fix their own."),
         ScenarioKey("method.generalists", .int(0...64), .int(1), "comigs: shared generalist experts."),
         ScenarioKey("method.specialists", .intOrInts(0...64), .int(1), "comigs: private specialists (one value, or one per client)."),
         ScenarioKey("method.top_k", .int(1...64), nil, "Experts per token (default min(2, experts)); must not exceed any client's experts."),
@@ -142,6 +146,11 @@ enum ScenarioKeys {
                     "Write a checkpoint every this many rounds (0: never) for `comigs run --resume`; not under the async policy, whose clients are never between rounds (an async run resumes by starting over)."),
         ScenarioKey("outputs.dir", .string, .string("runs"), "Folder that receives the run folders (--out overrides)."),
         ScenarioKey("outputs.save_adapters", .bool, .bool(true), "Write each client's final adapters (clients/client-<i>.safetensors, for `comigs trace`)."),
+    ]
+
+    /// Keys that were removed, and what replaces them (named in the error).
+    static let retired: [(path: String, replacement: String)] = [
+        ("eval_tokens", "eval_windows (random windows over the whole test split; a prefix of the split is no longer scored)"),
     ]
 
     static func key(_ path: String) -> ScenarioKey? { all.first { $0.path == path } }

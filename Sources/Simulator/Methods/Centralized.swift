@@ -5,9 +5,14 @@ import Tensor
 /// evaluated on each client's test split. Nothing travels: it is one "client".
 public struct Centralized: CollaborationStrategy {
     public var rank: Int
-    public init(rank: Int = 8) { self.rank = rank }
+    /// Experts averaged with no router (the runscript's `-en '[2]' -is_no_router`).
+    public var experts: Int
+    public init(rank: Int = 8, experts: Int = 2) {
+        self.rank = rank
+        self.experts = experts
+    }
     public var name: String { "centralized" }
-    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank) }
+    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: experts, router: .mean) }
     public func shares(_ role: ParamRole) -> Bool { false }
     public var aggregator: any Aggregator { WeightedMean() }
     public var batch: Int? { 256 }

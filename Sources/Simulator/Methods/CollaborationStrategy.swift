@@ -100,12 +100,17 @@ public protocol Aggregator: Sendable {
     /// Whether every receiver gets the weighted mean of what arrived: then FedBuff (the async
     /// policy) can move one global by buffered, staleness-weighted deltas instead.
     var averagesUpdates: Bool { get }
+    /// Whether the last aggregation ends in a step that makes each client's final model
+    /// (FDLoRA's fusion): the run's last evaluation then comes after it, as the original
+    /// scores FDLoRA after fusing, even when every other evaluation precedes aggregation.
+    var finishesClientsInLastRound: Bool { get }
     /// What the server keeps between rounds (for checkpoints; most keep nothing).
     func snapshot() -> [Tensor]
     func restore(_ state: [Tensor])
 }
 
 extension Aggregator {
+    public var finishesClientsInLastRound: Bool { false }
     public func snapshot() -> [Tensor] { [] }
     public func restore(_ state: [Tensor]) {}
 }

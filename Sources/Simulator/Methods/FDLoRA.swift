@@ -59,6 +59,7 @@ public struct FDLoRA: CollaborationStrategy {
         var budget: Int
         /// The last round fuses a personal LoRA into each client: no one global.
         var averagesUpdates: Bool { false }
+        var finishesClientsInLastRound: Bool { true }
 
         func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int) {
             guard round == lastRound, !arrivals.isEmpty else { return WeightedMean().combine(arrivals, into: receivers, round: round) }

@@ -4,9 +4,14 @@ import Tensor
 /// initialisation on every client; only the B matrices train and travel.
 public struct FFALoRA: CollaborationStrategy {
     public var rank: Int
-    public init(rank: Int = 8) { self.rank = rank }
+    /// MLP experts averaged with no router (1 in the runscripts).
+    public var experts: Int
+    public init(rank: Int = 8, experts: Int = 1) {
+        self.rank = rank
+        self.experts = experts
+    }
     public var name: String { "ffa-lora" }
-    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank) }
+    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: experts, router: .mean) }
     public func shares(_ role: ParamRole) -> Bool { Self.isB(role) }
     public func trains(_ role: ParamRole) -> Bool { Self.isB(role) }
     public func startsInCommon(_ role: ParamRole) -> Bool { role.isLoRA }

@@ -11,9 +11,14 @@ import Tensor
 /// This is the paper's method; README names the departure.
 public struct FedSALoRA: CollaborationStrategy {
     public var rank: Int
-    public init(rank: Int = 8) { self.rank = rank }
+    /// MLP experts averaged with no router (1 in the runscripts).
+    public var experts: Int
+    public init(rank: Int = 8, experts: Int = 1) {
+        self.rank = rank
+        self.experts = experts
+    }
     public var name: String { "fedsa-lora" }
-    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank) }
+    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: experts, router: .mean) }
     public func shares(_ role: ParamRole) -> Bool { role.loraFactor == .a }
     public var aggregator: any Aggregator { WeightedMean() }
 }

@@ -4,7 +4,8 @@ import Tensor
 public struct MethodOptions: Sendable, Equatable {
     /// LoRA rank (per expert), or one per client for FlexLoRA/HetLoRA.
     public var ranks: [Int] = [8]
-    /// Experts for the mixture baselines (FedAvg-MoE, Local-MoE) and the no-router mean.
+    /// MLP experts of the methods whose expert count is free (`MethodRegistry.defaultExperts`):
+    /// a routed mixture for FedAvg-MoE and Local-MoE, the no-router mean for the others.
     public var experts = 2
     /// CoMiGS: shared generalists and per-client specialists (one value or one per client).
     public var generalists = 1
@@ -29,18 +30,32 @@ public enum MethodRegistry {
         public var description: String { "unknown method '\(name)' (known: \(MethodRegistry.names.joined(separator: ", ")))" }
     }
 
+    /// The MLP experts a method has unless the scenario sets `method.experts`: two for Local,
+    /// FedAvg, PCL and Centralized (averaged with no router, as the runscripts of
+    /// `collab_runscripts/table1` run them: `-en 2 -is_no_router`) and for the mixtures; one
+    /// for the single-LoRA baselines of Tables 2 and 4 (`-en 1`). nil: the method fixes its
+    /// experts (CoMiGS counts generalists and specialists, pFedMoE has two; FlexLoRA, HetLoRA
+    /// and FDLoRA one).
+    public static func defaultExperts(_ name: String) -> Int? {
+        switch name {
+        case "local", "fedavg", "pcl", "centralized", "fedavg-moe", "local-moe": 2
+        case "ffa-lora", "fedsa-lora": 1
+        default: nil
+        }
+    }
+
     public static func make(_ name: String, _ o: MethodOptions = MethodOptions()) throws -> any CollaborationStrategy {
         let r = o.ranks[0]
         switch name {
-        case "local": return Local(rank: r)
-        case "fedavg": return FedAvg(rank: r)
-        case "centralized": return Centralized(rank: r)
+        case "local": return Local(rank: r, experts: o.experts)
+        case "fedavg": return FedAvg(rank: r, experts: o.experts)
+        case "centralized": return Centralized(rank: r, experts: o.experts)
         case "fedavg-moe": return FedAvgMoE(experts: o.experts, rank: r)
         case "local-moe": return LocalMoE(experts: o.experts, rank: r)
         case "pfedmoe": return PFedMoE(rank: r)
-        case "pcl": return PCL(rank: r, windows: o.pclWindows)
-        case "ffa-lora": return FFALoRA(rank: r)
-        case "fedsa-lora": return FedSALoRA(rank: r)
+        case "pcl": return PCL(rank: r, experts: o.experts, windows: o.pclWindows)
+        case "ffa-lora": return FFALoRA(rank: r, experts: o.experts)
+        case "fedsa-lora": return FedSALoRA(rank: r, experts: o.experts)
         case "fdlora": return FDLoRA(rank: r, rounds: o.rounds)
         case "flexlora": return FlexLoRA(ranks: o.ranks)
         case "hetlora": return HetLoRA(ranks: o.ranks, lambda: o.hetLambda, gamma: o.hetGamma)

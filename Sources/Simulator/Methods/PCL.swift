@@ -7,15 +7,18 @@ import Tensor
 /// split). Other rounds only train locally.
 public struct PCL: CollaborationStrategy {
     public var rank: Int
+    /// MLP experts averaged with no router (the runscript's `-is_no_router` with two).
+    public var experts: Int
     /// Random validation windows (of the model's context) scored per (model, client) pair:
     /// the original scores 20 batches of 64.
     public var windows: Int
-    public init(rank: Int = 8, windows: Int = 1280) {
+    public init(rank: Int = 8, experts: Int = 2, windows: Int = 1280) {
         self.rank = rank
+        self.experts = experts
         self.windows = windows
     }
     public var name: String { "pcl" }
-    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank) }
+    public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: experts, router: .mean) }
     public func shares(_ role: ParamRole) -> Bool { role.isLoRA }
     public func startsInCommon(_ role: ParamRole) -> Bool { false }
     public var aggregator: any Aggregator { Server(windows: windows) }
