@@ -38,7 +38,8 @@ public enum CostModel {
     /// through its rank (dh, dx).
     public static func trainingFlops(config: GPTConfig, adapters ad: AdapterConfig, batch: Int, time: Int,
                                      routing: [[Int]]? = nil, trains: Trains = Trains()) -> Int {
-        let n = batch * time, c = config.nEmbd, f = 4 * c, v = config.vocabSize, r = ad.rank, e = ad.experts
+        let n = batch * time, c = config.nEmbd, f = 4 * c, v = config.vocabSize, e = ad.experts
+        let ra = ad.rank(of: .attentionLoRA(.a)), rm = ad.rank(of: .expertLoRA(expert: 0, .a))
         let routed = routing ?? expectedRouting(ad, layers: config.nLayer, tokens: n)
         let base = trains.base || ad.trainBase
         let att = Attention.flops(batch: batch, time: time, width: c)
@@ -48,7 +49,7 @@ public enum CostModel {
             mm(n, o, i) * (1 + (dx ? 1 : 0) + (trains ? 1 : 0))
         }
         /// A LoRA's forward (two products) + backward (dB, dh, dA, dx; dB and dA only when it trains).
-        func lora(_ n: Int, _ i: Int, _ o: Int, trains: Bool, dx: Bool = true) -> Int {
+        func lora(_ n: Int, _ i: Int, _ o: Int, rank r: Int, trains: Bool, dx: Bool = true) -> Int {
             guard r > 0 else { return 0 }
             let dh = dx || trains ? mm(n, r, o) : 0
             return mm(n, r, i) + mm(n, o, r) + dh + (dx ? mm(n, i, r) : 0) + (trains ? mm(o, r, n) + mm(r, i, n) : 0)
@@ -57,13 +58,13 @@ public enum CostModel {
         for layer in 0..<config.nLayer {
             // Below the first block the gradient only feeds the embeddings: skipped when they are frozen.
             let dx = layer > 0 || base
-            total += linear(n, c, 3 * c, trains: base, dx: dx) + lora(n, c, 3 * c, trains: trains.attention, dx: dx)
+            total += linear(n, c, 3 * c, trains: base, dx: dx) + lora(n, c, 3 * c, rank: ra, trains: trains.attention, dx: dx)
             total += att.forward + att.backward
-            total += linear(n, c, c, trains: base) + lora(n, c, c, trains: trains.attention)
+            total += linear(n, c, c, trains: base) + lora(n, c, c, rank: ra, trains: trains.attention)
             total += linear(n, c, f, trains: base) + linear(n, f, c, trains: base)
             if ad.hasRouter { total += linear(n, c, e, trains: trains.router) }
             for m in routed[layer] where m > 0 {
-                total += lora(m, c, f, trains: trains.experts) + lora(m, f, c, trains: trains.experts)
+                total += lora(m, c, f, rank: rm, trains: trains.experts) + lora(m, f, c, rank: rm, trains: trains.experts)
             }
         }
         return total
@@ -76,9 +77,9 @@ public enum CostModel {
     }
 
     public static func parameters(config: GPTConfig, adapters ad: AdapterConfig) -> Parameters {
-        let c = config.nEmbd, f = 4 * c, r = ad.rank
+        let c = config.nEmbd, f = 4 * c, r = ad.rank, ra = ad.rank(of: .attentionLoRA(.a))
         let perLayerBase = 2 * 2 * c + (c * 3 * c + 3 * c) + (c * c + c) + (c * f + f) + (f * c + c)
-        let perLayerLoRA = r * (c + 3 * c) + r * (c + c) + ad.experts * r * 2 * (c + f)
+        let perLayerLoRA = ra * (c + 3 * c) + ra * (c + c) + ad.experts * r * 2 * (c + f)
         let router = ad.hasRouter ? ad.experts * c : 0
         let base = config.vocabSize * c + config.blockSize * c + config.nLayer * perLayerBase + 2 * c
         let adapters = config.nLayer * (perLayerLoRA + router)
@@ -93,7 +94,7 @@ public enum CostModel {
         let n = batch * time, c = config.nEmbd, f = 4 * c, r = ad.rank, e = ad.experts
         let k = ad.hasRouter ? ad.k : e
         let model = 4 * n * c + 2 * n + n * config.vocabSize + 2 * n
-        let attention = 6 * n * c + batch * config.nHead * time * time + 2 * n * c + time * time + 2 * 2 * n * r
+        let attention = 6 * n * c + batch * config.nHead * time * time + 2 * n * c + time * time + 2 * 2 * n * ad.rank(of: .attentionLoRA(.a))
         let mlp = 4 * n * f + 2 * n + 2 * n * f + 2 * n * c + e * (2 * n * c + 2 * n * f + 2 * 2 * n * r)
             + 3 * n * e + 3 * n * k + 2 * n * e
         let perLayer = 7 * n * c + 4 * n + attention + mlp

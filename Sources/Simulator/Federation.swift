@@ -52,7 +52,7 @@ final class ClientState: @unchecked Sendable {
         self.model = model
         self.data = data
         self.rng = rng
-        rank = ActiveRank(model.adapters.rank)
+        rank = ActiveRank(model.adapters.rank, locations: mlpLoRAPairs(model.parameters).count)
         shared = model.parameters.filter { strategy.shares($0.role) }
         let trainable = model.trainableParameters
         if strategy.routerSchedule != nil {
@@ -74,19 +74,13 @@ final class ClientState: @unchecked Sendable {
         return (0..<max(1, t.batch / t.microBatch)).map { _ in data.batch(split, batch: t.microBatch, time: time, rng: &rng) }
     }
 
-    /// Zeroes LoRA slots past the active rank (after an optimizer step, whose
+    /// Zeroes MLP LoRA slots past each location's active rank (after an optimizer step, whose
     /// moments would otherwise move them).
     func maskPrunedSlots() {
-        let r = rank.rank
-        guard r < model.adapters.rank else { return }
-        for p in model.parameters {
-            guard let f = p.role.loraFactor else { continue }
-            let v = p.value, full = model.adapters.rank
-            if f == .a {
-                (v.ptr + r * v.shape[1]).update(repeating: 0, count: (full - r) * v.shape[1])
-            } else {
-                for row in 0..<v.shape[0] { (v.ptr + row * full + r).update(repeating: 0, count: full - r) }
-            }
+        let full = model.adapters.rank
+        for ((a, b), r) in zip(mlpLoRAPairs(model.parameters), rank.ranks) where r < full {
+            (a.value.ptr + r * a.value.shape[1]).update(repeating: 0, count: (full - r) * a.value.shape[1])
+            for row in 0..<b.value.shape[0] { (b.value.ptr + row * full + r).update(repeating: 0, count: full - r) }
         }
     }
 
@@ -157,7 +151,9 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         aggregator = strategy.aggregator
         // The server's model: what is shared starts from here, and so does what
         // starts in common (e.g. FFA-LoRA's frozen A).
-        let server = try GPT(config: base.config, adapters: strategy.adapters(client: 0), rng: RNG(seed: seed, stream: "global"))
+        // At the largest rank: a client with a smaller one starts from its leading slots.
+        let serverAdapters = data.indices.map { strategy.adapters(client: $0) }.max { $0.rank < $1.rank } ?? strategy.adapters(client: 0)
+        let server = try GPT(config: base.config, adapters: serverAdapters, rng: RNG(seed: seed, stream: "global"))
         var made: [ClientState] = []
         for i in data.indices {
             made.append(try Self.client(i, base: base, server: server, data: data[i], strategy: strategy, training: training, seed: seed))
@@ -180,10 +176,23 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         let serverValues: [String: Tensor] = Dictionary(uniqueKeysWithValues: server.parameters.map { ($0.name, $0.value) })
         for p in model.parameters where p.role != ParamRole.base {
             p.requiresGrad = strategy.trains(p.role)
-            if strategy.startsInCommon(p.role), let q = serverValues[p.name], q.shape == p.value.shape { p.value.copy(from: q) }
+            if strategy.startsInCommon(p.role), let q = serverValues[p.name] { copyLeadingSlots(q, into: p.value) }
         }
         return ClientState(model: model, data: data, rng: RNG(seed: seed, client: i, stream: "batches"), strategy: strategy,
                            adamW: training.adamW)
+    }
+
+    /// `q` into `p` when the shapes agree; a rank-r LoRA factor of a rank-R server (r ≤ R)
+    /// takes the first r rows of A or the first r columns of B, as HetLoRA's and FlexLoRA's
+    /// servers send a smaller rank.
+    static func copyLeadingSlots(_ q: Tensor, into p: Tensor) {
+        if q.shape == p.shape { return p.copy(from: q) }
+        guard q.shape.count == 2, p.shape.count == 2 else { return }
+        if q.shape[1] == p.shape[1], q.shape[0] >= p.shape[0] {
+            p.ptr.update(from: q.ptr, count: p.count)
+        } else if q.shape[0] == p.shape[0], q.shape[1] >= p.shape[1] {
+            for row in 0..<p.shape[0] { (p.ptr + row * p.shape[1]).update(from: q.ptr + row * q.shape[1], count: p.shape[1]) }
+        }
     }
 
     public var count: Int { clients.count }
@@ -242,7 +251,7 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
             guard let loss = attempt(c.draw(.train, t, time: time), "step") else { break }
             lossSum += loss.ce
             done += 1
-            strategy.regularize(c.model, rank: c.rank.rank)
+            strategy.regularize(c.model, ranks: c.rank.ranks)
             c.optimizer.step(lr: cosine.lr(at: c.steps))
             c.maskPrunedSlots()
             c.steps += 1

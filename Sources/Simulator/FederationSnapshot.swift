@@ -7,18 +7,19 @@ public struct ClientSnapshot: Sendable, Equatable {
     public var optimizerSteps: Int
     public var routerOptimizerSteps: Int?
     public var batchesDrawn: [ClientData.Split: Int]
-    public var rank: Int
+    /// Active rank per MLP LoRA location (HetLoRA's pruning).
+    public var ranks: [Int]
     public var lastLoss: Double?
     public var failure: String?
 
     public init(rng: UInt64, steps: Int, optimizerSteps: Int, routerOptimizerSteps: Int?, batchesDrawn: [ClientData.Split: Int],
-                rank: Int, lastLoss: Double?, failure: String?) {
+                ranks: [Int], lastLoss: Double?, failure: String?) {
         self.rng = rng
         self.steps = steps
         self.optimizerSteps = optimizerSteps
         self.routerOptimizerSteps = routerOptimizerSteps
         self.batchesDrawn = batchesDrawn
-        self.rank = rank
+        self.ranks = ranks
         self.lastLoss = lastLoss
         self.failure = failure
     }
@@ -49,7 +50,7 @@ extension Federation {
     public func clientSnapshots() -> [ClientSnapshot] {
         clients.map { c in
             ClientSnapshot(rng: c.rng.state, steps: c.steps, optimizerSteps: c.optimizer.steps, routerOptimizerSteps: c.routerOptimizer?.steps,
-                           batchesDrawn: c.batchesDrawn, rank: c.rank.rank, lastLoss: c.lastLoss, failure: c.failure)
+                           batchesDrawn: c.batchesDrawn, ranks: c.rank.ranks, lastLoss: c.lastLoss, failure: c.failure)
         }
     }
 
@@ -64,7 +65,7 @@ extension Federation {
             c.optimizer.restore(steps: s.optimizerSteps)
             if let r = s.routerOptimizerSteps { c.routerOptimizer?.restore(steps: r) }
             c.batchesDrawn = s.batchesDrawn
-            c.rank.rank = s.rank
+            c.rank.ranks = s.ranks
             c.lastLoss = s.lastLoss
             c.failure = s.failure
         }

@@ -58,6 +58,9 @@ public struct AdapterConfig: Codable, Sendable, Equatable {
     public var generalistImportance: Float = 0.5
     /// Train every base weight too (the dense `gpt-tiny` benchmark and pretraining).
     public var trainBase: Bool = false
+    /// Rank of the attention LoRA when it is not `rank`: FlexLoRA and HetLoRA vary the MLP
+    /// LoRA's rank per client and keep attention at 8 (`collab_runscripts/table2`). nil: `rank`.
+    public var attentionRank: Int? = nil
 
     public init(rank: Int = 8, alpha: Float = 16, experts: Int = 1, router: RouterMode = .topK, topK: Int? = nil,
                 generalistImportance: Float = 0.5, trainBase: Bool = false) {
@@ -74,14 +77,25 @@ public struct AdapterConfig: Codable, Sendable, Equatable {
     public static let dense = AdapterConfig(rank: 0, experts: 1, trainBase: true)
 
     public var k: Int { topK ?? min(2, experts) }
-    /// LoRA scale s = alpha / sqrt(r).
+    /// LoRA scale s = alpha / sqrt(r) of the MLP (expert) LoRA.
     public var scale: Float { rank > 0 ? alpha / Float(rank).squareRoot() : 0 }
+    /// The rank of the LoRA that holds parameters of this role.
+    public func rank(of role: ParamRole) -> Int {
+        if case .attentionLoRA = role, let a = attentionRank, rank > 0 { return a }
+        return rank
+    }
+    /// s = alpha / sqrt(r) of the LoRA that holds parameters of this role.
+    public func scale(of role: ParamRole) -> Float {
+        let r = rank(of: role)
+        return r > 0 ? alpha / Float(r).squareRoot() : 0
+    }
     /// A learned router exists only with two or more experts in top-k mode.
     public var hasRouter: Bool { experts > 1 && router == .topK }
 
     public func validate() throws {
         if rank < 0 { throw ModelError.invalidConfig("LoRA rank must be ≥ 0, got \(rank)") }
         if experts < 1 { throw ModelError.invalidConfig("experts must be ≥ 1, got \(experts)") }
+        if let a = attentionRank, a < 1 { throw ModelError.invalidConfig("attention LoRA rank must be ≥ 1, got \(a)") }
         if k < 1 || k > experts { throw ModelError.invalidConfig("top_k \(k) must be between 1 and experts (\(experts))") }
         if !(generalistImportance > 0 && generalistImportance < 1) {
             throw ModelError.invalidConfig("generalist importance must be in (0, 1), got \(generalistImportance)")

@@ -1,5 +1,5 @@
 /// The low-rank update of a frozen linear layer: `y += s · B (A x)`,
-/// A: r × in (Kaiming-uniform), B: out × r (zeros), s = alpha / √r.
+/// A: r × in (Kaiming-uniform), B: out × r (zeros), s = alpha / √r, r the rank of its role.
 final class LoRA {
     let a: Parameter
     let b: Parameter
@@ -11,11 +11,11 @@ final class LoRA {
 
     init(_ prefix: String, role: (LoRAFactor) -> ParamRole, inF: Int, outF: Int,
          builder: ParameterBuilder, flops: FlopCounter) {
-        let r = builder.adapters.rank
+        let r = builder.adapters.rank(of: role(.a))
         rank = r
         self.inF = inF
         self.outF = outF
-        scale = builder.adapters.scale
+        scale = builder.adapters.scale(of: role(.a))
         self.flops = flops
         a = builder.make(prefix + ".lora_A", role(.a), [r, inF], .uniform(bound: 1 / Float(inF).squareRoot()))
         b = builder.make(prefix + ".lora_B", role(.b), [outF, r], .zeros)

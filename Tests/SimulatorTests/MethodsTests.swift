@@ -95,35 +95,48 @@ extension MethodsTests {
         } }
     }
 
-    /// FlexLoRA with ranks 2 and 4: the server's product is the size-weighted mean of
+    /// FlexLoRA with MLP ranks 2 and 4: the server's product is the size-weighted mean of
     /// s_i·B_i·A_i, and each client gets the best rank-r_i approximation of it
-    /// (Frobenius error = √(Σ of the dropped σ²)); the two ranks interoperate.
+    /// (Frobenius error = √(Σ of the dropped σ²)); the two ranks interoperate. The attention
+    /// LoRA has rank 8 everywhere and is averaged uniformly; every client starts from the
+    /// server's A.
     func testFlexLoRAServesEachRankTheBestApproximation() throws {
         let fed = try federation(FlexLoRA(ranks: [2, 4, 4, 2]))
         XCTAssertEqual((0..<4).map { fed.model($0).adapters.rank }, [2, 4, 4, 2])
+        let attention = { (i: Int) in fed.clients[i].shared.filter { $0.role == .attentionLoRA(.a) } }
+        XCTAssertTrue((0..<4).allSatisfy { attention($0).allSatisfy { $0.value.shape[0] == 8 } })
+        let a0 = mlpLoRAPairs(fed.clients[0].shared)[0].a.value, a1 = mlpLoRAPairs(fed.clients[1].shared)[0].a.value
+        XCTAssertEqual(Array(a0.buffer), Array(a1.buffer.prefix(a0.count)), "the rank-2 client starts from the server's first rows")
         var rng = RNG(seed: 3, stream: "B")
         for i in 0..<4 { for p in fed.clients[i].shared where FFALoRA.isB(p.role) { p.value.fillNormal(std: 0.3, rng: &rng) } }
-        // Expected ΔW of the first LoRA location (layer 0 c_attn), weights ∝ training tokens.
+        for i in 0..<4 { for p in attention(i) { p.value.fillNormal(std: 0.3, rng: &rng) } }
+        let attentionMean = (0..<attention(0).count).map { k in
+            (0..<attention(0)[k].value.count).map { j in (0..<4).reduce(Float(0)) { $0 + 0.25 * attention($1)[k].value.ptr[j] } }
+        }
+        // Expected ΔW of the first MLP location (layer 0 c_fc), weights ∝ training tokens.
         let sizes = (0..<4).map { Double(fed.clients[$0].data.count(.train)) }, total = sizes.reduce(0, +)
-        let (outF, inF) = (96, 32)
+        let (outF, inF) = (128, 32)
         var dW = [Float](repeating: 0, count: outF * inF)
         for i in 0..<4 {
-            let a = fed.clients[i].shared[0].value, b = fed.clients[i].shared[1].value, r = a.shape[0]
+            let (a, b) = mlpLoRAPairs(fed.clients[i].shared)[0], r = a.value.shape[0]
             let s = fed.model(i).adapters.scale * Float(sizes[i] / total)
-            for o in 0..<outF { for n in 0..<inF { for k in 0..<r { dW[o * inF + n] += s * b.ptr[o * r + k] * a.ptr[k * inF + n] } } }
+            for o in 0..<outF { for n in 0..<inF { for k in 0..<r { dW[o * inF + n] += s * b.value.ptr[o * r + k] * a.value.ptr[k * inF + n] } } }
         }
         let svd = dW.withUnsafeBufferPointer { SVD($0.baseAddress!, rows: outF, cols: inF) }
         fed.aggregate(everyoneArrives(fed))
         for i in 0..<4 {
-            let a = fed.clients[i].shared[0].value, b = fed.clients[i].shared[1].value, r = a.shape[0], s = fed.model(i).adapters.scale
+            let (a, b) = mlpLoRAPairs(fed.clients[i].shared)[0], r = a.value.shape[0], s = fed.model(i).adapters.scale
             var err: Double = 0
             for o in 0..<outF { for n in 0..<inF {
                 var x: Float = 0
-                for k in 0..<r { x += s * b.ptr[o * r + k] * a.ptr[k * inF + n] }
+                for k in 0..<r { x += s * b.value.ptr[o * r + k] * a.value.ptr[k * inF + n] }
                 err += Double((x - dW[o * inF + n]) * (x - dW[o * inF + n]))
             } }
             let tail = svd.s[r...].reduce(0) { $0 + Double($1 * $1) }
             XCTAssertEqual(err.squareRoot(), tail.squareRoot(), accuracy: 1e-4 * Double(svd.s[0]) + 1e-5, "client \(i), rank \(r)")
+            for (p, m) in zip(attention(i), attentionMean) {
+                for j in [0, 5, p.value.count - 1] { XCTAssertEqual(p.value.ptr[j], m[j], accuracy: 1e-6) }
+            }
         }
     }
 }
@@ -189,58 +202,85 @@ extension MethodsTests {
         let het = HetLoRA(ranks: [4], lambda: 0.5, gamma: 0.7)  // tail = ⌈0.3·4⌉ = 2 slots
         XCTAssertEqual(HetLoRA.tail(4, gamma: 0.7), 2)
         XCTAssertEqual(HetLoRA.tail(16, gamma: 0.99), 1)
-        let m = try GPT(config: FederationTests.config, adapters: AdapterConfig(rank: 4), rng: RNG(seed: 2, stream: "m"))
+        var ad = AdapterConfig(rank: 4)
+        ad.attentionRank = 8
+        let m = try GPT(config: FederationTests.config, adapters: ad, rng: RNG(seed: 2, stream: "m"))
         var r = RNG(seed: 3, stream: "B")
         for p in m.parameters where p.role.loraFactor == .b { p.value.fillNormal(std: 0.3, rng: &r) }
         m.zeroGrad()
-        het.regularize(m, rank: 4)
+        let pairs = mlpLoRAPairs(m.parameters)
+        XCTAssertEqual(pairs.count, 4, "c_fc and c_proj of 2 layers")
+        // Location 1 uses 3 slots (pruned once): its tail is slots 1..<3.
+        let ranks = [4, 3, 4, 4]
+        het.regularize(m, ranks: ranks)
         let value = { () -> Double in
-            Double(het.lambda * HetLoRA.tailProduct(HetLoRA.pairs(m.parameters).map { ($0.a.value, $0.b.value) }, rank: 4, gamma: 0.7))
+            Double(het.lambda) * zip(pairs, ranks).reduce(0.0) { $0 + Double(HetLoRA.tailProduct($1.0.a.value, $1.0.b.value, rank: $1.1, gamma: 0.7)) }
         }
-        let (a, b) = HetLoRA.pairs(m.parameters)[0]
-        let n = a.value.shape[1]
-        for (p, i) in [(a, 2 * n + 5), (a, 3 * n + 1), (b, 7 * 4 + 3), (b, 0 * 4 + 2)] {
-            let old = p.value.ptr[i], h: Float = 1e-2
-            p.value.ptr[i] = old + h; let up = value()
-            p.value.ptr[i] = old - h; let down = value()
-            p.value.ptr[i] = old
-            XCTAssertEqual(p.grad.ptr[i], Float((up - down) / Double(2 * h)), accuracy: 3e-3 * abs(p.grad.ptr[i]) + 1e-5)
+        for (l, slots) in [(0, [2, 3]), (1, [1, 2])] {
+            let (a, b) = pairs[l], n = a.value.shape[1]
+            for (p, i) in [(a, slots[0] * n + 5), (a, slots[1] * n + 1), (b, 7 * 4 + slots[1]), (b, 0 * 4 + slots[0])] {
+                let old = p.value.ptr[i], h: Float = 1e-2
+                p.value.ptr[i] = old + h
+                let up = value()
+                p.value.ptr[i] = old - h
+                let down = value()
+                p.value.ptr[i] = old
+                XCTAssertEqual(p.grad.ptr[i], Float((up - down) / Double(2 * h)), accuracy: 3e-3 * abs(p.grad.ptr[i]) + 1e-5)
+            }
+            XCTAssertEqual(a.grad.ptr[0], 0, "slots outside the tail get no regulariser gradient")
         }
-        XCTAssertEqual(a.grad.ptr[0], 0, "slots outside the tail get no regulariser gradient")
+        XCTAssertTrue(m.parameters.filter { $0.role == .attentionLoRA(.a) }.allSatisfy { p in (0..<p.value.count).allSatisfy { p.grad.ptr[$0] == 0 } },
+                      "the attention LoRA is outside the regulariser")
     }
 
-    /// Zero-padding, ‖ΔW‖-weighted averaging, truncation to each rank, and self-pruning exactly
-    /// when a client's tail norm product falls below the server's.
+    /// Zero-padding, per-matrix norm weights (‖A_i‖/Σ‖A‖ for A, likewise for B), truncation to
+    /// each rank, a uniform mean of the rank-8 attention LoRA, and self-pruning per MLP location
+    /// exactly when that location's tail norm product falls below the server's.
     func testHetLoRAAggregationAndSelfPruning() throws {
         let fed = try federation(HetLoRA(ranks: [2, 4, 4, 2]))
+        let locations = mlpLoRAPairs(fed.clients[0].shared).count
         var r = RNG(seed: 4, stream: "B")
-        for i in 0..<4 { for p in fed.clients[i].shared where p.role.loraFactor == .b { p.value.fillNormal(std: 0.2, rng: &r) } }
-        let norms = (0..<4).map { Double(HetLoRA.Server.updateNorm(fed.sharedState($0))) }
-        let before = (0..<4).map { i in fed.clients[i].shared.map { $0.value.clone() } }
+        for i in 0..<4 { for p in fed.clients[i].shared where p.role.loraFactor == .b || p.role.expert == nil { p.value.fillNormal(std: 0.2, rng: &r) } }
+        let pair = { (i: Int) in mlpLoRAPairs(fed.clients[i].shared)[0] }
+        let ranks = [2, 4, 4, 2]
+        func frob(_ t: Tensor, rows: Int? = nil, cols: Int? = nil) -> Double {
+            var s = 0.0
+            for row in 0..<(rows ?? t.shape[0]) { for c in 0..<(cols ?? t.shape[1]) { s += Double(t.ptr[row * t.shape[1] + c] * t.ptr[row * t.shape[1] + c]) } }
+            return s.squareRoot()
+        }
+        let normsA = (0..<4).map { frob(pair($0).a.value, rows: ranks[$0]) }, normsB = (0..<4).map { frob(pair($0).b.value, cols: ranks[$0]) }
+        let beforeA = (0..<4).map { pair($0).a.value.clone() }, beforeB = (0..<4).map { pair($0).b.value.clone() }
+        let attention = { (i: Int) in fed.clients[i].shared.first { $0.role == .attentionLoRA(.b) }!.value }
+        let attentionMean = (0..<attention(0).count).map { j in (0..<4).reduce(Float(0)) { $0 + 0.25 * attention($1).ptr[j] } }
         fed.aggregate(everyoneArrives(fed))
-        // Expected global first A (layer 0 c_attn): Σ_i w_i · pad(A_i), w_i ∝ 0.25·‖ΔW_i‖.
-        let w = norms.map { $0 / norms.reduce(0, +) }
-        let inF = 32
+        let inF = 32, outF = 128
         for row in 0..<4 { for col in [0, 7, 31] {
             var expected: Float = 0
-            for i in 0..<4 where row < fed.model(i).adapters.rank { expected += Float(w[i]) * before[i][0].ptr[row * inF + col] }
-            XCTAssertEqual(fed.clients[1].shared[0].value.ptr[row * inF + col], expected, accuracy: 1e-6)
-            if row < 2 { XCTAssertEqual(fed.clients[0].shared[0].value.ptr[row * inF + col], expected, accuracy: 1e-6) }
+            for i in 0..<4 where row < ranks[i] { expected += Float(normsA[i] / normsA.reduce(0, +)) * beforeA[i].ptr[row * inF + col] }
+            XCTAssertEqual(pair(1).a.value.ptr[row * inF + col], expected, accuracy: 1e-6)
+            if row < 2 { XCTAssertEqual(pair(0).a.value.ptr[row * inF + col], expected, accuracy: 1e-6) }
         } }
-        XCTAssertEqual((0..<4).map { fed.clients[$0].rank.rank }, [2, 4, 4, 2], "no pruning without a previous global")
-        // Shrink client 1's tail slot (3) far below the server's: it prunes to rank 3; client 2, whose
-        // tail equals the server's, does not.
-        for (a, b) in HetLoRA.pairs(fed.clients[1].shared) {
-            for i in 0..<inF { a.value.ptr[3 * inF + i] *= 1e-3 }
-            for row in 0..<b.value.shape[0] { b.value.ptr[row * 4 + 3] *= 1e-3 }
-        }
+        for o in [0, 77, outF - 1] { for slot in 0..<4 {
+            var expected: Float = 0
+            for i in 0..<4 where slot < ranks[i] { expected += Float(normsB[i] / normsB.reduce(0, +)) * beforeB[i].ptr[o * ranks[i] + slot] }
+            XCTAssertEqual(pair(2).b.value.ptr[o * 4 + slot], expected, accuracy: 1e-6)
+        } }
+        for i in 0..<4 { for j in [0, 9, attentionMean.count - 1] { XCTAssertEqual(attention(i).ptr[j], attentionMean[j], accuracy: 1e-6) } }
+        XCTAssertEqual(fed.clients[1].rank.ranks, Array(repeating: 4, count: locations), "no pruning without a previous global")
+        // Shrink client 1's tail slot (3) far below the server's at location 0 only: that location
+        // prunes to rank 3, its others and client 2, whose tail equals the server's, do not.
+        let (a1, b1) = pair(1)
+        for i in 0..<inF { a1.value.ptr[3 * inF + i] *= 1e-3 }
+        for row in 0..<outF { b1.value.ptr[row * 4 + 3] *= 1e-3 }
         fed.aggregate(everyoneArrives(fed))
-        XCTAssertEqual((0..<4).map { fed.clients[$0].rank.rank }, [2, 3, 4, 2])
-        XCTAssertTrue((0..<inF).allSatisfy { fed.clients[1].shared[0].value.ptr[3 * inF + $0] == 0 }, "pruned slot is zero")
-        XCTAssertFalse((0..<inF).allSatisfy { fed.clients[2].shared[0].value.ptr[3 * inF + $0] == 0 })
+        XCTAssertEqual(fed.clients[1].rank.ranks, [3] + Array(repeating: 4, count: locations - 1))
+        XCTAssertEqual(fed.clients[2].rank.ranks, Array(repeating: 4, count: locations))
+        XCTAssertTrue((0..<inF).allSatisfy { pair(1).a.value.ptr[3 * inF + $0] == 0 }, "pruned slot is zero")
+        XCTAssertFalse((0..<inF).allSatisfy { pair(2).a.value.ptr[3 * inF + $0] == 0 })
+        XCTAssertFalse((0..<inF).allSatisfy { mlpLoRAPairs(fed.clients[1].shared)[1].a.value.ptr[3 * inF + $0] == 0 }, "other locations keep slot 3")
         // Training keeps the pruned slot at zero.
         _ = fed.train([(client: 1, steps: 2)], round: 2)
-        XCTAssertTrue((0..<inF).allSatisfy { fed.clients[1].shared[0].value.ptr[3 * inF + $0] == 0 })
+        XCTAssertTrue((0..<inF).allSatisfy { pair(1).a.value.ptr[3 * inF + $0] == 0 })
     }
 }
 

@@ -47,7 +47,7 @@ struct RunCheckpoint {
                 .object([("rng", .string(String(c.rng))), ("steps", .int(c.steps)), ("optimizer_steps", .int(c.optimizerSteps)),
                          ("router_optimizer_steps", opt(c.routerOptimizerSteps) { .int($0) }),
                          ("batches", .object(ClientData.Split.allCases.map { ($0.rawValue, .int(c.batchesDrawn[$0] ?? 0)) })),
-                         ("rank", .int(c.rank)), ("last_loss", .optional(c.lastLoss)), ("failure", opt(c.failure) { .string($0) })])
+                         ("ranks", .array(c.ranks.map { .int($0) })), ("last_loss", .optional(c.lastLoss)), ("failure", opt(c.failure) { .string($0) })])
             })),
         ])
     }
@@ -70,6 +70,10 @@ struct RunCheckpoint {
             return Int(d)
         }
         func optionalInt(_ v: JSON?) throws -> Int? { v == nil || v == .null ? nil : try int(v) }
+        func ints(_ v: JSON?) throws -> [Int] {
+            guard case .array(let items)? = v else { throw ScenarioError(key: dir + "/state.json", reason: "malformed checkpoint state") }
+            return try items.map { try int($0) }
+        }
         var clients: [ClientSnapshot] = []
         if case .array(let cs)? = j["clients"] {
             for c in cs {
@@ -78,7 +82,7 @@ struct RunCheckpoint {
                 guard let rng = c["rng"]?.stringValue.flatMap({ UInt64($0) }) else { throw ScenarioError(key: dir + "/state.json", reason: "bad rng state") }
                 clients.append(ClientSnapshot(rng: rng, steps: try int(c["steps"]), optimizerSteps: try int(c["optimizer_steps"]),
                                               routerOptimizerSteps: try optionalInt(c["router_optimizer_steps"]),
-                                              batchesDrawn: batches, rank: try int(c["rank"]), lastLoss: c["last_loss"]?.doubleValue,
+                                              batchesDrawn: batches, ranks: try ints(c["ranks"]), lastLoss: c["last_loss"]?.doubleValue,
                                               failure: c["failure"]?.stringValue))
             }
         }
@@ -101,6 +105,12 @@ struct RunCheckpoint {
     func restore(_ fed: Federation, from st: Safetensors) throws {
         guard clients.count == fed.clientCount else {
             throw ScenarioError(key: st.path, reason: "checkpoint holds \(clients.count) clients, the run has \(fed.clientCount)")
+        }
+        for (i, c) in clients.enumerated() {
+            let locations = mlpLoRAPairs(fed.model(i).parameters).count, full = fed.model(i).adapters.rank
+            guard c.ranks.count == locations, c.ranks.allSatisfy({ (1...max(1, full)).contains($0) }) else {
+                throw ScenarioError(key: st.path, reason: "client \(i): ranks \(c.ranks) do not fit its \(locations) MLP LoRA locations of rank \(full)")
+            }
         }
         let serverIndex = { (name: String) -> Int? in name.hasPrefix("server.") ? Int(name.dropFirst(7)) : nil }
         try st.requireExactly(fed.tensors().map(\.0).filter { serverIndex($0) == nil }, ignorable: { serverIndex($0) != nil },

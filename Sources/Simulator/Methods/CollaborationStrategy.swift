@@ -20,8 +20,8 @@ public protocol CollaborationStrategy: Sendable {
     /// A batch size the method fixes (the centralized reference's 256), else nil.
     var batch: Int? { get }
     /// Adds the gradient of a method's extra training loss (HetLoRA's rank
-    /// regulariser) for a client whose LoRA uses its first `rank` slots.
-    func regularize(_ model: GPT, rank: Int)
+    /// regulariser) for a client whose MLP LoRA location l uses its first `ranks[l]` slots.
+    func regularize(_ model: GPT, ranks: [Int])
 }
 
 extension CollaborationStrategy {
@@ -29,7 +29,7 @@ extension CollaborationStrategy {
     public func trains(_ role: ParamRole) -> Bool { role != .base }
     public func startsInCommon(_ role: ParamRole) -> Bool { shares(role) }
     public var batch: Int? { nil }
-    public func regularize(_ model: GPT, rank: Int) {}
+    public func regularize(_ model: GPT, ranks: [Int]) {}
 }
 
 /// CoMiGS's alternating update (DESIGN §4): after every `every` expert steps
@@ -46,10 +46,18 @@ public struct RouterSchedule: Sendable, Equatable {
     }
 }
 
-/// The LoRA rank a client currently uses (HetLoRA prunes it; others never change it).
+/// The LoRA rank a client currently uses at each MLP LoRA location (`mlpLoRAPairs` order):
+/// HetLoRA prunes each location on its own, as the original's server does per `lora_A` name;
+/// other methods never change them. The attention LoRA keeps its rank.
 public final class ActiveRank: @unchecked Sendable {
-    public var rank: Int
-    public init(_ rank: Int) { self.rank = rank }
+    public var ranks: [Int]
+    public init(_ rank: Int, locations: Int) { ranks = Array(repeating: rank, count: locations) }
+}
+
+/// The (A, B) pairs of the MLP experts' LoRA among `ps`, in model order (an A is followed by its B).
+public func mlpLoRAPairs(_ ps: [Parameter]) -> [(a: Parameter, b: Parameter)] {
+    let lora = ps.filter { $0.role.expert != nil }
+    return stride(from: 0, to: lora.count, by: 2).map { (lora[$0], lora[$0 + 1]) }
 }
 
 /// A client's shared parameters as the server sees them.
@@ -58,7 +66,7 @@ public struct SharedState {
     public var rank: ActiveRank
     /// In model order (a LoRA's A is followed by its B).
     public var parameters: [Parameter]
-    /// The LoRA scale s = alpha / √r of this client's adapters.
+    /// The scale s = alpha / √r of this client's MLP LoRA.
     public var loraScale: Float
     /// The client's whole model and validation tokens, for servers that score
     /// models (PCL's trust weights); everything else reads `parameters` only.
@@ -128,5 +136,16 @@ public struct WeightedMean: Aggregator {
         let mean = first.state.parameters.map { Tensor($0.value.shape) }
         for a in arrivals { for (m, p) in zip(mean, a.state.parameters) { m.add(p.value, scale: Float(a.weight)) } }
         for r in receivers { for (p, m) in zip(r.parameters, mean) { p.value.copy(from: m) } }
+    }
+
+    /// The weighted mean of the parameters at `indices` only, sent to every receiver (FlexLoRA's
+    /// and HetLoRA's attention LoRA, which has the same rank on every client).
+    static func combine(_ indices: [Int], _ arrivals: [Arrival], into receivers: [SharedState]) {
+        guard let first = arrivals.first else { return }
+        for k in indices {
+            let mean = Tensor(first.state.parameters[k].value.shape)
+            for a in arrivals { mean.add(a.state.parameters[k].value, scale: Float(a.weight)) }
+            for r in receivers { r.parameters[k].value.copy(from: mean) }
+        }
     }
 }

@@ -30,5 +30,5 @@ public struct Tuned: CollaborationStrategy {
     public func trains(_ role: ParamRole) -> Bool { method.trains(role) }
     public func startsInCommon(_ role: ParamRole) -> Bool { method.startsInCommon(role) }
     public var batch: Int? { method.batch }
-    public func regularize(_ model: GPT, rank: Int) { method.regularize(model, rank: rank) }
+    public func regularize(_ model: GPT, ranks: [Int]) { method.regularize(model, ranks: ranks) }
 }
