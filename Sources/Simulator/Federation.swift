@@ -240,26 +240,29 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         c.model.flops.flops = 0
         var lossSum = 0.0, done = 0
         /// A non-finite loss or gradient stops this client for good; the run reports it.
+        let leaks = schedule?.leaksGradients ?? false
         func attempt(_ micro: [TokenBatch], _ what: String) -> StepLoss? {
-            do { return try Trainer.accumulate(c.model, micro: micro, lambdaLB: t.lambdaLB) } catch {
+            do { return try Trainer.accumulate(c.model, micro: micro, lambdaLB: t.lambdaLB, zeroFirst: !leaks) } catch {
                 c.failure = "round \(round), \(what) \(c.steps + 1): \(error)"
                 return nil
             }
         }
         for _ in 0..<steps where c.failure == nil {
-            if schedule != nil { c.trains(experts: true, routers: false) }
+            if schedule != nil && !leaks { c.trains(experts: true, routers: false) }
             guard let loss = attempt(c.draw(.train, t, time: time), "step") else { break }
             lossSum += loss.ce
             done += 1
             strategy.regularize(c.model, ranks: c.rank.ranks)
             c.optimizer.step(lr: cosine.lr(at: c.steps))
+            if leaks { for p in c.experts { p.grad.zero() } }
             c.maskPrunedSlots()
             c.steps += 1
             if let schedule, let routerOptimizer = c.routerOptimizer, c.steps % schedule.every == 0 {
-                c.trains(experts: false, routers: true)
+                if !leaks { c.trains(experts: false, routers: true) }
                 for _ in 0..<schedule.iters {
                     guard attempt(c.draw(schedule.data, t, time: time), "router step after step") != nil else { break }
                     routerOptimizer.step(lr: t.lr)
+                    if leaks { for p in c.routers { p.grad.zero() } }
                 }
             }
         }

@@ -24,10 +24,11 @@ public struct StepLoss: Sendable {
 /// Forward + backward over micro-batches with gradient accumulation: the
 /// gradient is that of the mean loss over all micro-batches.
 public enum Trainer {
-    /// Zeroes the gradients, accumulates over `micro`, returns the mean losses.
-    /// A non-finite loss or gradient throws, naming the parameter role.
-    public static func accumulate(_ model: GPT, micro: [TokenBatch], lambdaLB: Float) throws -> StepLoss {
-        model.zeroGrad()
+    /// Zeroes the gradients (unless `zeroFirst` is false: they add to what is there), accumulates
+    /// over `micro`, returns the mean losses. A non-finite loss or gradient throws, naming the
+    /// parameter role.
+    public static func accumulate(_ model: GPT, micro: [TokenBatch], lambdaLB: Float, zeroFirst: Bool = true) throws -> StepLoss {
+        if zeroFirst { model.zeroGrad() }
         var ce = 0.0
         var lb: Float = 0
         let m = Float(micro.count)

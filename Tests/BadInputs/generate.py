@@ -41,6 +41,7 @@ VALID = {
     "micro_batch": 4,
     "eval_every": 1,
     "eval_windows": 4,
+    "compat": "paper",
     "eval_when": "before_aggregation",
     "target_ppl": 100.0,
     "numerics": True,
@@ -71,7 +72,7 @@ VALID = {
 # (clients[] keys as client 0's, which sets them all in VALID).
 KEYS = [
     ("name", "string"), ("label", "string"), ("seeds", "ints"), ("rounds", "int"), ("local_steps", "int"),
-    ("batch", "int"), ("micro_batch", "int"), ("eval_every", "int"), ("eval_windows", "int"), ("eval_when", "choice"),
+    ("batch", "int"), ("micro_batch", "int"), ("eval_every", "int"), ("eval_windows", "int"), ("eval_when", "choice"), ("compat", "choice"),
     ("target_ppl", "number"), ("numerics", "bool"), ("wire_fp16", "bool"),
     ("model.base", "string"), ("model.context", "int"), ("model.lora_alpha", "number"),
     ("data.source", "choice"), ("data.path", "string"), ("data.synthetic.tokens", "intOrInts"),

@@ -46,6 +46,7 @@ struct ClientSetup {
         o.hetLambda = Float(s.double("method.hetlora_lambda"))
         o.hetGamma = s.double("method.hetlora_gamma")
         o.rounds = max(1, s.int("rounds"))
+        o.reference = s.string("compat") == "reference"
         return Tuned(try MethodRegistry.make(s.method, o), alpha: Float(s.double("model.lora_alpha")),
                      topK: s.optionalInt("method.top_k"), generalistImportance: Float(s.double("method.generalist_importance")))
     }

@@ -102,6 +102,8 @@ enum ScenarioKeys {
         ScenarioKey("clients[].window.on_s", .number(0...1e9), nil, "Seconds on per period."),
         ScenarioKey("clients[].window.phase_s", .number(0...1e9), .double(0), "Shift of the window, seconds."),
 
+        ScenarioKey("compat", .choice(["paper", "reference"]), .string("paper"),
+                    "\"paper\": each method as its paper describes it; \"reference\": where the original code (../shared/reference/CoMiGS) departs from that, what the code does (README, \"compat\")."),
         ScenarioKey("method.name", .choice(MethodRegistry.names), .string("comigs"), "The collaboration method (DESIGN §4)."),
         ScenarioKey("method.rank", .intOrInts(1...1024), .int(8),
                     "LoRA rank (per expert); a per-client list only for flexlora and hetlora."),

@@ -39,10 +39,16 @@ public struct RouterSchedule: Sendable, Equatable {
     public var every = 30
     public var iters = 10
     public var data: ClientData.Split = .valid
-    public init(every: Int = 30, iters: Int = 10, data: ClientData.Split = .valid) {
+    /// compat "reference": what `clients.py` does — nothing is frozen and each optimizer clears
+    /// only its own gradients, so the routers' gradients of the `every` expert steps before a burst
+    /// reach its first router step, and the experts' gradients of the burst's `iters` router
+    /// passes reach the next expert step.
+    public var leaksGradients = false
+    public init(every: Int = 30, iters: Int = 10, data: ClientData.Split = .valid, leaksGradients: Bool = false) {
         self.every = every
         self.iters = iters
         self.data = data
+        self.leaksGradients = leaksGradients
     }
 }
 

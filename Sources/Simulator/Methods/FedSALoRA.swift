@@ -8,17 +8,19 @@ import Tensor
 ///
 /// The original code (`../shared/reference/CoMiGS-icml2025`, `FedSaLoRACollaborationStrategy`)
 /// marks nothing client-specific, so there every LoRA matrix travels: FedAvg at rank 16.
-/// This is the paper's method; README names the departure.
+/// This is the paper's method; `reference` (compat "reference") does what the code does.
 public struct FedSALoRA: CollaborationStrategy {
     public var rank: Int
     /// MLP experts averaged with no router (1 in the runscripts).
     public var experts: Int
-    public init(rank: Int = 8, experts: Int = 1) {
+    public var reference: Bool
+    public init(rank: Int = 8, experts: Int = 1, reference: Bool = false) {
         self.rank = rank
         self.experts = experts
+        self.reference = reference
     }
     public var name: String { "fedsa-lora" }
     public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: experts, router: .mean) }
-    public func shares(_ role: ParamRole) -> Bool { role.loraFactor == .a }
+    public func shares(_ role: ParamRole) -> Bool { reference ? role.isLoRA : role.loraFactor == .a }
     public var aggregator: any Aggregator { WeightedMean() }
 }

@@ -16,6 +16,8 @@ public struct MethodOptions: Sendable, Equatable {
     public var hetGamma = 0.99
     /// The run's rounds (FDLoRA fuses after the last).
     public var rounds = 1
+    /// `compat: "reference"`: where the original code departs from a method's paper, do what the code does.
+    public var reference = false
 
     public init() {}
 }
@@ -53,13 +55,16 @@ public enum MethodRegistry {
         case "fedavg-moe": return FedAvgMoE(experts: o.experts, rank: r)
         case "local-moe": return LocalMoE(experts: o.experts, rank: r)
         case "pfedmoe": return PFedMoE(rank: r)
-        case "pcl": return PCL(rank: r, experts: o.experts, windows: o.pclWindows)
-        case "ffa-lora": return FFALoRA(rank: r, experts: o.experts)
-        case "fedsa-lora": return FedSALoRA(rank: r, experts: o.experts)
+        case "pcl": return PCL(rank: r, experts: o.experts, windows: o.pclWindows, reference: o.reference)
+        case "ffa-lora": return FFALoRA(rank: r, experts: o.experts, reference: o.reference)
+        case "fedsa-lora": return FedSALoRA(rank: r, experts: o.experts, reference: o.reference)
         case "fdlora": return FDLoRA(rank: r, rounds: o.rounds)
-        case "flexlora": return FlexLoRA(ranks: o.ranks)
+        case "flexlora": return FlexLoRA(ranks: o.ranks, reference: o.reference)
         case "hetlora": return HetLoRA(ranks: o.ranks, lambda: o.hetLambda, gamma: o.hetGamma)
-        case "comigs": return CoMiGS(generalists: o.generalists, specialists: o.specialists, rank: r, schedule: o.router)
+        case "comigs":
+            var schedule = o.router
+            schedule.leaksGradients = o.reference
+            return CoMiGS(generalists: o.generalists, specialists: o.specialists, rank: r, schedule: schedule)
         default: throw UnknownMethod(name: name)
         }
     }

@@ -12,23 +12,32 @@ public struct PCL: CollaborationStrategy {
     /// Random validation windows (of the model's context) scored per (model, client) pair:
     /// the original scores 20 batches of 64.
     public var windows: Int
-    public init(rank: Int = 8, experts: Int = 2, windows: Int = 1280) {
+    /// compat "reference": perplexity as `2.71828 ** loss`, as the original's `eval` computes it.
+    public var reference: Bool
+    public init(rank: Int = 8, experts: Int = 2, windows: Int = 1280, reference: Bool = false) {
         self.rank = rank
         self.experts = experts
         self.windows = windows
+        self.reference = reference
     }
     public var name: String { "pcl" }
     public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: experts, router: .mean) }
     public func shares(_ role: ParamRole) -> Bool { role.isLoRA }
     public func startsInCommon(_ role: ParamRole) -> Bool { false }
-    public var aggregator: any Aggregator { Server(windows: windows) }
+    public var aggregator: any Aggregator { Server(windows: windows, reference: reference) }
 
     /// Rounds (0-based aggregation count) after which PCL mixes: 4, 6, 8, … (of 20 rounds, the
     /// last is 19 and never mixes).
     public static func mixes(round r: Int) -> Bool { r > 3 && r % 2 == 0 }
 
+    /// exp(loss); with `reference`, 2.71828^loss as the original's `eval` computes it.
+    public static func perplexity(_ loss: Double, reference: Bool) -> Double {
+        reference ? PortableMath.exp(loss * PortableMath.log(2.71828)) : PortableMath.exp(loss)
+    }
+
     struct Server: Aggregator {
         var windows: Int
+        var reference: Bool
         /// Personal results (trust mixtures; fused personal and global LoRA), not one global.
         var averagesUpdates: Bool { false }
 
@@ -63,7 +72,7 @@ public struct PCL: CollaborationStrategy {
             let models = arrivals.map(\.state.model)
             let loss = WorkerPool(workers: models.count).map(Array(models.indices)) { j in batches.map { Evaluation.meanLoss(models[j], $0) } }
             return takers.indices.map { i in
-                let ppl = arrivals.indices.map { j in PortableMath.exp(loss[j][i]) }
+                let ppl = arrivals.indices.map { j in PCL.perplexity(loss[j][i], reference: reference) }
                 let m = ppl.min() ?? 0
                 let e = ppl.map { PortableMath.exp(-($0 - m)) }
                 let z = e.reduce(0, +)
