@@ -124,6 +124,12 @@ final class ScenarioRun {
                 if e.kind == .uploadDone { roundUp[e.client] += sim[e.client].uploadBytes }
             }
             simulation.numerics = numerics
+            // The hooks capture the simulation, which holds `numerics`: break the cycle when the
+            // run ends, or a sweep keeps every finished run's federation in memory.
+            defer {
+                numerics.beforeAggregation = nil
+                numerics.afterAggregation = nil
+            }
             numerics.beforeAggregation = { o in
                 if evaluation.moment(ofRound: o.round + 1) == .beforeAggregation { try evaluate(round: o.round + 1, at: o.end, .beforeAggregation) }
             }
