@@ -5,10 +5,11 @@ import Simulator
 import Tensor
 
 /// Issue 13 end to end: lost, late and stale updates, through the executable, with the values
-/// the issue computed by hand.
+/// the issue computed by hand. These look at what the server holds, so clients are scored after
+/// aggregation, with FedAvg's single LoRA of that issue.
 final class LostUpdateRunTests: XCTestCase {
     static let common = """
-        "local_steps": 2, "batch": 4, "micro_batch": 4, "eval_windows": 8, "eval_every": 1, "checkpoint_every": 0,
+        "local_steps": 2, "batch": 4, "micro_batch": 4, "eval_windows": 8, "eval_when": "after_aggregation", "eval_every": 1, "checkpoint_every": 0,
         "data": {"source": "synthetic", "synthetic": {"tokens": 20000, "private_share": 0.9}}
         """
 
@@ -28,7 +29,7 @@ final class LostUpdateRunTests: XCTestCase {
     /// every client holds it (LoRA B = 0), and test perplexity stays at the base's.
     func testDroppedUpdatesNeverChangeTheModels() throws {
         let r = try run("""
-            {"name": "deadline-leak", "rounds": 2, \(Self.common), "clients": 2, "method": {"name": "fedavg"},
+            {"name": "deadline-leak", "rounds": 2, \(Self.common), "clients": 2, "method": {"name": "fedavg", "experts": 1},
              "policy": {"name": "deadline", "deadline_s": 0.2, "partial": false}, "outputs": {"save_adapters": true}}
             """, "leak")
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -41,7 +42,7 @@ final class LostUpdateRunTests: XCTestCase {
             let ppl = metrics.filter { $0["client"]?.doubleValue == Double(c) }.compactMap { $0["test_ppl"]?.doubleValue }
             XCTAssertEqual(ppl.count, 3)
             XCTAssertEqual(Set(ppl).count, 1, "client \(c): the base's perplexity after every round")
-            XCTAssertEqual(ppl[0], [4947.8, 6595.3][c], accuracy: 0.05)
+            XCTAssertEqual(ppl[0], [6257.2, 6400.3][c], accuracy: 0.05)  // the base on 8 random test windows
         }
         for c in 0..<2 {
             let st = try Safetensors(path: r.dir + "/clients/client-\(c).safetensors")
@@ -59,7 +60,7 @@ final class LostUpdateRunTests: XCTestCase {
     func testAsyncReportsNothingBeforeItsTime() throws {
         let r = try run("""
             {"name": "async-overwrite", "rounds": 4, \(Self.common), "clients": [{"device": "high"}, {"device": "mid"}],
-             "method": {"name": "fedavg"}, "policy": {"name": "async", "buffer": 1, "max_staleness": 100},
+             "method": {"name": "fedavg", "experts": 1}, "policy": {"name": "async", "buffer": 1, "max_staleness": 100},
              "outputs": {"save_adapters": false}}
             """, "async")
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -2,15 +2,18 @@ import XCTest
 @testable import Simulator
 @testable import Tensor
 
+/// A round in which `clients` arrive with equal weights.
+func arrival(_ fed: Federation, _ clients: [Int], round: Int = 0) -> RoundOutcome {
+    let arrived = clients.map { Participation(client: $0, steps: 2, slowdown: 1, start: 0, arrival: 1, version: 0, weight: 1 / Double(clients.count)) }
+    return RoundOutcome(round: round, start: 0, end: 1, selected: Array(0..<fed.count), arrived: arrived, failed: [], dropped: [])
+}
+
 /// Issue 15 §2: `compat: "reference"` — each behaviour of the original code that departs from its
 /// method's paper, on its own.
 final class CompatTests: XCTestCase {
     func federation(_ s: any CollaborationStrategy) throws -> Federation { try MethodsTests.federation(s) }
 
-    func arrive(_ fed: Federation, _ clients: [Int]) -> RoundOutcome {
-        let arrived = clients.map { Participation(client: $0, steps: 2, slowdown: 1, start: 0, arrival: 1, version: 0, weight: 1 / Double(clients.count)) }
-        return RoundOutcome(round: 0, start: 0, end: 1, selected: Array(0..<fed.count), arrived: arrived, failed: [], dropped: [])
-    }
+    func arrive(_ fed: Federation, _ clients: [Int]) -> RoundOutcome { arrival(fed, clients) }
 
     /// The original's `ffalora` is its expert-0 strategy: A trains and travels (FedAvg), with
     /// `--is_pruning`'s rank regulariser on the MLP LoRA.
@@ -99,5 +102,28 @@ final class CompatTests: XCTestCase {
         XCTAssertGreaterThan(norm(leaky.clients[0].experts), 0, "the burst's validation gradients wait for the next expert step")
         XCTAssertTrue(leaky.tensors().contains { $0.0.hasPrefix("client0.grad.") }, "carried gradients are checkpointed")
         XCTAssertFalse(plain.tensors().contains { $0.0.contains(".grad.") })
+    }
+}
+
+/// HetLoRA's per-location ranks survive a checkpoint: a restored federation trains and aggregates
+/// exactly as the one it was taken from.
+final class HetLoRASnapshotTests: XCTestCase {
+    func testPerLocationRanksRoundTrip() throws {
+        let het = HetLoRA(ranks: [2, 4, 4, 2], lambda: 0.5, gamma: 0.6)
+        let a = try MethodsTests.federation(het), b = try MethodsTests.federation(het)
+        _ = a.train((0..<4).map { (client: $0, steps: 2) }, round: 0)
+        a.aggregate(arrival(a, [0, 1, 2, 3]))
+        a.clients[1].rank.ranks[2] = 3
+        a.clients[2].rank.ranks = a.clients[2].rank.ranks.map { _ in 2 }
+        let values = Dictionary(uniqueKeysWithValues: a.tensors().map { ($0.0, $0.1.clone()) })
+        try b.restore(a.clientSnapshots(), server: a.aggregator.snapshot()) { name, t in t.copy(from: values[name]!) }
+        XCTAssertEqual(b.clients.map(\.rank.ranks), a.clients.map(\.rank.ranks))
+        for f in [a, b] {
+            _ = f.train((0..<4).map { (client: $0, steps: 2) }, round: 1)
+            f.aggregate(arrival(f, [0, 1, 2, 3], round: 1))
+        }
+        XCTAssertEqual(a.clients.map(\.rank.ranks), b.clients.map(\.rank.ranks))
+        for (x, y) in zip(a.tensors(), b.tensors()) { XCTAssertEqual(Array(x.1.buffer), Array(y.1.buffer), x.0) }
+        XCTAssertTrue((0..<32).allSatisfy { mlpLoRAPairs(b.clients[2].shared)[0].a.value.ptr[2 * 32 + $0] == 0 }, "slot 2 of a rank-2 location stays zero")
     }
 }
