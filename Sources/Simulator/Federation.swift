@@ -30,6 +30,8 @@ final class ClientState: @unchecked Sendable {
     /// optimizer; otherwise everything trains together under `optimizer`.
     let experts: [Parameter]
     let routers: [Parameter]
+    /// The MLP LoRA (A, B) pairs, once: `maskPrunedSlots` runs after every step.
+    let mlpPairs: [(a: Parameter, b: Parameter)]
     let optimizer: AdamW
     let routerOptimizer: AdamW?
     /// Micro-batches drawn from each split (what the optimizers actually read).
@@ -52,7 +54,8 @@ final class ClientState: @unchecked Sendable {
         self.model = model
         self.data = data
         self.rng = rng
-        rank = ActiveRank(model.adapters.rank, locations: mlpLoRAPairs(model.parameters).count)
+        mlpPairs = mlpLoRAPairs(model.parameters)
+        rank = ActiveRank(model.adapters.rank, locations: mlpPairs.count)
         shared = model.parameters.filter { strategy.shares($0.role) }
         let trainable = model.trainableParameters
         if strategy.routerSchedule != nil {
@@ -78,7 +81,7 @@ final class ClientState: @unchecked Sendable {
     /// moments would otherwise move them).
     func maskPrunedSlots() {
         let full = model.adapters.rank
-        for ((a, b), r) in zip(mlpLoRAPairs(model.parameters), rank.ranks) where r < full {
+        for ((a, b), r) in zip(mlpPairs, rank.ranks) where r < full {
             (a.value.ptr + r * a.value.shape[1]).update(repeating: 0, count: (full - r) * a.value.shape[1])
             for row in 0..<b.value.shape[0] { (b.value.ptr + row * full + r).update(repeating: 0, count: full - r) }
         }

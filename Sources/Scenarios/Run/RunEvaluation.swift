@@ -55,9 +55,10 @@ struct RunEvaluation {
     /// When round `done` (1-based) is scored, or nil when it is not: every `every`-th round and
     /// the last, before or after its aggregation as `eval_when` says — except that a method
     /// whose last aggregation finishes the clients' models is scored after it.
+    /// Round 0 is the evaluation before training.
     func moment(ofRound done: Int) -> Moment? {
         guard done % every == 0 || done == rounds else { return nil }
-        return beforeAggregation && !(done == rounds && finalStepOnServer) ? .beforeAggregation : .afterAggregation
+        return beforeAggregation && !(done == rounds && done > 0 && finalStepOnServer) ? .beforeAggregation : .afterAggregation
     }
 
     /// One client's score: loss and perplexity, and per-layer routing for mixtures.

@@ -92,10 +92,8 @@ final class ScenarioRun {
 
         let evaluation = RunEvaluation(s, seed: seed, context: time, data: data, federation: fed, pooled: pooled)
         /// Scores every client and writes the metrics and routing lines.
-        var lastMoment: RunEvaluation.Moment = evaluation.beforeAggregation ? .beforeAggregation : .afterAggregation
         func evaluate(round: Int, at t: SimTime, _ moment: RunEvaluation.Moment) throws {
             guard let fed, let data else { return }
-            lastMoment = moment
             let scores = try evaluation.score(fed, data, round: round, keptIn: folder)
             for (i, score) in scores.enumerated() {
                 let j = pooled ? 0 : i
@@ -112,7 +110,7 @@ final class ScenarioRun {
         }
 
         let total = s.int("rounds"), checkpointEvery = s.int("checkpoint_every")
-        if resume == nil { try evaluate(round: 0, at: 0, lastMoment) }
+        if resume == nil { try evaluate(round: 0, at: 0, evaluation.moment(ofRound: 0)!) }
         var simTime: SimTime = resume?.0.now ?? 0, eventCount = resume?.0.events ?? 0
         var stalled: String?
         if total > 0 {
@@ -165,7 +163,7 @@ final class ScenarioRun {
         if let fed, s.bool("outputs.save_adapters") { try saveAdapters(fed, clients: fedClients) }
 
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let summary = summarize(setup: setup, results: lastPPL, scored: lastMoment, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
+        let summary = summarize(setup: setup, results: lastPPL, scored: evaluation.moment(ofRound: total)!, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
                                 events: eventCount, wall: wall)
         try folder.write("summary.md", summaryMarkdown(summary))
         try folder.write("summary.json", summary.text(indent: "  ") + "\n")
