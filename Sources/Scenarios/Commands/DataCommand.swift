@@ -5,9 +5,9 @@ import Tensor
 enum DataCommand {
     static let usage = """
         usage: comigs data synth [--clients N] [--tokens T[,T2,...]] [--private-share P] [--divergence D]
-                                 [--seed S] [--pretrain-tokens M] --out DIR
+                                 [--seed S] [--pretrain-tokens M] [--context C] --out DIR
                comigs data prepare multilingual|domains|agnews|folders [--out DIR] [--cache DIR]
-                                 [--csv FILE] [--source DIR] [--ood] [--seed S]
+                                 [--csv FILE] [--source DIR] [--ood] [--seed S] [--context C]
                                  [--tokenizer byte|gpt2 --vocab vocab.json --merges merges.txt]
 
         synth writes the built-in synthetic corpus: a general language plus one private
@@ -23,16 +23,24 @@ enum DataCommand {
           agnews        AG News test CSV (default ../shared/data/agnews/test.csv), one client
                         per class, 1500/200/200 documents; --ood: every client's valid and test
                         split is a uniform mixture of all classes
-          folders       --source DIR with one sub-folder of .txt files per client
+          folders       --source DIR with one sub-folder of UTF-8 .txt files per client
         Debian texts come from the cache filled by scripts/corpora.sh (default
         $COMIGS_CORPORA or ~/.cache/comigs/corpora). Splits are by document, seeded.
+        A client with fewer than 100 documents (e.g. one large file) is first cut into
+        about 200: blank-line paragraphs, long ones cut at line breaks, spaces or (no
+        boundaries) characters, grouped in order to equal sizes; a file's end ends one.
         English prose that is no client's data goes to pretrain_{train,valid}.bin.
+
+        Both commands check what they would write with the rule 'run' applies: every
+        client's every split holds at least one window of C + 1 tokens (C: --context,
+        default 128, the bundled bases'); otherwise nothing is written and the exit
+        code is 2, naming the client and the split.
         """
 
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["--clients", "--tokens", "--private-share", "--divergence", "--seed",
                                              "--pretrain-tokens", "--out", "--cache", "--csv", "--source", "--tokenizer",
-                                             "--vocab", "--merges"], switches: ["--ood"])
+                                             "--vocab", "--merges", "--context"], switches: ["--ood"])
         switch a.positional.first {
         case "synth": try synth(a)
         case "prepare": try prepare(a)
@@ -57,13 +65,26 @@ enum DataCommand {
         let pretrain = try a.int("--pretrain-tokens", default: 2_000_000, range: 0...1_000_000_000)
         let corpus = SyntheticCorpus(spec)
         let clients = corpus.clients()
+        try checkSplits(clients, context: try context(a))
         try Dataset.write(clients, meta: corpus.meta(for: clients), to: out)
         if pretrain > 0 {
             let dir = Dataset.folder(out, clients: clients.count)
             try TokenFile.write(corpus.generalText(tokens: pretrain * 9 / 10, stream: "train"), to: dir + "/pretrain_train.bin")
             try TokenFile.write(corpus.generalText(tokens: pretrain / 10, stream: "valid"), to: dir + "/pretrain_valid.bin")
         }
-        report(clients, dir: Dataset.folder(out, clients: clients.count))
+        report(clients, documents: nil, dir: Dataset.folder(out, clients: clients.count))
+    }
+
+    static func context(_ a: Arguments) throws -> Int { try a.int("--context", default: 128, range: 1...65_535) }
+
+    /// Refuses a corpus `run` could not use, with `run`'s own rule (`ClientData.shortSplit`).
+    static func checkSplits(_ clients: [ClientData], context: Int) throws {
+        for (i, c) in clients.enumerated() {
+            if let short = c.shortSplit(context: context) {
+                throw UsageError(description: "client \(i) (\(c.name)): \(short); nothing written "
+                                 + "(give the client more text, or prepare for a shorter --context)")
+            }
+        }
     }
 
     static func cacheDir(_ a: Arguments) -> String {
@@ -91,7 +112,8 @@ enum DataCommand {
         let tok = try tokenizer(a)
         let cache = cacheDir(a)
         var fractions = (valid: 0.1, test: 0.1)
-        let docs: [ClientDocuments]
+        let context = try context(a)
+        var docs: [ClientDocuments]
         switch name {
         case "multilingual": docs = try Corpora.multilingual(cache: cache)
         case "domains": docs = try Corpora.domains(cache: cache)
@@ -104,6 +126,8 @@ enum DataCommand {
         default: throw UsageError(description: "data prepare: unknown corpus '\(name)' (multilingual, domains, agnews, folders)")
         }
         if a.has("--ood") && name != "agnews" { throw UsageError(description: "--ood applies to agnews only") }
+        let files = docs.map(\.documents.count)
+        docs = docs.map { ClientDocuments(name: $0.name, documents: Segmentation.documents($0.documents)) }
         var splits = docs.enumerated().map { i, d in DocumentSplit.split(d.documents, fractions: fractions, seed: seed, client: i) }
         if a.has("--ood") { splits = outOfDistribution(splits) }
         let clients = zip(docs, splits).map { d, s in
@@ -115,6 +139,7 @@ enum DataCommand {
                                source: name, split_seed: seed, origins: false,
                                parameters: ["ood": "\(a.has("--ood"))",
                                             "documents": docs.map { "\($0.documents.count)" }.joined(separator: ",")])
+        try checkSplits(clients, context: context)
         try Dataset.write(clients, meta: meta, to: out)
         let dir = Dataset.folder(out, clients: clients.count)
         if name != "folders" {
@@ -123,7 +148,7 @@ enum DataCommand {
             try TokenFile.write(DocumentSplit.tokens(s.train, tok), to: dir + "/pretrain_train.bin")
             try TokenFile.write(DocumentSplit.tokens(s.valid, tok), to: dir + "/pretrain_valid.bin")
         }
-        report(clients, dir: dir)
+        report(clients, documents: zip(files, docs).map { ($0, $1.documents.count) }, dir: dir)
     }
 
     /// The pretraining prose, 95% for training and 5% held out.
@@ -147,11 +172,15 @@ enum DataCommand {
         }
     }
 
-    static func report(_ clients: [ClientData], dir: String) {
-        note("client        train      valid       test")
-        for c in clients {
-            note(c.name.padding(toLength: 10, withPad: " ", startingAt: 0)
-                 + [ClientData.Split.train, .valid, .test].map { String(format: "%11d", c.count($0)) }.joined())
+    /// Token counts per client and split; with `documents`, how many documents each
+    /// client's source held and how many it was cut into (`Segmentation`).
+    static func report(_ clients: [ClientData], documents: [(source: Int, cut: Int)]?, dir: String) {
+        note("client        train      valid       test" + (documents == nil ? "" : "   documents"))
+        for (i, c) in clients.enumerated() {
+            var line = c.name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                + [ClientData.Split.train, .valid, .test].map { String(format: "%11d", c.count($0)) }.joined()
+            if let d = documents?[i] { line += "   " + (d.source == d.cut ? "\(d.cut)" : "\(d.source) → \(d.cut)") }
+            note(line)
         }
         print(dir)
     }
