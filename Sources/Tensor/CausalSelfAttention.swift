@@ -53,6 +53,8 @@ final class Block {
     let ln1Gain: Parameter, ln1Bias: Parameter, ln2Gain: Parameter, ln2Bias: Parameter
     let attn: CausalSelfAttention
     let mlp: MoEMLP
+    /// Under `compat: "reference"`: the load-balancing loss re-routes this block's output.
+    let balance: BlockOutputBalance?
     let width: Int
     private var input: UnsafePointer<Float>?
     private var ln1: Tensor?, ln1Mean: Tensor?, ln1Rstd: Tensor?, attnOut: Tensor?, x2: Tensor?
@@ -71,6 +73,7 @@ final class Block {
         ln2Bias = builder.make(prefix + ".ln_2.bias", .base, [c], .zeros)
         mlp = MoEMLP(prefix + ".mlp", width: c, projStd: 0.02 / (2 * Float(config.nLayer)).squareRoot(),
                      builder: builder, flops: flops)
+        balance = builder.adapters.balancesBlockOutput ? BlockOutputBalance(router: mlp.router) : nil
     }
 
     func prepare(batch: Int, time: Int) {
@@ -79,9 +82,10 @@ final class Block {
         for t in [\Block.ln1Mean, \.ln1Rstd, \.ln2Mean, \.ln2Rstd] { self[keyPath: t] = sized(self[keyPath: t], n) }
         attn.prepare(batch: batch, time: time)
         mlp.prepare(n)
+        balance?.prepare(n)
     }
 
-    /// Returns the MLP's load-balancing loss.
+    /// Returns the layer's load-balancing loss.
     func forward(_ x: UnsafePointer<Float>, batch: Int, time: Int) -> Float {
         n = batch * time
         input = x
@@ -92,7 +96,7 @@ final class Block {
         LayerNorm.forward(ln2!.ptr, mean: ln2Mean!.ptr, rstd: ln2Rstd!.ptr, x2!.ptr, gain: ln2Gain.ptr, bias: ln2Bias.ptr, n: n, width: c)
         let lb = mlp.forward(mlpOut!.ptr, ln2!.ptr, n: n)
         Rows.residual(out!.ptr, x2!.ptr, mlpOut!.ptr, count: n * c)
-        return lb
+        return balance?.forward(out!.ptr, n: n) ?? lb
     }
 
     /// On entry `dResid` holds dLoss/d(output); on return dLoss/d(input). The
@@ -102,6 +106,7 @@ final class Block {
     /// attention's input gradient is not formed at all.
     func backward(_ dResid: UnsafeMutablePointer<Float>, lbScale: Float, inputGradient: Bool = true) {
         let c = width
+        balance?.backward(dy: dResid, y: out!.ptr, lbScale: lbScale)
         mlp.backward(dx: dln!.ptr, dOut: dResid, x: ln2!.ptr, n: n, lbScale: lbScale)
         LayerNorm.backward(dx: dResid, dgain: ln2Gain.gradIfNeeded, dbias: ln2Bias.gradIfNeeded, dy: dln!.ptr,
                            x: x2!.ptr, mean: ln2Mean!.ptr, rstd: ln2Rstd!.ptr, gain: ln2Gain.ptr, n: n, width: c)

@@ -44,6 +44,14 @@ public enum RouterMode: String, Codable, Sendable {
     case mean
 }
 
+/// Where the load-balancing loss takes its routing from.
+public enum LoadBalanceInput: String, Codable, Sendable {
+    /// The original code (`gating.py` `MoE.get_load_balancing_loss`, called by `GPT.forward`
+    /// with each block's output): the router applied again to the residual stream after the
+    /// block, with a zero-filled softmax (`BlockOutputBalance`). `compat: "reference"`.
+    case blockOutput = "block_output"
+}
+
 /// The trainable adapters put on the frozen base (DESIGN §3).
 public struct AdapterConfig: Codable, Sendable, Equatable {
     /// LoRA rank; 0 means no LoRA at all (then the base must train).
@@ -61,6 +69,9 @@ public struct AdapterConfig: Codable, Sendable, Equatable {
     /// Rank of the attention LoRA when it is not `rank`: FlexLoRA and HetLoRA vary the MLP
     /// LoRA's rank per client and keep attention at 8 (`collab_runscripts/table2`). nil: `rank`.
     public var attentionRank: Int? = nil
+    /// What the load-balancing loss reads. nil: the router's own decision on the MLP input
+    /// (the paper's); `.blockOutput`: the original code's re-routing of the block output.
+    public var loadBalance: LoadBalanceInput? = nil
 
     public init(rank: Int = 8, alpha: Float = 16, experts: Int = 1, router: RouterMode = .topK, topK: Int? = nil,
                 generalistImportance: Float = 0.5, trainBase: Bool = false) {
@@ -89,6 +100,8 @@ public struct AdapterConfig: Codable, Sendable, Equatable {
         let r = rank(of: role)
         return r > 0 ? alpha / Float(r).squareRoot() : 0
     }
+    /// The load-balancing loss re-routes the block output (`LoadBalanceInput.blockOutput`).
+    public var balancesBlockOutput: Bool { loadBalance == .blockOutput && hasRouter }
     /// A learned router exists only with two or more experts in top-k mode.
     public var hasRouter: Bool { experts > 1 && router == .topK }
 

@@ -24,6 +24,8 @@ final class Router {
     let weight: Parameter?  // R [E, C]; nil without a learned router
     /// Generalist-importance weights c_e.
     let importance: [Float]
+    /// The loss balances this decision (false: `BlockOutputBalance` re-routes the block output).
+    let balancesInput: Bool
     let flops: FlopCounter
 
     private(set) var n = 0
@@ -51,6 +53,7 @@ final class Router {
             : nil
         let g = ad.generalistImportance, e = Float(experts)
         importance = (0..<experts).map { $0 == 0 ? 1 / g / e : (e - 1) / (1 - g) / e }
+        balancesInput = !ad.balancesBlockOutput
         assignments = (0..<experts).map { _ in ExpertAssignment() }
         fraction = Array(repeating: 0, count: experts)
         meanProb = Array(repeating: 0, count: experts)
@@ -101,7 +104,7 @@ final class Router {
             fraction[e] = Float(assignments[e].count) / Float(n * k)
             lb += meanProb[e] * fraction[e] * importance[e]
         }
-        return Float(E) * lb  // = E² · mean_e(p_e f_e c_e)
+        return balancesInput ? Float(E) * lb : 0  // = E² · mean_e(p_e f_e c_e)
     }
 
     private func buildAssignments(n: Int) {
@@ -139,7 +142,7 @@ final class Router {
         let ch = choice.ptr, cw = choiceWeight!.ptr
         // d LB / d p_{t,e} = E · f_e · c_e / n, the same for every token.
         var dpLB = [Float](repeating: 0, count: E)
-        for e in 0..<E { dpLB[e] = lbScale * Float(E) * fraction[e] * importance[e] / Float(n) }
+        if balancesInput { for e in 0..<E { dpLB[e] = lbScale * Float(E) * fraction[e] * importance[e] / Float(n) } }
         var dp = [Float](repeating: 0, count: E)
         dp.withUnsafeMutableBufferPointer { dp in
             for t in 0..<n {

@@ -77,6 +77,18 @@ final class EvaluationProtocolTests: XCTestCase {
         XCTAssertThrowsError(try adapters("fedavg", #", "top_k": 1"#), "no router: top_k means nothing")
     }
 
+    /// `compat: "reference"` moves every routed method's load-balancing loss to the block output
+    /// (`BlockOutputBalance`); the paper's default keeps it on the router's own decision.
+    func testReferenceCompatBalancesTheBlockOutput() throws {
+        func adapters(_ top: String) throws -> AdapterConfig {
+            let s = try Scenario.make(try JSON.parse(Data(#"{"method": {"name": "comigs"}\#(top)}"#.utf8)))
+            return try ClientSetup.strategy(s, specialists: s.perClient("method.specialists")).adapters(client: 0)
+        }
+        XCTAssertNil(try adapters("").loadBalance)
+        XCTAssertFalse(try adapters("").balancesBlockOutput)
+        XCTAssertTrue(try adapters(#", "compat": "reference""#).balancesBlockOutput)
+    }
+
     /// Routers start from N(0, 0.02) and decay with the LoRA weights (the original's `router_decay` group).
     func testRouterStartsSmallAndDecays() throws {
         let cfg = GPTConfig(nLayer: 2, nHead: 2, nEmbd: 64, blockSize: 8, vocabSize: 16)

@@ -33,9 +33,14 @@ final class ModelGradientTests: XCTestCase {
             let s = m.forward(data)
             return s.meanCE + Double(lambda) * Double(s.loadBalance)
         }
-        // Every router's expert choices: finite differences must not cross a routing switch.
+        // Every router's expert choices (and the block-output re-routing's): finite differences
+        // must not cross a routing switch.
         let routing = { () -> [Int32] in
-            m.blocks.flatMap { b in (0..<data.inputs.count * b.mlp.router.k).map { b.mlp.router.choice.ptr[$0] } }
+            m.blocks.flatMap { b in
+                (0..<data.inputs.count * b.mlp.router.k).flatMap { i in
+                    [b.mlp.router.choice.ptr[i], b.balance?.choice.ptr[i] ?? -1]
+                }
+            }
         }
         var roles = Set<String>(), checked = 0, total = 0
         for p in m.trainableParameters {
@@ -60,4 +65,36 @@ final class ModelGradientTests: XCTestCase {
     func testThreeExpertsTop1() throws { try check(AdapterConfig(rank: 2, experts: 3, topK: 1)) }
     func testNoRouterMean() throws { try check(AdapterConfig(rank: 2, experts: 3, router: .mean)) }
     func testGeneralistImportance() throws { try check(AdapterConfig(rank: 2, experts: 3, generalistImportance: 0.8)) }
+
+    // compat "reference": the load-balancing loss re-routes each block's output (BlockOutputBalance).
+    static func reference(_ a: AdapterConfig) -> AdapterConfig { var a = a; a.loadBalance = .blockOutput; return a }
+    func testBlockOutputBalanceThreeExpertsTop2() throws { try check(Self.reference(AdapterConfig(rank: 2, experts: 3))) }
+    func testBlockOutputBalanceThreeExpertsTop1() throws { try check(Self.reference(AdapterConfig(rank: 2, experts: 3, topK: 1))) }
+    func testBlockOutputBalanceTwoExpertsTop1() throws { try check(Self.reference(AdapterConfig(rank: 2, experts: 2, topK: 1))) }
+    func testBlockOutputBalanceImportance() throws {
+        try check(Self.reference(AdapterConfig(rank: 2, experts: 2, generalistImportance: 0.8)))
+    }
+
+    /// Every runscript of the paper's tables has E = k = 2 and importance 0.5, where both
+    /// load-balancing terms are Σ_e p_e = 1 for any input: the original's block-output term
+    /// then changes no gradient, while with three experts it does.
+    func testBlockOutputBalanceIsConstantAtTwoExpertsTopTwo() throws {
+        func gradients(_ ad: AdapterConfig) throws -> (lb: Float, grads: [[Float]]) {
+            let m = try Self.model(ad)
+            let data = Self.batch()
+            _ = try Trainer.accumulate(m, micro: [data], lambdaLB: 0.5)
+            let lb = m.forward(data).loadBalance
+            return (lb, m.trainableParameters.map { Array(UnsafeBufferPointer(start: $0.grad.ptr, count: $0.grad.count)) })
+        }
+        func maxDifference(_ a: [[Float]], _ b: [[Float]]) -> Float {
+            zip(a, b).map { zip($0, $1).map { abs($0 - $1) }.max() ?? 0 }.max() ?? 0
+        }
+        let two = AdapterConfig(rank: 2, experts: 2)
+        let (paperLB, paper) = try gradients(two), (referenceLB, reference) = try gradients(Self.reference(two))
+        XCTAssertEqual(paperLB, 1, accuracy: 1e-6)
+        XCTAssertEqual(referenceLB, 1, accuracy: 1e-6)
+        XCTAssertLessThan(maxDifference(paper, reference), 1e-6)
+        let three = AdapterConfig(rank: 2, experts: 3)
+        XCTAssertGreaterThan(maxDifference(try gradients(three).grads, try gradients(Self.reference(three)).grads), 1e-4)
+    }
 }

@@ -48,7 +48,8 @@ struct ClientSetup {
         o.rounds = max(1, s.int("rounds"))
         o.reference = s.string("compat") == "reference"
         return Tuned(try MethodRegistry.make(s.method, o), alpha: Float(s.double("model.lora_alpha")),
-                     topK: s.optionalInt("method.top_k"), generalistImportance: Float(s.double("method.generalist_importance")))
+                     topK: s.optionalInt("method.top_k"), generalistImportance: Float(s.double("method.generalist_importance")),
+                     loadBalance: o.reference ? .blockOutput : nil)
     }
 
     /// Checks every client's memory: a client that cannot hold its configuration
