@@ -89,6 +89,10 @@ final class SegmentationTests: XCTestCase {
         let docs = Segmentation.documents([String(repeating: "word ", count: 20_000)])
         XCTAssertGreaterThan(docs.count, 150)
         XCTAssertLessThan(docs.count, 210)
+        XCTAssertEqual(docs.joined(), String(repeating: "word ", count: 20_000), "one paragraph's pieces join as they were")
+        let paragraphs = SegmentationTests.text(Self.scripts[1].letters, bytes: 50_000, seed: 9)
+        let squeezed = { (t: String) in t.filter { !$0.isWhitespace } }
+        XCTAssertEqual(squeezed(Segmentation.documents([paragraphs]).joined()), squeezed(paragraphs), "no text lost or repeated")
         XCTAssertEqual(Segmentation.documents(Array(repeating: "x", count: 100)).count, 100, "enough documents: kept")
     }
 }

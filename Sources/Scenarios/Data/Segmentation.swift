@@ -23,17 +23,21 @@ enum Segmentation {
         let target = max(4, (total + segments - 1) / segments)
         var out: [String] = []
         for doc in docs {
-            var current: [Substring] = [], size = 0
-            for piece in paragraphs(doc).flatMap({ cut($0, limit: target / 4) }) {
-                current.append(piece)
-                size += piece.utf8.count
-                if size >= target {
-                    out.append(current.joined(separator: "\n\n"))
-                    current = []
-                    size = 0
+            // Pieces of one paragraph join as they were; paragraphs with a blank line.
+            var current = "", size = 0
+            for paragraph in paragraphs(doc) {
+                for (j, piece) in cut(paragraph, limit: target / 4).enumerated() {
+                    if j == 0 && !current.isEmpty { current += "\n\n" }
+                    current += piece
+                    size += piece.utf8.count
+                    if size >= target {
+                        out.append(current)
+                        current = ""
+                        size = 0
+                    }
                 }
             }
-            if !current.isEmpty { out.append(current.joined(separator: "\n\n")) }
+            if !current.isEmpty { out.append(current) }
         }
         return out
     }
