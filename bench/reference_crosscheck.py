@@ -199,7 +199,7 @@ def main():
     p.add_argument("--out", default=os.path.join(root, "runs", "crosscheck", "reference"))
     p.add_argument("--bf16", choices=["eval", "all"])
     p.add_argument("--comigs", help="sweep.csv of comigs' crosscheck sweep: compare and write --report")
-    p.add_argument("--report", default=os.path.join(root, "results", "paper", "crosscheck-multilingual.md"))
+    p.add_argument("--report", default=os.path.join(root, "results", "paper", "crosscheck.md"))
     p.add_argument("--tolerance", type=float, default=0.03)
     p.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--method", help=argparse.SUPPRESS)
