@@ -42,9 +42,12 @@ public struct RNG: Sendable, Equatable, Codable {
     }
 
     /// Standard normal by Box–Muller (one value per call, deterministic).
-    public mutating func normal() -> Float {
+    public mutating func normal() -> Float { Float(normalDouble()) }
+
+    /// Standard normal by Box–Muller in Double (one value per call, deterministic).
+    public mutating func normalDouble() -> Double {
         let u1 = max(uniformDouble(), 1e-300), u2 = uniformDouble()
-        return Float((-2 * PortableMath.log(u1)).squareRoot() * PortableMath.cos(2 * Double.pi * u2))
+        return (-2 * PortableMath.log(u1)).squareRoot() * PortableMath.cos(2 * Double.pi * u2)
     }
 
     static func mix(_ z0: UInt64) -> UInt64 {

@@ -6,8 +6,10 @@ enum DataCommand {
     static let usage = """
         usage: comigs data synth [--clients N] [--tokens T[,T2,...]] [--private-share P] [--divergence D]
                                  [--seed S] [--pretrain-tokens M] [--context C] --out DIR
-               comigs data prepare multilingual|domains|agnews|folders [--out DIR] [--cache DIR]
+               comigs data prepare multilingual|domains|agnews|labelled|folders [--out DIR] [--cache DIR]
                                  [--csv FILE] [--source DIR] [--ood] [--seed S] [--context C]
+                                 [--partition natural|iid|dirichlet|shards --clients N --alpha A
+                                  --classes-per-client K --size-alpha B]
                                  [--tokenizer byte|gpt2 --vocab vocab.json --merges merges.txt]
 
         synth writes the built-in synthetic corpus: a general language plus one private
@@ -23,7 +25,15 @@ enum DataCommand {
           agnews        AG News test CSV (default ../shared/data/agnews/test.csv), one client
                         per class, 1500/200/200 documents; --ood: every client's valid and test
                         split is a uniform mixture of all classes
+          labelled      --csv FILE: any CSV of label,text rows (more text columns are joined)
           folders       --source DIR with one sub-folder of UTF-8 .txt files per client
+        agnews and labelled are partitioned among clients by --partition (seeded):
+          natural       one client per label (default; the paper's AG News protocol)
+          iid           a shuffle in N equal shares, or shares ~ Dir(B) with --size-alpha B
+          dirichlet     label skew: each label's documents shared among N clients ~ Dir(A)
+                        (default A 0.5); redrawn until every client has 30 documents
+          shards        sorted by label, N·K shards, K random shards per client (default K 2)
+        and meta.json records each client's documents per label (also printed).
         Debian texts come from the cache filled by scripts/corpora.sh (default
         $COMIGS_CORPORA or ~/.cache/comigs/corpora). Splits are by document, seeded.
         A client with fewer than 100 documents (e.g. one large file) is first cut into
@@ -40,7 +50,8 @@ enum DataCommand {
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["--clients", "--tokens", "--private-share", "--divergence", "--seed",
                                              "--pretrain-tokens", "--out", "--cache", "--csv", "--source", "--tokenizer",
-                                             "--vocab", "--merges", "--context"], switches: ["--ood"])
+                                             "--vocab", "--merges", "--context", "--partition", "--alpha",
+                                             "--classes-per-client", "--size-alpha"], switches: ["--ood"])
         switch a.positional.first {
         case "synth": try synth(a)
         case "prepare": try prepare(a)
@@ -120,12 +131,19 @@ enum DataCommand {
         case "agnews":
             docs = try Corpora.agnews(csv: a.string("--csv") ?? "../shared/data/agnews/test.csv")
             fractions = (200.0 / 1900, 200.0 / 1900)
+        case "labelled":
+            guard let csv = a.string("--csv") else { throw UsageError(description: "data prepare labelled: --csv FILE is required") }
+            docs = try Corpora.labelled(csv: csv)
         case "folders":
             guard let src = a.string("--source") else { throw UsageError(description: "data prepare folders: --source DIR is required") }
             docs = try Corpora.folders(src)
-        default: throw UsageError(description: "data prepare: unknown corpus '\(name)' (multilingual, domains, agnews, folders)")
+        default: throw UsageError(description: "data prepare: unknown corpus '\(name)' (multilingual, domains, agnews, labelled, folders)")
         }
         if a.has("--ood") && name != "agnews" { throw UsageError(description: "--ood applies to agnews only") }
+        let partition = try self.partition(a, seed: seed, labelled: name == "agnews" || name == "labelled")
+        if a.has("--ood") && partition.kind != .natural { throw UsageError(description: "--ood applies to the natural partition only") }
+        var perLabel: PerLabel? = nil
+        if name == "agnews" || name == "labelled" { (docs, perLabel) = try partitioned(docs, partition) }
         let files = docs.map(\.documents.count)
         docs = docs.map { ClientDocuments(name: $0.name, documents: Segmentation.documents($0.documents)) }
         var splits = docs.enumerated().map { i, d in DocumentSplit.split(d.documents, fractions: fractions, seed: seed, client: i) }
@@ -138,7 +156,8 @@ enum DataCommand {
                                tokens: clients.map { SplitCounts(train: $0.count(.train), valid: $0.count(.valid), test: $0.count(.test)) },
                                source: name, split_seed: seed, origins: false,
                                parameters: ["ood": "\(a.has("--ood"))",
-                                            "documents": docs.map { "\($0.documents.count)" }.joined(separator: ",")])
+                                            "documents": docs.map { "\($0.documents.count)" }.joined(separator: ",")]
+                                   .merging(perLabel?.record(partition) ?? [:]) { $1 })
         try checkSplits(clients, context: context)
         try Dataset.write(clients, meta: meta, to: out)
         let dir = Dataset.folder(out, clients: clients.count)
@@ -149,6 +168,67 @@ enum DataCommand {
             try TokenFile.write(DocumentSplit.tokens(s.valid, tok), to: dir + "/pretrain_valid.bin")
         }
         report(clients, documents: zip(files, docs).map { ($0, $1.documents.count) }, dir: dir)
+        perLabel?.report(clients: clients.map(\.name))
+    }
+
+    static func partition(_ a: Arguments, seed: UInt64, labelled: Bool) throws -> Partition {
+        var p = Partition()
+        let given = ["--partition", "--clients", "--alpha", "--classes-per-client", "--size-alpha"].filter { a.string($0) != nil }
+        guard labelled || given.isEmpty else {
+            throw UsageError(description: "\(given[0]) applies to the labelled corpora (agnews, labelled) only")
+        }
+        if let k = a.string("--partition") {
+            guard let kind = Partition.Kind(rawValue: k) else {
+                throw UsageError(description: "--partition: expected one of \(Partition.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(k)'")
+            }
+            p.kind = kind
+        }
+        p.seed = seed
+        p.clients = try a.int("--clients", default: 4, range: 1...10_000)
+        p.alpha = try a.double("--alpha", default: 0.5, range: 1e-6...1e6)
+        p.classesPerClient = try a.int("--classes-per-client", default: 2, range: 1...10_000)
+        p.sizeAlpha = try a.string("--size-alpha").map { _ in try a.double("--size-alpha", default: 1, range: 1e-6...1e6) }
+        if p.kind == .natural && a.string("--clients") != nil {
+            throw UsageError(description: "--clients: the natural partition has one client per label; choose --partition iid, dirichlet or shards")
+        }
+        if p.kind != .dirichlet && a.string("--alpha") != nil { throw UsageError(description: "--alpha applies to --partition dirichlet") }
+        if p.kind != .shards && a.string("--classes-per-client") != nil { throw UsageError(description: "--classes-per-client applies to --partition shards") }
+        if p.kind != .iid && p.sizeAlpha != nil { throw UsageError(description: "--size-alpha applies to --partition iid") }
+        return p
+    }
+
+    /// Each client's documents per label, as `meta.json` records and `prepare` prints them.
+    struct PerLabel {
+        var labels: [String]
+        var counts: [[Int]]
+
+        func record(_ p: Partition) -> [String: String] {
+            var r = ["partition": p.kind.rawValue, "labels": labels.joined(separator: "|"),
+                     "documents_per_label": counts.map { $0.map(String.init).joined(separator: ",") }.joined(separator: ";")]
+            if p.kind == .dirichlet { r["alpha"] = "\(p.alpha)" }
+            if p.kind == .shards { r["classes_per_client"] = "\(p.classesPerClient)" }
+            if let b = p.sizeAlpha { r["size_alpha"] = "\(b)" }
+            return r
+        }
+
+        func report(clients: [String]) {
+            note("documents per label: " + labels.joined(separator: " | "))
+            for (name, c) in zip(clients, counts) {
+                note(name.padding(toLength: 10, withPad: " ", startingAt: 0) + c.map { String(format: "%7d", $0) }.joined())
+            }
+        }
+    }
+
+    /// Per-label documents dealt to clients by `p`, and each client's documents per label.
+    static func partitioned(_ byLabel: [ClientDocuments], _ p: Partition) throws -> ([ClientDocuments], PerLabel) {
+        let labels = byLabel.enumerated().flatMap { k, c in Array(repeating: k, count: c.documents.count) }
+        let texts = byLabel.flatMap(\.documents)
+        let assigned: [[Int]]
+        do { assigned = try p.assign(labels: labels, classes: byLabel.count) } catch { throw UsageError(description: "\(error)") }
+        let names = p.kind == .natural ? byLabel.map(\.name) : (0..<assigned.count).map { "client\($0)" }
+        let docs = zip(names, assigned).map { name, idx in ClientDocuments(name: name, documents: idx.map { texts[$0] }) }
+        let counts = assigned.map { idx in (0..<byLabel.count).map { k in idx.filter { labels[$0] == k }.count } }
+        return (docs, PerLabel(labels: byLabel.map(\.name), counts: counts))
     }
 
     /// The pretraining prose, 95% for training and 5% held out.

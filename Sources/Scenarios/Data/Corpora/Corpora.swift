@@ -48,6 +48,23 @@ enum Corpora {
         return clients
     }
 
+    /// Any labelled CSV, one document per row: the first column is the label, the other
+    /// columns (joined with a space) the text; one `ClientDocuments` per label, labels in
+    /// sorted order. A first row whose label column reads "label" is a header.
+    static func labelled(csv: String) throws -> [ClientDocuments] {
+        let text = try readUTF8(csv, hint: nil)
+        var byLabel: [String: [String]] = [:]
+        for (number, row) in CSV.rows(text).enumerated() {
+            if number == 0 && row.first?.lowercased() == "label" { continue }
+            guard row.count >= 2, !row[0].isEmpty else {
+                throw Error(description: "\(csv): row \(number + 1): expected a label and at least one text column, got \(row.count) column(s)")
+            }
+            byLabel[row[0], default: []].append(row.dropFirst().joined(separator: " "))
+        }
+        guard !byLabel.isEmpty else { throw Error(description: "\(csv): no rows") }
+        return byLabel.keys.sorted().map { ClientDocuments(name: $0, documents: byLabel[$0]!) }
+    }
+
     /// One client per sub-folder of `dir` (sorted by name); a document is one
     /// `.txt` file (sorted by name), read as UTF-8.
     static func folders(_ dir: String) throws -> [ClientDocuments] {

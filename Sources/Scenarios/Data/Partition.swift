@@ -1,0 +1,126 @@
+import Tensor
+
+/// How labelled documents are dealt to N clients — the non-IID partitions of the FL toolkits
+/// (Flower Datasets, FedML, FederatedScope, pfl; issue 17 §2). Seeded and machine-independent
+/// (`RNG`, `PortableMath`).
+///
+/// - `natural`: one client per label (the paper's AG News protocol).
+/// - `iid`: a seeded shuffle dealt in equal shares, or with `sizeAlpha` β in shares q ~ Dir(β)
+///   (quantity skew).
+/// - `dirichlet`: label skew after Hsu et al. (2019) as FedML implements it: for every label k,
+///   client shares p_k ~ Dir(α, …, α) of that label's documents; small α gives each client few
+///   labels, large α approaches IID.
+/// - `shards`: the pathological split of McMahan et al. (2017): documents sorted by label, cut
+///   into N·k equal shards, k random shards per client (at most k labels each).
+/// A client with fewer than `minimumDocuments` documents cannot hold three usable splits: the
+/// Dirichlet draws are repeated (as FedML does) until none is below it, up to 1000 draws.
+struct Partition {
+    enum Kind: String, CaseIterable { case natural, iid, dirichlet, shards }
+
+    var kind: Kind = .natural
+    var clients = 4
+    var alpha = 0.5
+    var classesPerClient = 2
+    var sizeAlpha: Double? = nil
+    var seed: UInt64 = 0
+    static let minimumDocuments = 30
+
+    struct Error: Swift.Error, CustomStringConvertible { let description: String }
+
+    /// Document indices per client (each list ascending) for documents with these labels (0..<classes).
+    func assign(labels: [Int], classes: Int) throws -> [[Int]] {
+        var rng = RNG(seed: seed, stream: "partition-\(kind.rawValue)")
+        let byClass = (0..<classes).map { k in shuffled(labels.indices.filter { labels[$0] == k }, &rng) }
+        var out: [[Int]]
+        switch kind {
+        case .natural:
+            out = byClass
+        case .iid:
+            let all = shuffled(Array(labels.indices), &rng)
+            out = try draw(&rng) { rng in
+                let shares = sizeAlpha.map { Self.dirichlet(alpha: $0, count: clients, &rng) }
+                    ?? Array(repeating: 1 / Double(clients), count: clients)
+                return Self.cut(all, shares: shares)
+            }
+        case .dirichlet:
+            out = try draw(&rng) { rng in
+                var clientsDocs = Array(repeating: [Int](), count: clients)
+                for docs in byClass {
+                    for (i, part) in Self.cut(docs, shares: Self.dirichlet(alpha: alpha, count: clients, &rng)).enumerated() {
+                        clientsDocs[i] += part
+                    }
+                }
+                return clientsDocs
+            }
+        case .shards:
+            let k = classesPerClient, sorted = byClass.flatMap { $0 }, count = clients * k
+            guard sorted.count >= count else {
+                throw Error(description: "--partition shards: \(sorted.count) documents cannot make \(clients) × \(k) shards")
+            }
+            let order = shuffled(Array(0..<count), &rng)
+            out = (0..<clients).map { i in
+                order[i * k ..< (i + 1) * k].flatMap { s in Array(sorted[s * sorted.count / count ..< (s + 1) * sorted.count / count]) }
+            }
+        }
+        out = out.map { $0.sorted() }
+        if let i = out.firstIndex(where: { $0.count < Self.minimumDocuments }) {
+            throw Error(description: "--partition \(kind.rawValue): client \(i) gets \(out[i].count) documents, fewer than \(Self.minimumDocuments) (use fewer clients)")
+        }
+        return out
+    }
+
+    /// Repeats a random assignment until every client has `minimumDocuments` (FedML's rule).
+    private func draw(_ rng: inout RNG, _ once: (inout RNG) -> [[Int]]) throws -> [[Int]] {
+        for _ in 0..<1000 {
+            let a = once(&rng)
+            if a.allSatisfy({ $0.count >= Self.minimumDocuments }) { return a }
+        }
+        let what = kind == .dirichlet ? "Dirichlet(\(alpha))" : "size Dirichlet(\(sizeAlpha ?? 0))"
+        throw Error(description: "--partition \(kind.rawValue): no \(what) draw in 1000 gives each of \(clients) clients \(Self.minimumDocuments) documents (raise the alpha or use fewer clients)")
+    }
+
+    private func shuffled(_ a: [Int], _ rng: inout RNG) -> [Int] {
+        var a = a
+        for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, rng.int(below: i + 1)) }
+        return a
+    }
+
+    /// Consecutive pieces of `items` in proportion to `shares` (cumulative, rounded).
+    static func cut(_ items: [Int], shares: [Double]) -> [[Int]] {
+        var out: [[Int]] = [], acc = 0.0, start = 0
+        for (i, s) in shares.enumerated() {
+            acc += s
+            let end = i == shares.count - 1 ? items.count : min(items.count, Int((acc * Double(items.count)).rounded()))
+            out.append(Array(items[start..<max(start, end)]))
+            start = max(start, end)
+        }
+        return out
+    }
+
+    /// A draw of Dir(α, …, α) over `count` parts, from normalised Gamma(α) draws.
+    static func dirichlet(alpha: Double, count: Int, _ rng: inout RNG) -> [Double] {
+        let g = (0..<count).map { _ in gamma(alpha, &rng) }
+        let total = g.reduce(0, +)
+        return total > 0 ? g.map { $0 / total } : Array(repeating: 1 / Double(count), count: count)
+    }
+
+    /// Gamma(α, 1) by Marsaglia and Tsang (2000); α < 1 through Gamma(α + 1)·U^(1/α).
+    static func gamma(_ alpha: Double, _ rng: inout RNG) -> Double {
+        if alpha < 1 {
+            let u = max(rng.uniformDouble(), 1e-300)
+            return gamma(alpha + 1, &rng) * PortableMath.exp(PortableMath.log(u) / alpha)
+        }
+        let d = alpha - 1.0 / 3, c = 1 / (9 * d).squareRoot()
+        while true {
+            var x = 0.0, v = 0.0
+            repeat {
+                x = rng.normalDouble()
+                v = 1 + c * x
+            } while v <= 0
+            v = v * v * v
+            let u = rng.uniformDouble()
+            if u < 1 - 0.0331 * x * x * x * x { return d * v }
+            if u > 0, PortableMath.log(u) < 0.5 * x * x + d * (1 - v + PortableMath.log(v)) { return d * v }
+        }
+    }
+}
