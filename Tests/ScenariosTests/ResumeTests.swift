@@ -15,7 +15,7 @@ final class ResumeTests: XCTestCase {
          "clients": [{"device": "low"}, {"device": "mid"}, {"device": "high"}, {"device": "mid", "availability": 0.7}],
          "heterogeneity": {"straggler": {"kind": "lognormal", "sigma": 0.5}, "dropout": {"failure": 0.2}}}
         """
-    static let outputs = ["metrics.jsonl", "routing.jsonl", "events.jsonl", "rounds.jsonl", "summary.md", "scenario.json"]
+    static let outputs = ["metrics.jsonl", "routing.jsonl", "events.jsonl", "rounds.jsonl", "summary.md", "scenario.json", "metrics.csv", RunExports.eventFile]
 
     func assertSameRun(_ a: String, _ b: String, _ context: String, file: StaticString = #filePath, line: UInt = #line) throws {
         for name in Self.outputs {

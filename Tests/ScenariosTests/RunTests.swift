@@ -32,7 +32,7 @@ final class RunTests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
             folders.append(r.stdout.split(separator: "\n").last.map(String.init) ?? "")
         }
-        for name in ["metrics.jsonl", "events.jsonl", "rounds.jsonl", "scenario.json"] {
+        for name in ["metrics.jsonl", "events.jsonl", "rounds.jsonl", "scenario.json", "metrics.csv", RunExports.eventFile] {
             let reference = try read(folders[0] + "/" + name)
             XCTAssertGreaterThan(reference.count, 100, name)
             for f in folders.dropFirst() { XCTAssertEqual(try read(f + "/" + name), reference, "\(name) differs in \(f)") }

@@ -165,6 +165,8 @@ final class ScenarioRun {
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let summary = summarize(setup: setup, results: lastPPL, scored: evaluation.moment(ofRound: total)!, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
                                 events: eventCount, wall: wall)
+        // Before summary.json, which marks the run finished.
+        try RunExports.write(folder)
         try folder.write("summary.md", summaryMarkdown(summary))
         try folder.write("summary.json", summary.text(indent: "  ") + "\n")
         try? FileManager.default.removeItem(atPath: folder.file("checkpoints"))  // complete: nothing to resume
