@@ -3,7 +3,8 @@ import Tensor
 
 enum SweepCommand {
     static let usage = """
-        usage: comigs sweep FILE [--out DIR] [--shard I/N] [--workers N] [--quiet] [--dry-run]
+        usage: comigs sweep FILE [--out DIR] [--shard I/N | --point I] [--workers N] [--quiet]
+               comigs sweep FILE --status | --dry-run | --merge [--run-missing]
 
         Runs every point of a sweep file and writes DIR/sweep.csv (one line per run) and
         DIR/sweep.md (mean ± std over seeds per point and per client). A sweep file:
@@ -17,15 +18,24 @@ enum SweepCommand {
         Points are variants × the grid of axes (last axis fastest), each in its own folder
         DIR/<index>-<label>/ holding one run folder per seed. Every point is validated before
         anything runs. A run whose summary.json exists is skipped and an interrupted one
-        resumes from its last checkpoint, so re-running a sweep finishes what is missing. --shard I/N runs only the points whose index ≡ I (mod N),
-        for a Slurm job array or GNU parallel over machines sharing DIR (or merge the shards'
-        folders with 'comigs report'). --dry-run lists the points.
+        resumes from its last checkpoint, so re-running a sweep finishes what is missing.
+        --shard I/N runs only the points whose index ≡ I (mod N), --point I only point I: for a
+        Slurm job array (scripts/slurm-sweep.sh) or GNU parallel over machines sharing DIR (or
+        merge the shards' folders with 'comigs report'). --dry-run lists the points.
+        --status lists every point as finished, running (a process holds a run's lock),
+        interrupted (resumable) or missing, and the sbatch line that runs exactly the
+        unfinished, not running ones. --merge only writes the tables: with any point
+        unfinished it trains nothing and exits 2 listing them (--run-missing: train them here).
         """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["--out", "--shard", "--workers"], switches: ["--quiet", "--dry-run"])
+        let a = try Arguments(args, valued: ["--out", "--shard", "--point", "--workers"],
+                              switches: ["--quiet", "--dry-run", "--status", "--merge", "--run-missing"])
         guard a.positional.count == 1 else { throw UsageError(description: "sweep: expected one sweep file\n" + usage) }
-        let sweep = try Sweep.load(a.positional[0], out: a.string("--out"))
+        let file = a.positional[0]
+        let sweep = try Sweep.load(file, out: a.string("--out"))
+        if a.has("--run-missing") && !a.has("--merge") { throw UsageError(description: "--run-missing goes with --merge") }
+        if a.has("--status") { return status(sweep, file: file) }
         var shard = (index: 0, count: 1)
         if let s = a.string("--shard") {
             let parts = s.split(separator: "/").compactMap { Int($0) }
@@ -34,11 +44,29 @@ enum SweepCommand {
             }
             shard = (parts[0], parts[1])
         }
+        var only: Int?
+        if a.string("--point") != nil {
+            guard a.string("--shard") == nil else { throw UsageError(description: "--point and --shard exclude each other") }
+            let n = sweep.points.count
+            guard let i = Int(a.string("--point")!), (0..<n).contains(i) else {
+                throw UsageError(description: "--point: \(file) has \(n) points (0…\(n - 1)), got '\(a.string("--point")!)'")
+            }
+            only = i
+        }
+        if a.has("--merge") && !a.has("--run-missing") {
+            let unfinished = sweep.points.filter { $0.state != .finished }
+            guard unfinished.isEmpty else {
+                for p in unfinished { note("\(p.index)\t\(p.state.name)\t\(p.label)") }
+                throw UsageError(description: "--merge: \(unfinished.count) of \(sweep.points.count) points are not finished; nothing trained here. "
+                                 + "Run them with: \(sbatchLine(unfinished.filter { $0.state != .running }.map(\.index), file: file)) "
+                                 + "(or --merge --run-missing to train them on this machine)")
+            }
+        }
         let workers = try a.int("--workers", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
-        let mine = sweep.points.filter { $0.index % shard.count == shard.index }
+        if !a.has("--dry-run") { try sweep.writeManifest() }
+        let mine = sweep.points.filter { p in only.map { p.index == $0 } ?? (p.index % shard.count == shard.index) }
         for p in mine {
-            for seed in p.scenario.seeds {
-                let run = p.folder + "/\(p.scenario.name)-\(p.scenario.method)-seed\(seed)"
+            for (seed, run) in zip(p.scenario.seeds, p.runs) {
                 if a.has("--dry-run") { print("\(p.index)\t\(p.label)\tseed \(seed)\t\(run)"); continue }
                 let finished = { FileManager.default.fileExists(atPath: run + "/summary.json") }
                 if finished() {
@@ -75,5 +103,23 @@ enum SweepCommand {
             try AtomicFile.write(Data(report.csv.utf8), to: copy + ".csv")
             note("wrote \(copy).md and .csv")
         }
+    }
+
+    /// `sbatch --array=… scripts/slurm-sweep.sh FILE`, one point per task.
+    static func sbatchLine(_ indices: [Int], file: String) -> String {
+        indices.isEmpty ? "(nothing to submit: the rest is running)" : "sbatch --array=\(Sweep.arrayList(indices)) scripts/slurm-sweep.sh \(file)"
+    }
+
+    static func status(_ sweep: Sweep, file: String) {
+        var counts = [Sweep.RunState: Int]()
+        for p in sweep.points {
+            let states = p.runs.map(Sweep.RunState.of), state = p.state
+            counts[state, default: 0] += 1
+            print("\(p.index)\t\(state.name)\t\(states.filter { $0 == .finished }.count)/\(states.count) seeds\t\(p.label)")
+        }
+        let summary = [Sweep.RunState.finished, .running, .interrupted, .missing].map { "\(counts[$0] ?? 0) \($0.name)" }
+        print("\(sweep.points.count) points: " + summary.joined(separator: ", "))
+        let todo = sweep.points.filter { $0.state == .interrupted || $0.state == .missing }.map(\.index)
+        if !todo.isEmpty { print(sbatchLine(todo, file: file)) }
     }
 }

@@ -12,6 +12,9 @@ struct Report {
     var rows: [Row] = []
     /// Client names, from the first run.
     var clients: [String] = []
+    /// Runs a sweep under the folders expects (its `sweep-runs.json`) that none of them has finished.
+    var unfinished: [String] = []
+    var expected = 0
 
     /// Every `summary.json` under `dirs` (a run folder or any folder above
     /// runs), in path order; rows in order of first appearance.
@@ -28,6 +31,14 @@ struct Report {
             paths += found.sorted().map { d + "/" + $0 }
         }
         var r = Report()
+        // A sweep's folder names every run it expects; shards' folders of one sweep name the same.
+        var expected: [String] = []
+        for d in dirs {
+            guard let m = FileManager.default.contents(atPath: d + "/" + Sweep.manifest), let json = try? JSON.parse(m) else { continue }
+            for run in json["runs"]?.arrayValue?.compactMap(\.stringValue) ?? [] where !expected.contains(run) { expected.append(run) }
+        }
+        r.expected = expected.count
+        r.unfinished = expected.filter { run in !dirs.contains { FileManager.default.fileExists(atPath: $0 + "/" + run + "/summary.json") } }
         for p in paths {
             guard let data = FileManager.default.contents(atPath: p), let json = try? JSON.parse(data),
                   let label = json["label"]?.stringValue ?? json["method"]?.stringValue else {
@@ -61,7 +72,9 @@ struct Report {
     var hasTarget: Bool { rows.contains { $0.runs.contains { $0["time_to_target_s"].map { $0 != .null } ?? false } } }
 
     var markdown: String {
-        var out = "| method | seeds | mean test ppl | " + clients.map { "\($0) ppl" }.joined(separator: " | ")
+        var out = unfinished.isEmpty ? ""
+            : "**Incomplete sweep: \(unfinished.count) of \(expected) runs are not finished** (first: \(unfinished[0])).\n\n"
+        out += "| method | seeds | mean test ppl | " + clients.map { "\($0) ppl" }.joined(separator: " | ")
             + " | MB up per client | sim time s |" + (hasTarget ? " time to target s |" : "") + "\n"
         out += "|---|---|---|" + String(repeating: "---|", count: clients.count) + "---|---|" + (hasTarget ? "---|" : "") + "\n"
         for row in rows {

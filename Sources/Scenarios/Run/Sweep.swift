@@ -12,6 +12,52 @@ struct Sweep {
         var scenario: Scenario
         /// Folder of the point's runs under the sweep's output folder.
         var folder: String
+
+        /// One run folder per seed.
+        var runs: [String] { scenario.seeds.map { folder + "/\(scenario.name)-\(scenario.method)-seed\($0)" } }
+
+        /// The least finished of its runs' states.
+        var state: RunState { runs.map(RunState.of).max() ?? .finished }
+    }
+
+    /// Where a run folder stands, from least to most work left.
+    enum RunState: Int, Comparable {
+        case finished, running, interrupted, missing
+        static func < (a: RunState, b: RunState) -> Bool { a.rawValue < b.rawValue }
+
+        var name: String { ["finished", "running", "interrupted", "missing"][rawValue] }
+
+        /// finished: its summary.json exists; running: another process holds its lock;
+        /// interrupted: it has a scenario.json (resumable); missing: nothing usable yet.
+        static func of(_ run: String) -> RunState {
+            let fm = FileManager.default
+            if fm.fileExists(atPath: run + "/summary.json") { return .finished }
+            if fm.fileExists(atPath: run + ".lock"), (try? RunLock(run)) == nil { return .running }
+            return fm.fileExists(atPath: run + "/scenario.json") ? .interrupted : .missing
+        }
+    }
+
+    /// Indices as Slurm's --array wants them: "0-3,5,7-8".
+    static func arrayList(_ indices: [Int]) -> String {
+        var parts: [String] = [], i = 0
+        let s = indices.sorted()
+        while i < s.count {
+            var j = i
+            while j + 1 < s.count && s[j + 1] == s[j] + 1 { j += 1 }
+            parts.append(i == j ? "\(s[i])" : "\(s[i])-\(s[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ",")
+    }
+
+    /// The file beside the runs that lets `comigs report` tell a finished sweep from a partial
+    /// one: every run folder the sweep expects, relative to its output folder.
+    static let manifest = "sweep-runs.json"
+
+    func writeManifest() throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let runs = points.flatMap { p in p.runs.map { JSON.string(String($0.dropFirst(out.count + 1))) } }
+        try RunFolder(path: out).write(Self.manifest, JSON.object([("name", .string(name)), ("runs", .array(runs))]).text(indent: "  ") + "\n")
     }
 
     let name: String
