@@ -17,7 +17,8 @@ things are supplied from outside because the code reaches for the network or an 
   are the result (last evaluation of each client; `2.71828 ** loss` over 100 random test batches);
 - `transformers` and `datasets` are imported but unused on this path: empty modules.
 `--bf16 eval` evaluates under bf16 autocast as the original does on a GPU (`clients.py`: on
-CPU it runs float32); `--bf16 all` trains under it too. Each run writes
+CPU it runs float32), and also scores the same batches in float32 (`client_ppl_fp32_eval`);
+`--bf16 all` trains under it too. Each run writes
 `<out>/<method>-seed<S>.json`; an existing file is reused (delete to re-run).
 The last stdout line is a JSON list of {method, seed, mean_ppl, client_ppl, wall_s}.
 
@@ -115,7 +116,19 @@ def run_one(args):
                 with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
                     return method(self, *a, **kw)
             return wrapped
-        GeneralClient.eval = under_bf16(GeneralClient.eval)
+
+        def both_ways(method):
+            # The same batches scored in float32 first (the RNG state restored after), so the
+            # difference is the precision alone and training sees the RNG of a bf16-only run.
+            def wrapped(self, *a, **kw):
+                state = torch.get_rng_state()
+                _, _, fp32 = method(self, *a, **kw)
+                torch.set_rng_state(state)
+                result = under_bf16(method)(self, *a, **kw)
+                logs.append({f"client_{self.client_id}/val_ppl_fp32": fp32})
+                return result
+            return wrapped
+        GeneralClient.eval = both_ways(GeneralClient.eval)
         if args.bf16 == "all":
             GeneralClient.train = under_bf16(GeneralClient.train)
     rounds, steps = (1, args.rounds * args.steps) if args.method in ONE_ROUND else (args.rounds, args.steps)
@@ -126,12 +139,18 @@ def run_one(args):
     os.chdir(args.reference)
     import runpy
     runpy.run_path("collab_run.py", run_name="__main__")
-    last = {}
+    last, fp32 = {}, {}
     for entry in logs:
         for key, value in entry.items():
+            client = int(key.split("/")[0].split("_")[1]) if key.startswith("client_") else None
             if key.endswith("/val_ppl"):
-                last[int(key.split("/")[0].split("_")[1])] = value
-    print(json.dumps({"client_ppl": [last[i] for i in sorted(last)]}))
+                last[client] = value
+            if key.endswith("/val_ppl_fp32"):
+                fp32[client] = value
+    out = {"client_ppl": [last[i] for i in sorted(last)]}
+    if fp32:
+        out["client_ppl_fp32_eval"] = [fp32[i] for i in sorted(fp32)]
+    print(json.dumps(out))
 
 
 LABELS = {"local": "Local", "fedavg": "FedAvg", "pfedmoe": "pFedMoE", "comigs-1g1s": "CoMiGS-1G1S",
@@ -232,8 +251,10 @@ def main():
                 if out.returncode != 0:
                     sys.stderr.write(out.stderr[-4000:])
                     raise SystemExit(f"{method} seed {seed}: the original code exited {out.returncode}")
-                client_ppl = json.loads(out.stdout.strip().splitlines()[-1])["client_ppl"]
+                result = json.loads(out.stdout.strip().splitlines()[-1])
+                client_ppl = result["client_ppl"]
                 row = dict(method=method, seed=seed, client_ppl=client_ppl,
+                           client_ppl_fp32_eval=result.get("client_ppl_fp32_eval"),
                            mean_ppl=sum(client_ppl) / len(client_ppl), wall_s=round(time.time() - start, 1),
                            protocol=dict(rounds=args.rounds, steps=args.steps, batch=args.batch), bf16=args.bf16)
                 tmp = path + ".tmp"
