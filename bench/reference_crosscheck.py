@@ -183,6 +183,15 @@ def compare(rows, sweep_csv, tolerance, report, args):
                      f"{'yes' if ok else '**no**'} | {tw:.0f} | {ow:.1f} |")
     order = lambda m: " < ".join(LABELS[k] for k in sorted(m, key=m.get))
     same = sorted(theirs_mean, key=theirs_mean.get) == sorted(ours_mean, key=ours_mean.get)
+    # Pairs the two orders disagree on, and whether each is a tie: a gap below the seeds' std on both sides.
+    spread = {m: max(mean_std([r["mean_ppl"] for r in rows if r["method"] == m])[1],
+                     mean_std([float(r["mean_test_ppl"]) for r in ours if r["label"] == LABELS[m]])[1]) for m in args.methods}
+    swapped = [(a, b) for a in args.methods for b in args.methods
+               if theirs_mean[a] < theirs_mean[b] and ours_mean[a] > ours_mean[b]]
+    ties = [(a, b) for a, b in swapped
+            if abs(theirs_mean[a] - theirs_mean[b]) < max(spread[a], spread[b]) and abs(ours_mean[a] - ours_mean[b]) < max(spread[a], spread[b])]
+    swaps = "; ".join(f"{LABELS[a]} vs {LABELS[b]} (gaps {theirs_mean[b] - theirs_mean[a]:.3f} and {ours_mean[a] - ours_mean[b]:.3f}, "
+                      f"seed std up to {max(spread[a], spread[b]):.3f}: {'a tie' if (a, b) in ties else 'not a tie'})" for a, b in swapped)
     text = [f"# Cross-check: the original code against comigs `compat: \"reference\"`", "",
             f"Multilingual (`data/multilingual`), base `{os.path.basename(args.base)}`, {args.rounds} rounds × "
             f"{args.steps} local steps, batch {args.batch}; mean test perplexity over the 4 clients, mean ± std "
@@ -194,7 +203,9 @@ def compare(rows, sweep_csv, tolerance, report, args):
             "|---|---|---|---|---|---|---|", *lines, "",
             f"Order, original: {order(theirs_mean)}", "",
             f"Order, comigs: {order(ours_mean)}", "",
-            f"Same order: {'yes' if same else 'no'}. Every row within {tolerance:.0%}: {'yes' if passed else 'no'}.", ""]
+            f"Same order: {'yes' if same else 'no'}" + (f"; swapped: {swaps}" if swapped else "")
+            + f". Same order up to ties: {'yes' if len(ties) == len(swapped) else 'no'}. "
+            f"Every row within {tolerance:.0%}: {'yes' if passed else 'no'}.", ""]
     tmp = report + ".tmp"
     with open(tmp, "w") as f:
         f.write("\n".join(text))
