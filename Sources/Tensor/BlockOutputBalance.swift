@@ -18,7 +18,8 @@
 /// (`AdapterConfig.loadBalance`); the router's own term is then off.
 final class BlockOutputBalance {
     let router: Router
-    private var logits: Tensor?, select: Tensor?, dLogits: Tensor?
+    /// z = R y, the proxy s, and for k = 1 the full softmax(z) that s keeps one entry of.
+    private var logits: Tensor?, select: Tensor?, probs: Tensor?, dLogits: Tensor?
     private(set) var choice = IntBuffer(1)
     private var fraction: [Float]
     private var n = 0
@@ -30,7 +31,7 @@ final class BlockOutputBalance {
 
     func prepare(_ n: Int) {
         let E = router.experts
-        logits = sized(logits, n * E); select = sized(select, n * E); dLogits = sized(dLogits, n * E)
+        logits = sized(logits, n * E); select = sized(select, n * E); probs = sized(probs, n * E); dLogits = sized(dLogits, n * E)
         choice.ensure(n * router.k)
     }
 
@@ -38,19 +39,19 @@ final class BlockOutputBalance {
     func forward(_ y: UnsafePointer<Float>, n: Int) -> Float {
         self.n = n
         let E = router.experts, k = router.k, C = router.width
-        let z = logits!.ptr, s = select!.ptr, ch = choice.ptr
+        let z = logits!.ptr, s = select!.ptr, q = probs!.ptr, ch = choice.ptr
         MatMul.gemm(transB: true, m: n, n: E, k: C, y, lda: C, router.weight!.ptr, ldb: C, z, ldc: E)
         router.flops.gemm(n, E, C)
         var counts = [Int](repeating: 0, count: E)
         for t in 0..<n {
-            let zt = z + t * E, st = s + t * E, c = ch + t * k
+            let zt = z + t * E, st = s + t * E, qt = q + t * E, c = ch + t * k
             if k == 1 {
-                st.update(from: zt, count: E)
-                Softmax.row(st, count: E, valid: E)
-                TopK.select(st, count: E, k: 1, into: c)
-                let chosen = Int(c[0]), p = st[chosen]
+                qt.update(from: zt, count: E)
+                Softmax.row(qt, count: E, valid: E)
+                TopK.select(qt, count: E, k: 1, into: c)
+                let chosen = Int(c[0])
                 st.update(repeating: 0, count: E)
-                st[chosen] = p
+                st[chosen] = qt[chosen]
             } else {
                 TopK.select(zt, count: E, k: k, into: c)
                 st.update(repeating: 0, count: E)
@@ -59,34 +60,28 @@ final class BlockOutputBalance {
             }
             for j in 0..<k { counts[Int(c[j])] += 1 }
         }
-        var lb: Float = 0
+        var meanProxy = [Float](repeating: 0, count: E)
         for e in 0..<E {
             var p: Float = 0
             for t in 0..<n { p += s[t * E + e] }
+            meanProxy[e] = p / Float(n)
             fraction[e] = Float(counts[e]) / Float(n * k)
-            lb += p / Float(n) * fraction[e] * router.importance[e]
         }
-        return Float(E) * lb
+        return router.balanceLoss(meanProb: meanProxy, fraction: fraction)
     }
 
     /// Adds `lbScale · dLB/dy` to dy and `lbScale · dLB/dR` to the router's gradient.
     func backward(dy: UnsafeMutablePointer<Float>, y: UnsafePointer<Float>, lbScale: Float) {
         let E = router.experts, k = router.k, C = router.width
-        let s = select!.ptr, dz = dLogits!.ptr, ch = choice.ptr, z = logits!.ptr
-        // dLB/ds_{t,e} = E · f_e · c_e / n for every token.
-        let ds = (0..<E).map { lbScale * Float(E) * fraction[$0] * router.importance[$0] / Float(n) }
-        var q = [Float](repeating: 0, count: E)  // softmax(z) of one token, for k = 1
+        let s = select!.ptr, q = probs!.ptr, dz = dLogits!.ptr, ch = choice.ptr
+        let ds = router.balanceGradient(fraction: fraction, lbScale: lbScale, n: n)
         for t in 0..<n {
-            let st = s + t * E, dzt = dz + t * E, c = ch + t * k
+            let st = s + t * E, qt = q + t * E, dzt = dz + t * E, c = ch + t * k
             dzt.update(repeating: 0, count: E)
             if k == 1 {
                 // s = softmax(z)_c at c: dz = q ⊙ (ds_c·1_c − q_c·ds_c), q = softmax(z).
                 let chosen = Int(c[0])
-                q.withUnsafeMutableBufferPointer { q in
-                    q.baseAddress!.update(from: z + t * E, count: E)
-                    Softmax.row(q.baseAddress!, count: E, valid: E)
-                    for e in 0..<E { dzt[e] = q[e] * ((e == chosen ? ds[e] : 0) - q[chosen] * ds[chosen]) }
-                }
+                for e in 0..<E { dzt[e] = qt[e] * ((e == chosen ? ds[e] : 0) - qt[chosen] * ds[chosen]) }
             } else {
                 // s = softmax(w), w_e = z_e on the chosen experts and 0 elsewhere: dz_e = dw_e on c only.
                 var dot: Float = 0

@@ -96,15 +96,26 @@ final class Router {
             }
         }
         buildAssignments(n: n)
-        var lb: Float = 0
         for e in 0..<E {
             var p: Float = 0
             for t in 0..<n { p += pr[t * E + e] }
             meanProb[e] = p / Float(n)
             fraction[e] = Float(assignments[e].count) / Float(n * k)
-            lb += meanProb[e] * fraction[e] * importance[e]
         }
-        return balancesInput ? Float(E) * lb : 0  // = E² · mean_e(p_e f_e c_e)
+        return balancesInput ? balanceLoss(meanProb: meanProb, fraction: fraction) : 0
+    }
+
+    /// The load-balancing loss E² · mean_e(p_e f_e c_e) of mean probabilities p and decision
+    /// shares f (c_e: `importance`); also `BlockOutputBalance`'s.
+    func balanceLoss(meanProb p: [Float], fraction f: [Float]) -> Float {
+        var lb: Float = 0
+        for e in 0..<experts { lb += p[e] * f[e] * importance[e] }
+        return Float(experts) * lb
+    }
+
+    /// `lbScale` · d LB / d p_{t,e} = lbScale · E · f_e · c_e / n: the same for every one of the n tokens.
+    func balanceGradient(fraction f: [Float], lbScale: Float, n: Int) -> [Float] {
+        (0..<experts).map { lbScale * Float(experts) * f[$0] * importance[$0] / Float(n) }
     }
 
     private func buildAssignments(n: Int) {
@@ -140,9 +151,7 @@ final class Router {
         guard let weight else { return }
         let E = experts, pr = probs!.ptr, dl = dLogits!.ptr, dcw = dChoiceWeight!.ptr
         let ch = choice.ptr, cw = choiceWeight!.ptr
-        // d LB / d p_{t,e} = E · f_e · c_e / n, the same for every token.
-        var dpLB = [Float](repeating: 0, count: E)
-        if balancesInput { for e in 0..<E { dpLB[e] = lbScale * Float(E) * fraction[e] * importance[e] / Float(n) } }
+        let dpLB = balancesInput ? balanceGradient(fraction: fraction, lbScale: lbScale, n: n) : [Float](repeating: 0, count: E)
         var dp = [Float](repeating: 0, count: E)
         dp.withUnsafeMutableBufferPointer { dp in
             for t in 0..<n {

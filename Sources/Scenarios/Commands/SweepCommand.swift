@@ -54,11 +54,11 @@ enum SweepCommand {
             only = i
         }
         if a.has("--merge") && !a.has("--run-missing") {
-            let unfinished = sweep.points.filter { $0.state != .finished }
+            let unfinished = sweep.points.map { ($0, $0.state) }.filter { $0.1 != .finished }
             guard unfinished.isEmpty else {
-                for p in unfinished { note("\(p.index)\t\(p.state.name)\t\(p.label)") }
+                for (p, state) in unfinished { note("\(p.index)\t\(state.name)\t\(p.label)") }
                 throw UsageError(description: "--merge: \(unfinished.count) of \(sweep.points.count) points are not finished; nothing trained here. "
-                                 + "Run them with: \(sbatchLine(unfinished.filter { $0.state != .running }.map(\.index), file: file)) "
+                                 + "Run them with: \(sbatchLine(unfinished.filter { $0.1 != .running }.map(\.0.index), file: file)) "
                                  + "(or --merge --run-missing to train them on this machine)")
             }
         }
@@ -111,15 +111,15 @@ enum SweepCommand {
     }
 
     static func status(_ sweep: Sweep, file: String) {
-        var counts = [Sweep.RunState: Int]()
+        var counts = [Sweep.RunState: Int](), todo: [Int] = []
         for p in sweep.points {
-            let states = p.runs.map(Sweep.RunState.of), state = p.state
+            let states = p.runs.map(Sweep.RunState.of), state = states.max() ?? .finished
             counts[state, default: 0] += 1
+            if state == .interrupted || state == .missing { todo.append(p.index) }
             print("\(p.index)\t\(state.name)\t\(states.filter { $0 == .finished }.count)/\(states.count) seeds\t\(p.label)")
         }
         let summary = [Sweep.RunState.finished, .running, .interrupted, .missing].map { "\(counts[$0] ?? 0) \($0.name)" }
         print("\(sweep.points.count) points: " + summary.joined(separator: ", "))
-        let todo = sweep.points.filter { $0.state == .interrupted || $0.state == .missing }.map(\.index)
         if !todo.isEmpty { print(sbatchLine(todo, file: file)) }
     }
 }
