@@ -27,20 +27,11 @@ enum PlotCommand {
     /// Writes the pictures into `out`; returns their paths.
     static func write(_ runs: [RunResults], to out: String) throws -> [String] {
         let names = labels(runs)
-        var curves: [(label: String, points: [EvalPoint])] = []
-        for (run, label) in zip(runs, names) {
-            let p = run.meanPerplexity
-            if p.isEmpty { note("plot: \(run.path) has no test perplexity yet; left out") } else { curves.append((label, p)) }
-        }
+        for run in runs where run.meanPerplexity.isEmpty { note("plot: \(run.path) has no test perplexity yet; left out") }
         var written: [String] = []
-        let charts: [(file: String, title: String, x: String, value: (EvalPoint) -> Double)] = [
-            ("ppl_vs_time.svg", "Mean test perplexity against simulated time", "simulated time (s)", \.time),
-            ("ppl_vs_round.svg", "Mean test perplexity against round", "round", { Double($0.round) }),
-        ]
-        for c in charts {
-            let series = curves.map { Series(label: $0.label, points: $0.points.map { (c.value($0), $0.ppl) }) }
-            let path = out + "/" + c.file
-            try LineChart.render(title: c.title, x: c.x, y: "mean test perplexity over clients", series: series).write(to: path)
+        for x in Against.allCases {
+            let path = out + "/" + x.file
+            try perplexity(runs, names, against: x).write(to: path)
             written.append(path)
         }
         if let heat = generalistShare(runs, names) {
@@ -51,6 +42,24 @@ enum PlotCommand {
             note("plot: no run has routing data with more than one expert; generalist_share.svg not written")
         }
         return written
+    }
+
+    /// The x axis of a perplexity chart.
+    enum Against: CaseIterable {
+        case time, round
+
+        var file: String { self == .time ? "ppl_vs_time.svg" : "ppl_vs_round.svg" }
+    }
+
+    /// Mean test perplexity over clients against simulated time (s) or round: one line per run,
+    /// labelled by `names`; runs without a test perplexity yet are left out.
+    static func perplexity(_ runs: [RunResults], _ names: [String], against x: Against) -> SVG {
+        let series = zip(runs, names).compactMap { run, label -> Series? in
+            let p = run.meanPerplexity
+            return p.isEmpty ? nil : Series(label: label, points: p.map { (x == .time ? $0.time : Double($0.round), $0.ppl) })
+        }
+        return LineChart.render(title: "Mean test perplexity against " + (x == .time ? "simulated time" : "round"),
+                                x: x == .time ? "simulated time (s)" : "round", y: "mean test perplexity over clients", series: series)
     }
 
     /// "method seed S" for every run, or the folder names when those would repeat.

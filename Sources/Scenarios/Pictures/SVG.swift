@@ -17,9 +17,17 @@ struct SVG {
     mutating func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, stroke: String? = nil,
                        title: String? = nil) {
         let s = stroke.map { " stroke=\"\($0)\" stroke-width=\"0.5\"" } ?? ""
-        let open = "<rect x=\"\(Self.num(x))\" y=\"\(Self.num(y))\" width=\"\(Self.num(w))\" height=\"\(Self.num(h))\" fill=\"\(fill)\"\(s)"
-        // A <title> child is the tooltip a browser shows on hover.
-        elements.append(title.map { open + "><title>\(Self.escape($0))</title></rect>" } ?? open + "/>")
+        shape("rect", "x=\"\(Self.num(x))\" y=\"\(Self.num(y))\" width=\"\(Self.num(w))\" height=\"\(Self.num(h))\" fill=\"\(fill)\"\(s)",
+              title: title)
+    }
+
+    /// An element with these attributes; a <title> child is the tooltip a browser shows on hover.
+    private mutating func shape(_ name: String, _ attributes: String, title: String?) {
+        elements.append(title.map { "<\(name) \(attributes)><title>\(Self.escape($0))</title></\(name)>" } ?? "<\(name) \(attributes)/>")
+    }
+
+    private static func points(_ ps: [(x: Double, y: Double)]) -> String {
+        ps.map { "\(num($0.x)),\(num($0.y))" }.joined(separator: " ")
     }
 
     mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1,
@@ -29,7 +37,7 @@ struct SVG {
     }
 
     mutating func polyline(_ points: [(x: Double, y: Double)], stroke: String, width: Double = 2, dash: String? = nil) {
-        let p = points.map { "\(Self.num($0.x)),\(Self.num($0.y))" }.joined(separator: " ")
+        let p = Self.points(points)
         let d = dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
         elements.append("<polyline points=\"\(p)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(Self.num(width))\" stroke-linejoin=\"round\"\(d)/>")
     }

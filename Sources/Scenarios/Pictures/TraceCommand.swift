@@ -28,36 +28,51 @@ enum TraceCommand {
         }
         let run = try RunResults(dir)
         let clients = try picks.flatMap { try $0 == "all" ? allClients(run) : [client($0, run)] }
-        guard let basePath = run.scenario["model"]?["base"]?.stringValue else {
-            throw RunResults.Error(description: "\(dir)/scenario.json: no model.base")
-        }
-        let base = try Checkpoint.loadAny(basePath)
-        guard base.config.vocabSize == 256 else {
-            throw UsageError(description: "trace: draws byte-level models (vocabulary 256); \(basePath) has \(base.config.vocabSize)")
-        }
-        let layer = try a.int("--layer", default: 0, range: 0...base.config.nLayer - 1)
+        let base = try loadBase(run)
+        let layer = try a.int("--layer", default: 0, range: 0...base.model.config.nLayer - 1)
         let count = try a.int("--tokens", default: 256, range: 1...1_000_000)
-        let text = try a.string("--text").map { f -> [Int32] in
+        let text = try a.string("--text").map { f -> (label: String, tokens: [Int32]) in
             guard let d = FileManager.default.contents(atPath: f) else { throw UsageError(description: "trace: cannot read \(f)") }
-            return d.map { Int32($0) }
+            return ("text \(URL(fileURLWithPath: f).lastPathComponent)", d.map { Int32($0) })
         }
-        // The test splits are read (or the synthetic corpus rebuilt) once for all panels.
-        let splits = text == nil ? try testSplits(runDir: dir) : []
-        var panels: [TracePanel] = []
-        for c in clients {
-            let model = try Checkpoint.loadAdapters(run.adapters(client: c), base: base)
-            let tokens = try text ?? Self.prefix(splits, client: c, count: count)
-            let (top1, prob) = route(model, tokens, layer: layer)
-            panels.append(TracePanel(title: "client \(c): \(run.clientName(c))", tokens: tokens, top1: top1, prob: prob,
-                                     experts: model.adapters.experts))
-        }
-        let source = a.string("--text").map { "text \(URL(fileURLWithPath: $0).lastPathComponent)" } ?? "test split"
-        let svg = TracePicture.render(title: "\(run.name) (\(run.method)): top-1 expert per token at layer \(layer)",
-                                      subtitle: "\(source) · base \(basePath)", panels: panels, generalists: run.generalists)
+        let svg = try picture(run, base: base, clients: clients, layer: layer, text: text, count: count)
         let tag = picks == ["all"] ? "all" : clients.map(String.init).joined(separator: "+")
         let out = a.string("--out") ?? "\(dir)/trace_client\(tag)_layer\(layer).svg"
         try svg.write(to: out)
         print(out)
+    }
+
+    /// The run's base model (scenario.json model.base, a path from the current folder).
+    /// Errors: no model.base, an unreadable checkpoint, a vocabulary other than bytes (256).
+    static func loadBase(_ run: RunResults) throws -> (path: String, model: GPT) {
+        guard let path = run.scenario["model"]?["base"]?.stringValue else {
+            throw RunResults.Error(description: "\(run.path)/scenario.json: no model.base")
+        }
+        let base = try Checkpoint.loadAny(path)
+        guard base.config.vocabSize == 256 else {
+            throw UsageError(description: "trace: draws byte-level models (vocabulary 256); \(path) has \(base.config.vocabSize)")
+        }
+        return (path, base)
+    }
+
+    /// The routing picture: one panel per client of `clients`, each routing `text` (labelled
+    /// tokens) through the client's adapters on `base`, or else the first `count` tokens of the
+    /// client's test split. Errors: unreadable adapters, data that cannot be read or rebuilt.
+    static func picture(_ run: RunResults, base: (path: String, model: GPT), clients: [Int], layer: Int,
+                        text: (label: String, tokens: [Int32])?, count: Int) throws -> SVG {
+        // The test splits are read (or the synthetic corpus rebuilt) once for all panels.
+        let splits = text == nil ? try testSplits(runDir: run.path) : []
+        var panels: [TracePanel] = []
+        for c in clients {
+            let model = try Checkpoint.loadAdapters(run.adapters(client: c), base: base.model)
+            let tokens = try text?.tokens ?? Self.prefix(splits, client: c, count: count)
+            let (top1, prob) = route(model, tokens, layer: layer)
+            panels.append(TracePanel(title: "client \(c): \(run.clientName(c))", tokens: tokens, top1: top1, prob: prob,
+                                     experts: model.adapters.experts))
+        }
+        return TracePicture.render(title: "\(run.name) (\(run.method)): top-1 expert per token at layer \(layer)",
+                                   subtitle: "\(text?.label ?? "test split") · base \(base.path)", panels: panels,
+                                   generalists: run.generalists)
     }
 
     static func allClients(_ run: RunResults) throws -> [Int] {

@@ -71,28 +71,38 @@ struct Report {
     /// Whether any run reports the time to its target perplexity.
     var hasTarget: Bool { rows.contains { $0.runs.contains { $0["time_to_target_s"].map { $0 != .null } ?? false } } }
 
-    var markdown: String {
-        var out = unfinished.isEmpty ? ""
-            : "**Incomplete sweep: \(unfinished.count) of \(expected) runs are not finished** (first: \(unfinished[0])).\n\n"
-        out += "| method | seeds | mean test ppl | " + clients.map { "\($0) ppl" }.joined(separator: " | ")
-            + " | MB up per client | sim time s |" + (hasTarget ? " time to target s |" : "") + "\n"
-        out += "|---|---|---|" + String(repeating: "---|", count: clients.count) + "---|---|" + (hasTarget ? "---|" : "") + "\n"
-        for row in rows {
+    /// The warning above the table when runs of a sweep are missing, and the first of them.
+    var incomplete: (headline: String, first: String)? {
+        unfinished.isEmpty ? nil : ("Incomplete sweep: \(unfinished.count) of \(expected) runs are not finished", unfinished[0])
+    }
+
+    /// The table as text cells: a header and one row per label (markdown and HTML show the same).
+    var table: (header: [String], rows: [[String]]) {
+        let header = ["method", "seeds", "mean test ppl"] + clients.map { "\($0) ppl" } + ["MB up per client", "sim time s"]
+            + (hasTarget ? ["time to target s"] : [])
+        let body = self.rows.map { row in
             let mean = row.runs.compactMap { $0["mean_test_ppl"]?.doubleValue }
             let perClient = clients.indices.map { i in cell(row.runs.compactMap { Self.clientPPL($0, i) }) }
             let n = Double(max(1, clients.count))
             let up = row.runs.compactMap { $0["bytes_up"]?.doubleValue }.map { $0 / n / 1e6 }
             let time = row.runs.compactMap { $0["sim_time_s"]?.doubleValue }
-            out += "| \(row.label) | \(row.runs.count) | \(cell(mean)) | " + perClient.joined(separator: " | ")
-                + " | " + (up.isEmpty ? "—" : String(format: "%.2f", Self.meanStd(up).mean))
-                + " | " + (time.isEmpty ? "—" : String(format: "%.1f", Self.meanStd(time).mean)) + " |"
+            var cells = [row.label, "\(row.runs.count)", cell(mean)] + perClient
+                + [up.isEmpty ? "—" : String(format: "%.2f", Self.meanStd(up).mean), time.isEmpty ? "—" : String(format: "%.1f", Self.meanStd(time).mean)]
             if hasTarget {
                 // Runs that never reached the target count as missing: "n/a (k of n)".
                 let t = row.runs.compactMap { $0["time_to_target_s"]?.doubleValue }
-                out += t.count == row.runs.count ? " \(cell(t)) |" : " \(t.isEmpty ? "never" : cell(t)) (\(t.count) of \(row.runs.count)) |"
+                cells.append(t.count == row.runs.count ? cell(t) : "\(t.isEmpty ? "never" : cell(t)) (\(t.count) of \(row.runs.count))")
             }
-            out += "\n"
+            return cells
         }
+        return (header, body)
+    }
+
+    var markdown: String {
+        let (header, rows) = table
+        var out = incomplete.map { "**\($0.headline)** (first: \($0.first)).\n\n" } ?? ""
+        out += "| " + header.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: header.count) + "\n"
+        for r in rows { out += "| " + r.joined(separator: " | ") + " |\n" }
         return out
     }
 
