@@ -1,4 +1,5 @@
 import Foundation
+import Simulator
 import Tensor
 
 /// One line of `metrics.jsonl`: one client at one evaluation.
@@ -24,6 +25,23 @@ struct RoutingRecord: Decodable {
 
     /// Share of tokens whose top-1 expert is a generalist.
     var generalistShare: Double { top1Share.prefix(generalists).reduce(0, +) }
+}
+
+/// One line of `events.jsonl` (Simulator's `TimelineEvent`): no client for server events.
+struct EventRecord: Decodable, Equatable {
+    var time: SimTime, kind: EventKind, round: Int, client: Int?
+
+    enum CodingKeys: String, CodingKey { case round, client, time = "t_us", kind = "event" }
+
+    var seconds: Double { Double(time) / 1e6 }
+}
+
+/// One line of `rounds.jsonl`, the fields the timeline reads: one aggregation's span (seconds)
+/// and the clients selected for it.
+struct RoundRecord: Decodable, Equatable {
+    var round: Int, start: Double, end: Double, selected: [Int]
+
+    enum CodingKeys: String, CodingKey { case round, selected, start = "start_s", end = "end_s" }
 }
 
 /// The mean over clients at one evaluation.
@@ -57,6 +75,8 @@ struct RunResults {
     var folderName: String { URL(fileURLWithPath: path).standardized.lastPathComponent }
     var name: String { scenario["name"]?.stringValue ?? folderName }
     var method: String { scenario["method"]?["name"]?.stringValue ?? "?" }
+    /// The round policy's name (sync, deadline, overselect, async).
+    var policy: String { scenario["policy"]?["name"]?.stringValue ?? "sync" }
     var seed: Int? { summary?["seed"]?.doubleValue.map { Int($0) } }
     /// As the routing records count them, else the scenario's `method.generalists`, else 1.
     var generalists: Int { routing.first?.generalists ?? scenario["method"]?["generalists"]?.doubleValue.map { Int($0) } ?? 1 }
@@ -78,6 +98,22 @@ struct RunResults {
         }
     }
 
+    /// The simulated timeline; read on demand (it can be long), and required: a missing or
+    /// malformed `events.jsonl` is an error naming the file (and line).
+    func events() throws -> [EventRecord] { try Self.lines(try required("events.jsonl")) }
+
+    /// The aggregations; required like `events()`.
+    func rounds() throws -> [RoundRecord] { try Self.lines(try required("rounds.jsonl")) }
+
+    /// The path of a file the run folder must hold.
+    func required(_ name: String) throws -> String {
+        let file = path + "/" + name
+        guard FileManager.default.fileExists(atPath: file) else { throw missing(name) }
+        return file
+    }
+
+    func missing(_ name: String) -> Error { Error(description: "\(path)/\(name): missing (not a finished run folder?)") }
+
     private static func object(_ file: String) throws -> JSON? {
         guard let d = FileManager.default.contents(atPath: file) else { return nil }
         guard let o = try? JSON.parse(d), case .object = o else { throw Error(description: "\(file): not a JSON object") }
@@ -91,8 +127,18 @@ struct RunResults {
         return try String(decoding: d, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { i, line in
             if line.allSatisfy(\.isWhitespace) { return nil }
             do { return try dec.decode(T.self, from: Data(line.utf8)) } catch {
-                throw Error(description: "\(file):\(i + 1): \(error)")
+                throw Error(description: "\(file):\(i + 1): \(reason(error))")
             }
+        }
+    }
+
+    /// A decoding error as "key: what is wrong" rather than its debug dump.
+    private static func reason(_ error: Swift.Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, _)?: "no \"\(key.stringValue)\""
+        case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?, .dataCorrupted(let c)?:
+            (c.codingPath.isEmpty ? "" : c.codingPath.map(\.stringValue).joined(separator: ".") + ": ") + c.debugDescription
+        default: "\(error)"
         }
     }
 }

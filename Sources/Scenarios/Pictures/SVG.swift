@@ -42,6 +42,11 @@ struct SVG {
         elements.append("<polyline points=\"\(p)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(Self.num(width))\" stroke-linejoin=\"round\"\(d)/>")
     }
 
+    /// A filled closed shape (markers), with an optional tooltip like `rect`'s.
+    mutating func polygon(_ points: [(x: Double, y: Double)], fill: String, title: String? = nil) {
+        shape("polygon", "points=\"\(Self.points(points))\" fill=\"\(fill)\"", title: title)
+    }
+
     mutating func text(_ s: String, _ x: Double, _ y: Double, size: Double = 12, anchor: Anchor = .start,
                        fill: String = "#222222", bold: Bool = false, vertical: Bool = false, mono: Bool = false) {
         var a = "x=\"\(Self.num(x))\" y=\"\(Self.num(y))\" font-size=\"\(Self.num(size))\" fill=\"\(fill)\""
