@@ -4,7 +4,9 @@ import Tensor
 import XCTest
 @testable import Scenarios
 
-/// Issue 17 §4: `comigs report RUN_DIR --html` — the timeline's geometry from known events.
+/// Issue 17 §4: `comigs report RUN_DIR --html` — the timeline's geometry from known events,
+/// escaping and self-containment of the page, bad inputs, and a real run's page rendered by
+/// headless Chromium.
 final class HTMLReportTests: XCTestCase {
     var dir: String!
     override func setUpWithError() throws { dir = try temporaryDirectory("html") }
@@ -106,5 +108,115 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(svg.document.contains(">showing the first 60 of 100 clients<"))
         XCTAssertEqual(TimelinePicture.rowHeight(rows: 60), 10)
         XCTAssertEqual(svg.height, 96 + 600 + 52)
+    }
+
+    /// A finished run folder written by hand (in `folder` under the test's folder): two
+    /// clients, one evaluation, sync rounds; `label` is its report row.
+    func makeRun(name: String, folder: String = "run", label: String = "fedavg", events: String? = nil) throws -> String {
+        let run = dir + "/" + folder
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        let syncLines: [String] = Self.syncEvents.prefix(7).map { e in
+            TimelineEvent(time: SimTime(e.0 * 1e6), kind: e.1, round: e.2, client: e.3 ?? -1).jsonLine + "\n"
+        }
+        let metrics: String = #"{"round":1,"step":2,"sim_time_s":6,"client":0,"test_ppl":12.5}"# + "\n"
+            + #"{"round":1,"step":2,"sim_time_s":6,"client":1,"test_ppl":14.5}"# + "\n"
+        let files: [String: String] = [
+            "scenario.json": #"{"name": \#(JSON.quote(name)), "rounds": 1, "local_steps": 2, "batch": 4, "micro_batch": 4, "eval_every": 1, "eval_when": "before_aggregation", "method": {"name": "fedavg"}, "policy": {"name": "deadline", "deadline_s": 9.0, "partial": false, "buffer": 2}, "model": {"base": "none.safetensors"}}"#,
+            "summary.json": #"{"name": \#(JSON.quote(name)), "label": \#(JSON.quote(label)), "method": "fedavg", "seed": 0, "clients": [{"id": 0, "name": "a&b", "device": "low", "test_ppl": 12.5, "bayes_ppl": 10.25}, {"id": 1, "name": "<i>", "device": "mid", "test_ppl": 14.5}], "mean_test_ppl": 13.5, "bytes_up": 1000, "sim_time_s": 6.0}"#,
+            "metrics.jsonl": metrics,
+            "events.jsonl": events ?? syncLines.joined(),
+            "rounds.jsonl": #"{"round":0,"start_s":0.0,"end_s":6.0,"selected":[0,1],"arrived":[0],"failed":[1],"dropped":[]}"# + "\n",
+        ]
+        for (f, text) in files { try Data(text.utf8).write(to: URL(fileURLWithPath: run + "/" + f)) }
+        return run
+    }
+
+    func testThePageEscapesTextAndNeedsNothingFromOutside() throws {
+        XCTAssertEqual(HTMLReport.table(["a<b"], [["x & y"], ["3.5"]]),
+                       "<table>\n<tr><th>a&lt;b</th></tr>\n<tr><td>x &amp; y</td></tr>\n<tr><td class=\"n\">3.5</td></tr>\n</table>\n")
+        let page = try HTMLReport.run(makeRun(name: #"<script>alert("x")</script>"#))
+        XCTAssertFalse(page.contains("<script"))
+        XCTAssertTrue(page.contains("<h1>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; — fedavg, seed 0</h1>"))
+        XCTAssertTrue(page.contains("<td>a&amp;b</td>") && page.contains("<td>&lt;i&gt;</td>"))
+        // Every member of summary.json's clients is a column: the extra one too, blank where absent.
+        XCTAssertTrue(page.contains("<th>bayes ppl</th>") && page.contains("<td class=\"n\">10.250</td>") && page.contains("<td>—</td>"))
+        XCTAssertTrue(page.contains("Mean test perplexity 13.500 over 2 clients"))
+        XCTAssertTrue(page.contains("<td>deadline · deadline_s 9.000 · partial false</td>"), "the deadline policy's keys, not async's buffer")
+        XCTAssertTrue(page.contains("None: the method has no router"))
+        XCTAssertEqual(page.components(separatedBy: "<svg ").count - 1, 3, "two perplexity charts and the timeline")
+        // Self-contained: nothing to fetch, nothing to run (the only URL is SVG's namespace name).
+        for outside in ["src=", "href=", "<link", "@import", "url(", "<script"] { XCTAssertFalse(page.contains(outside), outside) }
+        XCTAssertEqual(Set(page.components(separatedBy: "http").dropFirst().map { $0.prefix(24) }), ["://www.w3.org/2000/svg\" "])
+    }
+
+    /// A sweep's folder: its table, the warning of a missing run, and a chart per row label.
+    func testASweepPageHasTheTableAndAChartPerRow() throws {
+        _ = try makeRun(name: "s", folder: "sweep/x-seed0", label: "x<1>")
+        _ = try makeRun(name: "s", folder: "sweep/y-seed0", label: "y")
+        try Data(#"{"runs": ["x-seed0", "y-seed0", "z-seed0"]}"#.utf8).write(to: URL(fileURLWithPath: dir + "/sweep/" + Sweep.manifest))
+        let page = try HTMLReport.runs(Report.collect([dir + "/sweep"]), title: "sweep")
+        XCTAssertTrue(page.contains("<strong>Incomplete sweep: 1 of 3 runs are not finished</strong> (first: z-seed0)."))
+        XCTAssertTrue(page.contains("<tr><th>method</th><th>seeds</th><th>mean test ppl</th><th>a&amp;b ppl</th><th>&lt;i&gt; ppl</th>"))
+        XCTAssertTrue(page.contains("<tr><td>x&lt;1&gt;</td><td class=\"n\">1</td><td class=\"n\">13.50</td><td class=\"n\">12.50</td>"))
+        XCTAssertTrue(page.contains("<h3>x&lt;1&gt;</h3>") && page.contains("<h3>y</h3>"))
+        XCTAssertEqual(page.components(separatedBy: "<svg ").count - 1, 2)
+    }
+
+    /// Through the executable: exit code 2 and one line naming the file.
+    func testBadRunFoldersNameTheFile() throws {
+        let run = try makeRun(name: "bad", events: #"{"t_us":0,"event":"round_start","round":0}"# + "\n" + #"{"t_us":1,"event":"lunch","round":0}"# + "\n")
+        let out = dir + "/report.html"
+        var r = try comigs(["report", run, "--html", out])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("comigs: \(run)/events.jsonl:2: "), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        try FileManager.default.removeItem(atPath: run + "/rounds.jsonl")
+        try Data().write(to: URL(fileURLWithPath: run + "/events.jsonl"))
+        r = try comigs(["report", run, "--html", out])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertEqual(r.stderr, "comigs: \(run)/rounds.jsonl: missing (not a finished run folder?)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// A small real run (stragglers, failures, a router), its page, rendered by headless
+    /// Chromium: a PNG of the window's size with more than a few colours, and a DOM that holds
+    /// the run's mean test perplexity as the page prints it and all five pictures.
+    func testChromiumRendersTheReportOfARealRun() throws {
+        let chromium = try shell("command -v chromium || command -v chromium-browser").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !chromium.isEmpty else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("chromium missing; run scripts/test-tools.sh") }
+            throw XCTSkip("chromium missing: bash scripts/test-tools.sh")
+        }
+        let scenario = dir + "/s.json"
+        try Data("""
+            {"name": "html", "rounds": 3, "local_steps": 2, "batch": 4, "micro_batch": 4, "eval_windows": 8, "eval_every": 1,
+             "data": {"source": "synthetic", "synthetic": {"tokens": 20000, "private_share": 0.9}},
+             "clients": [{"name": "budget", "device": "low"}, {"name": "flagship", "device": "high"}, {"name": "mid", "device": "mid"}],
+             "method": {"name": "comigs", "generalists": 1, "specialists": 1},
+             "heterogeneity": {"straggler": {"kind": "fixed", "probability": 0.3, "factor": 5}, "dropout": {"failure": 0.2}}}
+            """.utf8).write(to: URL(fileURLWithPath: scenario))
+        let ran = try comigs(["run", scenario, "--out", dir + "/runs", "--quiet"], cwd: packageRoot)
+        XCTAssertEqual(ran.status, 0, ran.stderr)
+        let run = try XCTUnwrap(ran.stdout.split(separator: "\n").last.map(String.init))
+        let html = dir + "/report.html", png = dir + "/report.png"
+        let report = try comigs(["report", run, "--html", html], cwd: packageRoot)
+        XCTAssertEqual(report.status, 0, report.stderr)
+        let rendered = try execute(URL(fileURLWithPath: "/bin/bash"), [packageRoot + "/scripts/render-html.sh", html, png], cwd: nil)
+        XCTAssertEqual(rendered.status, 0, rendered.stderr)
+
+        let info = try shell("python3 '\(packageRoot)/scripts/png-info.py' '\(png)'")
+        XCTAssertEqual(info.status, 0, info.stderr)
+        let image = try JSON.parse(info.stdout)
+        XCTAssertEqual(image["width"]?.doubleValue, 1200)
+        XCTAssertEqual(image["height"]?.doubleValue, 3000)
+        XCTAssertGreaterThan(image["colours"]?.doubleValue ?? 0, 50, "a blank or near-blank page")
+
+        let dom = try execute(URL(fileURLWithPath: chromium), ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + html], cwd: nil)
+        let summary = try JSON.parse(Data(contentsOf: URL(fileURLWithPath: run + "/summary.json")))
+        let mean = try XCTUnwrap(summary["mean_test_ppl"]?.doubleValue)
+        XCTAssertTrue(dom.stdout.contains("Mean test perplexity \(String(format: "%.3f", mean)) over 3 clients"), String(dom.stdout.prefix(2000)))
+        // Perplexity against time and round, generalist share, routing trace, timeline.
+        XCTAssertEqual(dom.stdout.components(separatedBy: "<svg ").count - 1, 5, String(dom.stdout.prefix(2000)))
+        XCTAssertTrue(dom.stdout.contains(">budget</text>") && dom.stdout.contains("client 2: mid"))
     }
 }

@@ -7,6 +7,8 @@ struct Report {
     struct Row {
         var label: String
         var runs: [JSON] = []
+        /// The run folders the summaries came from, in the same order.
+        var folders: [String] = []
     }
 
     var rows: [Row] = []
@@ -45,7 +47,13 @@ struct Report {
                 throw ScenarioError(key: p, reason: "not a run summary")
             }
             if r.clients.isEmpty, case .array(let cs)? = json["clients"] { r.clients = cs.map { $0["name"]?.stringValue ?? "?" } }
-            if let i = r.rows.firstIndex(where: { $0.label == label }) { r.rows[i].runs.append(json) } else { r.rows.append(Row(label: label, runs: [json])) }
+            let folder = (p as NSString).deletingLastPathComponent
+            if let i = r.rows.firstIndex(where: { $0.label == label }) {
+                r.rows[i].runs.append(json)
+                r.rows[i].folders.append(folder)
+            } else {
+                r.rows.append(Row(label: label, runs: [json], folders: [folder]))
+            }
         }
         return r
     }
