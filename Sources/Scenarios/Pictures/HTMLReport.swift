@@ -13,10 +13,10 @@ enum HTMLReport {
     static let policyKeys = ["sync": ["clients_per_round"], "deadline": ["clients_per_round", "deadline_s", "partial"],
                              "overselect": ["clients_per_round", "extra"], "async": ["clients_per_round", "buffer", "max_staleness"]]
 
-    /// The page of one finished run folder: the scenario in brief, the per-client table,
-    /// perplexity against simulated time and against round, the generalist share (mixtures),
-    /// the routing trace (when the run's base and adapters load; else a sentence saying why
-    /// not) and the timeline of the simulated events. Errors name the file: no scenario.json,
+    /// The page of one finished run folder: the scenario in brief, the per-client table and
+    /// totals, perplexity against simulated time and against round, the timeline of the
+    /// simulated events, the generalist share (mixtures) and the routing trace (when the run's
+    /// base and adapters load; else a sentence saying why not). Errors name the file: no scenario.json,
     /// summary.json, events.jsonl or rounds.jsonl; a malformed line (file:line).
     static func run(_ dir: String) throws -> String {
         let run = try RunResults(dir)
