@@ -6,7 +6,7 @@ import Tensor
 /// and each client's adapters checked against its memory.
 struct ClientSetup {
     let devices: [DeviceProfile]
-    let windows: [AvailabilityWindow?]
+    let schedules: [AvailabilitySchedule?]
     let names: [String]
     let strategy: any CollaborationStrategy
     /// Specialists per client after fitting to memory (comigs), for the record.
@@ -25,12 +25,12 @@ struct ClientSetup {
         }
     }
 
-    static func windows(_ s: Scenario) -> [AvailabilityWindow?] {
+    static func windows(_ s: Scenario) -> [AvailabilitySchedule?] {
         (0..<s.clientCount).map { i in
             guard let p = s.optionalDouble("clients.\(i).window.period_s") else { return nil }
             let us = { (x: Double) in SimTime((x * 1e6).rounded()) }
-            return AvailabilityWindow(period: us(p), on: us(s.double("clients.\(i).window.on_s")),
-                                      phase: us(s.double("clients.\(i).window.phase_s")))
+            return .window(AvailabilityWindow(period: us(p), on: us(s.double("clients.\(i).window.on_s")),
+                                              phase: us(s.double("clients.\(i).window.phase_s"))))
         }
     }
 
@@ -77,7 +77,7 @@ struct ClientSetup {
                                 + "but its \(devices[i].name) device has \(mib(devices[i].memory))"
                                 + (s.method == "comigs" && !s.bool("method.fit_specialists") ? " (set method.fit_specialists to fit specialists to memory)" : ""))
         }
-        return ClientSetup(devices: devices, windows: windows(s), names: names, strategy: try strategy(s, specialists: specialists),
+        return ClientSetup(devices: devices, schedules: windows(s), names: names, strategy: try strategy(s, specialists: specialists),
                            specialists: specialists)
     }
 }
