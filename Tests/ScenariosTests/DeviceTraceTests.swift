@@ -89,4 +89,105 @@ final class DeviceTraceTests: XCTestCase {
             XCTFail("\(error)", line: line)
         }
     }
+
+    /// python3 from the system (the converter uses its standard library only).
+    func python() throws -> String {
+        guard try shell("command -v python3").status == 0 else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail("python3 missing") }
+            throw XCTSkip("python3 missing")
+        }
+        return "python3"
+    }
+
+    /// The converter turns the FedScale-layout fixture (Tests/Fixtures/fedscale, its generate.py)
+    /// into exactly the committed trace, and a cost-only run on it puts the trace's values in the
+    /// timeline: a 100 Mbit/s device downloads at 12.5 MB/s, devices active in [0, 1) ∪ [100, 1000)
+    /// of a 1000 s cycle leave at 1 s (offline) and do nothing until 100 s, and the device active
+    /// in [10, 30) ∪ [50, 80) of an 80 s cycle only ever acts inside those intervals.
+    func testFedScaleConverterAndARunOnItsTrace() throws {
+        let py = try python()
+        let dir = try temporaryDirectory("fedscale")
+        let fixture = packageRoot + "/Tests/Fixtures/fedscale"
+        let r = try shell("\(py) scripts/fedscale-to-trace.py --capacity \(fixture)/client_device_capacity "
+                          + "--behave \(fixture)/client_behave_trace --out \(dir)/trace", cwd: packageRoot)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("5 devices, 8 active intervals; intervals clipped 1, empty 0, merged 1"), r.stderr)
+        for name in ["devices.csv", "availability.csv"] {
+            XCTAssertEqual(try String(contentsOfFile: "\(dir)/trace/\(name)", encoding: .utf8),
+                           try String(contentsOfFile: "\(fixture)/expected/\(name)", encoding: .utf8), name)
+        }
+
+        let scenario = try write("""
+            {"name": "fixture", "numerics": false, "rounds": 15, "method": {"name": "fedavg"},
+             "clients": {"count": 5, "trace": "\(dir)/trace/devices.csv", "availability": "\(dir)/trace/availability.csv", "replace": false}}
+            """, dir, "s.json")
+        let run = try comigs(["run", scenario, "--out", dir + "/runs", "--quiet"], cwd: packageRoot)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let folder = run.stdout.trimmingCharacters(in: .newlines)
+        let lines = { (name: String) in
+            try String(contentsOfFile: folder + "/" + name, encoding: .utf8).split(separator: "\n").map { try JSON.parse(Data($0.utf8)) }
+        }
+        let summary = try JSON.parse(Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json")))
+        let device = summary["clients"]!.arrayValue!.map { $0["device"]?.stringValue ?? "" }
+        XCTAssertEqual(device.sorted(), ["1", "2", "3", "4", "5"], "without replacement: each device once")
+        let client = { (d: String) in device.firstIndex(of: d)! }
+        let events = try lines("events.jsonl"), rounds = try lines("rounds.jsonl")
+        func int(_ v: JSON?) -> Int { Int(v?.doubleValue ?? -1) }
+        func own(_ c: Int) -> [JSON] { events.filter { int($0["client"]) == c } }
+
+        // Bandwidth: device 3 (100 Mbit/s) and device 2 (4 Mbit/s) download the round's bytes at their speed.
+        for (d, bytesPerSecond) in [("3", 12.5e6), ("2", 0.5e6)] {
+            let c = client(d)
+            let first = rounds.first { $0["selected"]?.arrayValue?.contains(.int(c)) == true }!
+            let down = first["bytes_down_per_client"]!.arrayValue!
+            let done = own(c).first { $0["event"]?.stringValue == "download_done" }!
+            let start = Int((first["start_s"]!.doubleValue! * 1e6).rounded())
+            XCTAssertEqual(int(done["t_us"]) - start, Int((Double(int(down[c])) / bytesPerSecond * 1e6).rounded()), "device \(d)")
+        }
+        // Devices 1 and 4: offline at 1 s in round 0, nothing in [1 s, 100 s), back from 100 s.
+        for d in ["1", "4"] {
+            let c = client(d), mine = own(c)
+            XCTAssertEqual(mine.first { $0["event"]?.stringValue == "offline" }.map { int($0["t_us"]) }, 1_000_000, "device \(d)")
+            XCTAssertFalse(mine.contains { int($0["t_us"]) > 1_000_000 && int($0["t_us"]) < 100_000_000 }, "device \(d) acted while inactive")
+            XCTAssertTrue(mine.contains { int($0["t_us"]) > 100_000_000 && $0["event"]?.stringValue == "upload_done" }, "device \(d) came back")
+            XCTAssertEqual(rounds[0]["failed"]?.arrayValue?.contains(.int(c)), true, "device \(d)'s round-0 update is lost")
+        }
+        // Device 3 acts only inside (10, 30] or (50, 80] of its 80 s cycle.
+        let three = own(client("3"))
+        XCTAssertFalse(three.isEmpty)
+        for e in three {
+            let x = int(e["t_us"]) % 80_000_000
+            XCTAssertTrue((10_000_001...30_000_000).contains(x) || (50_000_001...80_000_000).contains(x) || x == 0, "\(e.text())")
+        }
+    }
+
+    /// The acceptance: a 1,000-client cost-only run from the committed trace and one by class
+    /// shares both run, and their summaries list 1,000 clients (3 rounds here; the committed
+    /// scenarios run 200, README "Device traces and populations").
+    func testThousandClientPopulationsRun() throws {
+        let dir = try temporaryDirectory("population-runs")
+        let ids = Set(try String(contentsOfFile: packageRoot + "/scenarios/traces/example/devices.csv", encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) })
+        XCTAssertEqual(ids.count, 50)
+        for name in ["trace-1000", "classes-1000"] {
+            let r = try comigs(["run", "scenarios/traces/\(name).json", "--set", "rounds=3", "--out", dir, "--quiet"], cwd: packageRoot)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let summary = try JSON.parse(Data(contentsOf: URL(fileURLWithPath: r.stdout.trimmingCharacters(in: .newlines) + "/summary.json")))
+            let devices = summary["clients"]!.arrayValue!.map { $0["device"]?.stringValue ?? "" }
+            XCTAssertEqual(devices.count, 1000, name)
+            if name == "trace-1000" {
+                XCTAssertTrue(Set(devices).isSubset(of: ids), "clients are the trace's devices")
+                XCTAssertGreaterThan(Set(devices).count, 40, "1000 draws with replacement reach most of the 50 devices")
+            } else {
+                XCTAssertEqual(["low", "mid", "high"].map { d in devices.filter { $0 == d }.count }, [300, 500, 200])
+            }
+        }
+        // A bad trace stops the run before its folder is made, naming the file and line.
+        let bad = try write(Self.header + "a,1,2,3\n", dir, "bad.csv")
+        let r = try comigs(["run", "scenarios/traces/trace-1000.json", "--set", "clients.trace=\(bad)", "--out", dir + "/bad", "--quiet"],
+                           cwd: packageRoot)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.stderr, "comigs: clients.trace: \(bad): line 2: 4 fields, the header has 5\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad"))
+    }
 }
