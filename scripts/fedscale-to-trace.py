@@ -6,8 +6,8 @@
         [--median-gflops G | --reference-gflop F] [--memory-mib M]
 
 writes DIR/devices.csv (device_id,gflops,upload_mbps,download_mbps,memory_mib) and, with
---behave, DIR/availability.csv (device_id,period_s,start_s,end_s): the format README
-"Device traces and populations" documents and `clients.trace` / `clients.availability` read.
+--behave, DIR/availability.csv (device_id,period_s,start_s,end_s): the format docs/traces.md
+documents and `clients.trace` / `clients.availability` read.
 Standard library only. Pickles run code when loaded: this reader refuses any pickled class or
 function (FedScale's files hold only dicts, lists, numbers and strings), so an untrusted file
 cannot run anything.

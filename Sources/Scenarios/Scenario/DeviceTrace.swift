@@ -2,7 +2,7 @@ import Foundation
 import Simulator
 import Tensor
 
-/// A device trace (README "Device traces and populations"): the devices a population draws its
+/// A device trace (docs/traces.md): the devices a population draws its
 /// clients from, and optionally when each one is available.
 ///
 /// Devices file: the header `device_id,gflops,upload_mbps,download_mbps,memory_mib`, then one

@@ -92,7 +92,7 @@ enum ScenarioKeys {
         ScenarioKey("data.synthetic.seed", .int(0...Int(Int32.max)), .int(0), "Seed of the synthetic corpus (independent of the run seeds)."),
 
         ScenarioKey("clients", .clients, .int(4),
-                    "The clients: a count of mid-range phones, one object per client (keys clients[].…), or a population object (keys clients.…: a count drawn from a device trace or by shares of the device classes; README \"Device traces and populations\")."),
+                    "The clients: a count of mid-range phones, one object per client (keys clients[].…), or a population object (keys clients.…: a count drawn from a device trace or by shares of the device classes; docs/traces.md)."),
         ScenarioKey("clients[].name", .string, nil, "Client name in tables (default: the data's client name)."),
         ScenarioKey("clients[].device", .choice(DeviceProfile.classes.map(\.name)), .string("mid"),
                     "Device class: low (budget 4×A55), mid (4×A78), high (X4 flagship); see DeviceProfile.swift for figures and sources."),
