@@ -56,3 +56,38 @@ public struct AvailabilityWindow: Codable, Sendable, Equatable {
     }
 }
 
+
+/// When a device can take part: a periodic window (a device takes a round it starts inside an
+/// on-interval, and keeps it) or a measured trace, where it also leaves the round, its update
+/// lost, at the moment its active interval ends before its upload does. FedScale drops a client
+/// that is inactive when its round would end (fedscale/cloud/aggregation/aggregator.py,
+/// `tictak_client_tasks`); leaving at the end of the interval is stricter: a device never
+/// trains while its trace says it is inactive.
+public enum AvailabilitySchedule: Sendable, Equatable {
+    case window(AvailabilityWindow)
+    case trace(AvailabilityTrace)
+
+    public func isOn(at t: SimTime) -> Bool {
+        switch self {
+        case .window(let w): w.isOn(at: t)
+        case .trace(let a): a.isOn(at: t)
+        }
+    }
+
+    /// The first time ≥ t at which the device is on.
+    public func nextOn(after t: SimTime) -> SimTime {
+        switch self {
+        case .window(let w): w.nextOn(after: t)
+        case .trace(let a): a.nextOn(after: t)
+        }
+    }
+
+    /// When a device that starts a round at t (on at t) leaves it: nil for a window, which holds a
+    /// round it started; the end of the active interval for a trace.
+    public func leaves(startingAt t: SimTime) -> SimTime? {
+        switch self {
+        case .window: nil
+        case .trace(let a): a.offAfter(t)
+        }
+    }
+}

@@ -9,20 +9,20 @@ public struct SimClient: Sendable, Equatable {
     /// Bytes of shared parameters each way per round.
     public var uploadBytes: Int
     public var downloadBytes: Int
-    public var window: AvailabilityWindow?
+    public var schedule: AvailabilitySchedule?
     /// CoMiGS's alternating schedule: after every `routerEvery`-th local step (counted over the
     /// run) the routers train in a burst of `routerBurstFlops`; 0 = no bursts.
     public var routerEvery: Int
     public var routerBurstFlops: Double
 
     public init(device: DeviceProfile, stepFlops: Double, localSteps: Int, uploadBytes: Int, downloadBytes: Int,
-                window: AvailabilityWindow? = nil, routerEvery: Int = 0, routerBurstFlops: Double = 0) {
+                schedule: AvailabilitySchedule? = nil, routerEvery: Int = 0, routerBurstFlops: Double = 0) {
         self.device = device
         self.stepFlops = stepFlops
         self.localSteps = localSteps
         self.uploadBytes = uploadBytes
         self.downloadBytes = downloadBytes
-        self.window = window
+        self.schedule = schedule
         self.routerEvery = routerEvery
         self.routerBurstFlops = routerBurstFlops
     }
@@ -86,7 +86,7 @@ extension SimulationNumerics {
 
 /// The discrete-event scheduler (DESIGN §5): rounds of download, local
 /// training and upload per selected client, with stragglers, dropouts,
-/// availability windows and a round policy. Every random draw comes from a
+/// availability windows or traces and a round policy. Every random draw comes from a
 /// stream of (seed, client, round), so the timeline never depends on the
 /// order in which anything was computed.
 public final class Simulation {
@@ -141,33 +141,41 @@ public final class Simulation {
         return rng.uniformDouble() < clients[i].device.availability * (1 - config.dropout.unavailable)
     }
 
-    private func windowOpen(_ i: Int, at t: SimTime) -> Bool { clients[i].window?.isOn(at: t) ?? true }
+    private func online(_ i: Int, at t: SimTime) -> Bool { clients[i].schedule?.isOn(at: t) ?? true }
 
-    /// A client's round as drawn: slowdown, local steps, and whether (and where) it fails.
+    /// A client's round as drawn: slowdown, local steps, and whether (and where) it fails or
+    /// leaves when its availability trace goes off.
     struct Plan {
         var client: Int
         var steps: Int
         var slowdown: Double
         var failPoint: Double?
+        /// When the device goes offline before its upload ends (its update is lost).
+        var offline: SimTime?
+        /// A lost round trains nothing and its steps do not count.
+        var lost: Bool { failPoint != nil || offline != nil }
     }
 
-    /// Draws client i's slowdown and failure for its `draw`-th start. With a partial
+    /// Draws client i's slowdown and failure for its `draw`-th start, at `t0`. With a partial
     /// deadline `budget` (µs), the most local steps whose download, training (router bursts
     /// included) and upload end by it, timed exactly as `schedule` will time them; nil when
-    /// not even one step fits.
-    private func plan(_ i: Int, draw: Int, budget: SimTime? = nil) -> Plan? {
+    /// not even one step fits. A device whose trace goes off before that round would end
+    /// leaves then (decided here, from the cost model's time, so it trains nothing).
+    private func plan(_ i: Int, draw: Int, at t0: SimTime, budget: SimTime? = nil) -> Plan? {
         let c = clients[i]
         var rng = clientStreams[i].split(draw).split(1)
         let slowdown = config.straggler.slowdown(&rng)
         let fails = rng.uniformDouble() < config.dropout.failure
         let failPoint = rng.uniformDouble()
         var steps = c.localSteps
+        let duration = { (n: Int) in self.transfer(i) + Self.micros(c.flops(steps: n, after: self.stepsDone[i]) / c.device.flops * slowdown) }
         if let budget {
-            let fits = { (n: Int) in self.transfer(i) + Self.micros(c.flops(steps: n, after: self.stepsDone[i]) / c.device.flops * slowdown) <= budget }
-            while steps > 0 && !fits(steps) { steps -= 1 }
+            while steps > 0 && duration(steps) > budget { steps -= 1 }
             if steps == 0 { return nil }
         }
-        return Plan(client: i, steps: steps, slowdown: slowdown, failPoint: fails ? failPoint : nil)
+        let off = c.schedule?.leaves(startingAt: t0)
+        return Plan(client: i, steps: steps, slowdown: slowdown, failPoint: fails ? failPoint : nil,
+                    offline: off.flatMap { t0 + duration(steps) > $0 ? $0 : nil })
     }
 
     /// Download + upload time of client i in µs.
@@ -181,16 +189,17 @@ public final class Simulation {
     /// A failing client loses the round's work: it trains nothing and its steps do not count.
     private func work(_ plans: [Plan], round: Int) -> [Double] {
         let expected = plans.map { clients[$0.client].flops(steps: $0.steps, after: stepsDone[$0.client]) }
-        for p in plans where p.failPoint == nil { stepsDone[p.client] += p.steps }
+        for p in plans where !p.lost { stepsDone[p.client] += p.steps }
         guard let numerics else { return expected }
-        let trained = plans.filter { $0.failPoint == nil }
+        let trained = plans.filter { !$0.lost }
         let measured = numerics.train(trained.map { (client: $0.client, steps: $0.steps) }, round: round)
         var byClient: [Int: Double] = [:]
         for (p, f) in zip(trained, measured) { byClient[p.client] = f }
         return zip(plans, expected).map { byClient[$0.client] ?? $1 }
     }
 
-    /// Schedules client i's download, training and upload from `t0` (up to its failure, if any).
+    /// Schedules client i's download, training and upload from `t0` (up to its failure or its
+    /// going offline, whichever comes first, if any).
     private func schedule(_ p: Plan, flops: Double, round: Int, at t0: SimTime, version: Int) {
         let i = p.client, c = clients[i]
         let dl = Self.micros(Double(c.downloadBytes) / c.device.download)
@@ -200,13 +209,15 @@ public final class Simulation {
         participation[i] = Participation(client: i, steps: p.steps, slowdown: p.slowdown, start: t0, arrival: nil,
                                          version: version, weight: 1)
         let marks: [(EventKind, SimTime)] = [(.downloadDone, t0 + dl), (.trainingDone, t0 + dl + comp), (.uploadDone, t0 + dl + comp + ul)]
-        let failAt = p.failPoint.map { t0 + SimTime($0 * Double(dl + comp + ul)) }
+        let failure = p.failPoint.map { (kind: EventKind.clientFailure, at: t0 + SimTime($0 * Double(dl + comp + ul))) }
+        let offline = p.offline.map { (kind: EventKind.offline, at: $0) }
+        let end = [failure, offline].compactMap { $0 }.min { $0.at < $1.at }
         for (kind, t) in marks {
-            if let failAt, t > failAt { break }
+            if let end, t > end.at { break }
             queue.schedule(at: t, Pending(kind: kind, client: Int32(i), round: Int32(round), generation: generation[i]))
         }
-        if let failAt {
-            queue.schedule(at: failAt, Pending(kind: .clientFailure, client: Int32(i), round: Int32(round), generation: generation[i]))
+        if let end {
+            queue.schedule(at: end.at, Pending(kind: end.kind, client: Int32(i), round: Int32(round), generation: generation[i]))
         }
     }
 
@@ -251,10 +262,10 @@ public final class Simulation {
         // the round waits for the first window to open.
         let present = clients.indices.filter { self.present($0, draw: r) }
         var t0 = now
-        if !present.isEmpty && !present.contains(where: { windowOpen($0, at: t0) }) {
-            t0 = present.map { clients[$0].window!.nextOn(after: t0) }.min()!
+        if !present.isEmpty && !present.contains(where: { online($0, at: t0) }) {
+            t0 = present.map { clients[$0].schedule!.nextOn(after: t0) }.min()!
         }
-        let available = present.filter { windowOpen($0, at: t0) }
+        let available = present.filter { online($0, at: t0) }
         now = t0
         log(.roundStart, r, -1, at: t0)
         let k = config.clientsPerRound ?? clients.count
@@ -270,7 +281,7 @@ public final class Simulation {
         var waiting = [Bool](repeating: false, count: clients.count)  // started and not yet resolved
         var plans: [Plan] = []
         for i in selected {
-            if let p = plan(i, draw: r, budget: budget) {
+            if let p = plan(i, draw: r, at: t0, budget: budget) {
                 plans.append(p)
             } else {
                 dropped.append(i)  // not one local step fits before the deadline
@@ -313,7 +324,7 @@ public final class Simulation {
                 waiting[i] = false
                 pending -= 1
                 if let keep, arrived.count == keep { dropWaiting(at: t) }
-            case .clientFailure:
+            case .clientFailure, .offline:
                 failed.append(i)
                 waiting[i] = false
                 pending -= 1
@@ -353,7 +364,7 @@ public final class Simulation {
         var picker = selection.split(-1)
         /// Idle, inside its window, and present for its next draw (each check uses a fresh draw).
         func ready(_ i: Int, _ t: SimTime) -> Bool {
-            guard !busy[i], windowOpen(i, at: t) else { return false }
+            guard !busy[i], online(i, at: t) else { return false }
             draws[i] += 1
             return present(i, draw: draws[i])
         }
@@ -372,7 +383,7 @@ public final class Simulation {
         /// run together on the worker pool and stay hidden until each one's training ends.
         func begin(_ ids: [Int], _ t: SimTime) {
             numerics?.launch(ids)
-            let plans = ids.map { plan($0, draw: starts[$0])! }
+            let plans = ids.map { plan($0, draw: starts[$0], at: t)! }
             for (p, flops) in zip(plans, work(plans, round: version)) {
                 schedule(p, flops: flops, round: version, at: t, version: version)
                 starts[p.client] += 1
@@ -399,7 +410,7 @@ public final class Simulation {
             }
             guard let (t, e) = queue.pop() else {
                 // Nobody is training: wait for a window to open (or idleWait), then fill the slots.
-                let opens = clients.compactMap { $0.window?.nextOn(after: now + 1) }.min()
+                let opens = clients.compactMap { $0.schedule?.nextOn(after: now + 1) }.min()
                 guard config.idleWait > 0 || opens != nil else { break }
                 now = min(opens ?? .max, now + config.idleWait)
                 fruitless += 1
@@ -413,11 +424,11 @@ public final class Simulation {
             switch e.kind {
             case .trainingDone:
                 numerics?.trainingDone(i)
-            case .uploadDone, .clientFailure:
+            case .uploadDone, .clientFailure, .offline:
                 busy[i] = false
                 running -= 1
                 fruitless += 1
-                if e.kind == .clientFailure {
+                if e.kind != .uploadDone {
                     failed.append(i)
                 } else {
                     var p = participation[i]!

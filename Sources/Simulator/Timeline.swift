@@ -5,6 +5,8 @@ public enum EventKind: String, Codable, Sendable {
     case trainingDone = "training_done"
     case uploadDone = "upload_done"
     case clientFailure = "client_failure"
+    /// The device's availability trace went off before its upload ended: the update is lost.
+    case offline
     case deadline
     /// An update that arrived too late (deadline, over-selection) or too stale (async).
     case dropped

@@ -11,6 +11,8 @@ It (re)writes, deterministically:
   data/<case>/<n>/...     tiny corrupt prepared-data folders (one defect each, including
                           disagreements with their own meta.json) and
   data/<case>.json        the scenario that runs each of them
+  traces/<case>/*.csv     device traces with one defect each (issue 17 §1), and
+  traces/<case>.json      the scenario that draws its clients from each (or a bad population object)
   models/*                corrupt base checkpoints the hand-written scenarios/base-*.json use,
                           and (issue 14) models/<case>.safetensors|<case>/ with the scenario
                           models/<case>.json that runs it: files that are well-formed but
@@ -693,6 +695,101 @@ def consistency(w):
                "comigs: model.base: {file}/model.safetensors: tensor 'h.0.attn.c_proj.weight' holds nan", hf_config=hf)
 
 
+# --- Device traces (issue 17 §1) ------------------------------------------
+
+TRACE_HEADER = "device_id,gflops,upload_mbps,download_mbps,memory_mib\n"
+INTERVALS_HEADER = "device_id,period_s,start_s,end_s\n"
+GOOD_DEVICES = TRACE_HEADER + "a,10,2,10,1536\nb,30,11,50,3072\nc,100,30,200,6144\n"
+GOOD_INTERVALS = INTERVALS_HEADER + "a,3600,0,1800\nb,600,100,200\nb,600,300,600\n"
+
+
+def trace_scenario(case, clients):
+    return json.dumps({"name": f"bad-trace-{case}", "rounds": 1, "local_steps": 1, "batch": 4, "micro_batch": 4,
+                       "numerics": False, "model": {"context": 16}, "clients": clients}, indent=1) + "\n"
+
+
+def trace_case(w, case, expected, devices=GOOD_DEVICES, intervals=GOOD_INTERVALS, **population):
+    """traces/<case>/devices.csv (+ availability.csv) and the scenario traces/<case>.json that
+    draws 10 clients from them; `None` leaves a file out (named but missing)."""
+    root = f"{REL}/traces/{case}"
+    for name, content in [("devices.csv", devices), ("availability.csv", intervals)]:
+        if content is not None:
+            w.file(f"traces/{case}/{name}", content)
+    clients = {"count": 10, "trace": f"{root}/devices.csv", "availability": f"{root}/availability.csv", **population}
+    w.file(f"traces/{case}.json", trace_scenario(case, clients),
+           expected.replace("{devices}", f"{root}/devices.csv").replace("{intervals}", f"{root}/availability.csv"))
+
+
+def traces(w):
+    dev = "comigs: clients.trace: {devices}: "
+    for case, devices, why in [
+        ("empty-file", "", 'line 1: expected the header device_id,gflops,upload_mbps,download_mbps,memory_mib, got ""'),
+        ("header-short", "device_id,gflops,upload_mbps,download_mbps\na,1,2,3\n", "line 1: expected the header"),
+        ("header-misspelt", GOOD_DEVICES.replace("device_id", "device", 1), "line 1: expected the header"),
+        ("only-header", TRACE_HEADER, "no device, only the header"),
+        ("fields-short", TRACE_HEADER + "a,10,2,10,1536\nb,30,11,50\n", "line 3: 4 fields, the header has 5"),
+        ("fields-long", TRACE_HEADER + "a,10,2,10,1536,7\n", "line 2: 6 fields, the header has 5"),
+        ("blank-line", TRACE_HEADER + "a,10,2,10,1536\n\nb,30,11,50,3072\n", "line 3: blank line"),
+        ("not-a-number", GOOD_DEVICES.replace("b,30,", "b,fast,"), 'line 3, column 2 (gflops): expected a number, got "fast"'),
+        ("nan", GOOD_DEVICES.replace("b,30,", "b,nan,"), 'line 3, column 2 (gflops): expected a number, got "nan"'),
+        ("infinity", GOOD_DEVICES.replace(",6144", ",inf"), 'line 4, column 5 (memory_mib): expected a number, got "inf"'),
+        ("hexadecimal", GOOD_DEVICES.replace("c,100,", "c,0x64,"), 'line 4, column 2 (gflops): expected a number, got "0x64"'),
+        ("quoted-number", GOOD_DEVICES.replace("a,10,", 'a,"10",'), 'line 2, column 2 (gflops): expected a number'),
+        ("zero-gflops", GOOD_DEVICES.replace("a,10,", "a,0,"), "line 2, column 2 (gflops): 0 is out of range [0.001, 1000000]"),
+        ("negative-upload", GOOD_DEVICES.replace("b,30,11,", "b,30,-11,"), "line 3, column 3 (upload_mbps): -11 is out of range"),
+        ("huge-download", GOOD_DEVICES.replace("c,100,30,200,", "c,100,30,2e6,"), "line 4, column 4 (download_mbps): 2e6 is out of range"),
+        ("overflowing-memory", GOOD_DEVICES.replace(",1536", ",1e400"), "line 2, column 5 (memory_mib): 1e400 is out of range"),
+        ("duplicate-id", GOOD_DEVICES + "a,1,1,1,1536\n", 'line 5, column 1 (device_id): device "a" is listed twice'),
+        ("empty-id", GOOD_DEVICES + ",1,1,1,1536\n", "line 5, column 1 (device_id): empty device id"),
+        ("id-with-space", GOOD_DEVICES + "d ,1,1,1,1536\n", 'line 5, column 1 (device_id): device id "d " holds a quote'),
+        ("id-with-quote", GOOD_DEVICES + '"d",1,1,1,1536\n', "line 5, column 1 (device_id): device id"),
+    ]:
+        trace_case(w, case, dev + why, devices=devices)
+    w.file("traces/invalid-utf8/devices.csv", TRACE_HEADER.encode() + b"caf\xe9,1,1,1,1536\n")
+    w.file("traces/invalid-utf8.json", trace_scenario("invalid-utf8", {"count": 10, "trace": f"{REL}/traces/invalid-utf8/devices.csv"}),
+           f"comigs: clients.trace: {REL}/traces/invalid-utf8/devices.csv: not UTF-8 text")
+    trace_case(w, "missing-devices", dev + "no such file", devices=None, intervals=None)
+    iv = "comigs: clients.availability: {intervals}: "
+    for case, intervals, why in [
+        ("intervals-header", "device,period_s,start_s,end_s\na,3600,0,1800\n", "line 1: expected the header device_id,period_s,start_s,end_s"),
+        ("intervals-unknown-device", GOOD_INTERVALS + "z,60,0,30\n", 'line 5, column 1 (device_id): device "z" is not in'),
+        ("intervals-empty", INTERVALS_HEADER + "a,3600,1800,1800\n", "line 2, column 4 (end_s): the interval ends at or before its start"),
+        ("intervals-past-period", INTERVALS_HEADER + "a,3600,0,3601\n", "line 2, column 4 (end_s): the interval ends after the period"),
+        ("intervals-zero-period", INTERVALS_HEADER + "a,0,0,0\n", "line 2, column 2 (period_s): the period must be positive"),
+        ("intervals-negative-start", INTERVALS_HEADER + "a,3600,-5,10\n", "line 2, column 3 (start_s): -5 is out of range"),
+        ("intervals-overlap", INTERVALS_HEADER + "b,600,100,300\nb,600,200,400\n",
+         "line 3, column 3 (start_s): the interval starts before the device's previous one ends"),
+        ("intervals-unsorted", INTERVALS_HEADER + "b,600,300,400\nb,600,100,200\n",
+         "line 3, column 3 (start_s): the interval starts before the device's previous one ends"),
+        ("intervals-period-changed", INTERVALS_HEADER + "b,600,100,200\nb,700,300,400\n", "line 3, column 2 (period_s): the device's period changed"),
+        ("intervals-not-consecutive", INTERVALS_HEADER + "b,600,100,200\na,60,0,30\nb,600,300,400\n",
+         'line 4, column 1 (device_id): device "b"\'s rows are not consecutive'),
+        ("intervals-short-row", INTERVALS_HEADER + "a,3600,0\n", "line 2: 3 fields, the header has 4"),
+    ]:
+        trace_case(w, case, iv + why, intervals=intervals)
+    trace_case(w, "missing-intervals", iv + "no such file", intervals=None)
+    trace_case(w, "distinct-devices-too-few", "comigs: clients.count: 10 distinct devices (clients.replace is false), but {devices} has 3",
+               replace=False)
+    trace_case(w, "memory-too-small", "comigs: clients[0]: client-0 needs", devices=GOOD_DEVICES.replace(",1536", ",1").replace(",3072", ",1")
+               .replace(",6144", ",1"))
+    # Population keys that no file needs to refute.
+    for case, clients, expected in [
+        ("population-no-count", {"classes": {"mid": 1}}, "comigs: clients.count: required in a population object"),
+        ("population-no-source", {"count": 10}, "comigs: clients: a population needs clients.trace or clients.classes"),
+        ("population-both", {"count": 10, "trace": "x.csv", "classes": {"mid": 1}}, "comigs: clients: a population has clients.trace or clients.classes, not both"),
+        ("population-shares", {"count": 10, "classes": {"low": 0.3, "mid": 0.3}}, "comigs: clients.classes: the shares sum to 0.6, not 1"),
+        ("population-unknown-class", {"count": 10, "classes": {"tablet": 1}}, "comigs: clients.classes.tablet: unknown key"),
+        ("population-replace-classes", {"count": 10, "classes": {"mid": 1}, "replace": True}, "comigs: clients.replace: only for a population drawn from clients.trace"),
+        ("population-count-zero", {"count": 0, "classes": {"mid": 1}}, "comigs: clients.count: 0 is out of range 1…10000000"),
+        ("population-count-type", {"count": "ten", "classes": {"mid": 1}}, 'comigs: clients.count: expected an integer, got a string "ten"'),
+        ("population-unknown-key", {"count": 10, "clases": {"mid": 1}}, "comigs: clients.clases: unknown key, did you mean 'clients.classes'?"),
+    ]:
+        w.file(f"traces/{case}.json", trace_scenario(case, clients), expected)
+    # The control: every file good (controls/valid-trace.json runs it).
+    w.file("traces/valid/devices.csv", GOOD_DEVICES)
+    w.file("traces/valid/availability.csv", GOOD_INTERVALS)
+
+
 def controls(w):
     w.file("controls/valid.json", json.dumps(VALID, indent=1) + "\n")
     w.file("controls/valid-data.json", json.dumps(
@@ -715,6 +812,8 @@ def controls(w):
         {"name": "tiny-hf-model", "rounds": 1, "local_steps": 1, "batch": 4, "micro_batch": 4,
          "model": {"base": f"{REL}/models/hf-valid", "context": 16}, "data": {"synthetic": {"tokens": 1000}},
          "clients": 4}, indent=1) + "\n")
+    w.file("controls/valid-trace.json", trace_scenario("valid", {"count": 10, "trace": f"{REL}/traces/valid/devices.csv",
+                                                                 "availability": f"{REL}/traces/valid/availability.csv"}))
 
 
 def manifest(rows):
@@ -732,13 +831,14 @@ def manifest(rows):
 
 
 def main():
-    for d in ["generated", "data", "models", "controls"]:
+    for d in ["generated", "data", "models", "traces", "controls"]:
         shutil.rmtree(os.path.join(HERE, d), ignore_errors=True)
     w = Writer()
     generated(w)
     data(w)
     models(w)
     consistency(w)
+    traces(w)
     controls(w)
     manifest(w.rows)
     print(f"{len(w.rows)} generated cases")

@@ -10,8 +10,9 @@ final class BadInputsTests: XCTestCase {
     static let folder = packageRoot + "/Tests/BadInputs"
     /// Folders whose `.json` files are the inputs that are run (the data cases are the
     /// scenarios data/<case>.json beside their folders data/<case>/, the model cases
-    /// models/<case>.json beside the checkpoints they name as the base).
-    static let caseFolders = ["scenarios", "generated", "data", "models"]
+    /// models/<case>.json beside the checkpoints they name as the base, the trace cases
+    /// traces/<case>.json beside the CSV files they name).
+    static let caseFolders = ["scenarios", "generated", "data", "models", "traces"]
 
     /// `expected.tsv`: one `file<TAB>substring[<TAB>no-out]` per line (file relative
     /// to Tests/BadInputs); blank lines and lines starting with `#` are ignored.
@@ -69,7 +70,7 @@ final class BadInputsTests: XCTestCase {
         let out = try temporaryDirectory("bad-inputs-controls")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder + "/controls").filter { $0.hasSuffix(".json") }.sorted()
-        XCTAssertEqual(names, ["valid-boundary.json", "valid-data.json", "valid-hf-model.json", "valid-model.json", "valid.json"])
+        XCTAssertEqual(names, ["valid-boundary.json", "valid-data.json", "valid-hf-model.json", "valid-model.json", "valid-trace.json", "valid.json"])
         for name in names {
             let r = try comigs(["run", "Tests/BadInputs/controls/" + name, "--out", out, "--quiet"], cwd: packageRoot)
             XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")

@@ -77,12 +77,37 @@ final class ScenarioTests: XCTestCase {
             (#"{"clients": [{"window": {"period_s": 10}}]}"#, "clients[0].window.on_s", "required"),
             (#"{"clients": [{"window": {"period_s": 10, "on_s": 20}}]}"#, "clients[0].window.on_s", "exceeds the period"),
             (#"[1, 2]"#, "(top level)", "expected an object"),
+            (#"{"clients": "four"}"#, "clients", "expected a count, a list of client objects or a population object"),
+            (#"{"clients": {"trace": "t.csv"}}"#, "clients.count", "required"),
+            (#"{"clients": {"count": 0, "classes": {"mid": 1}}}"#, "clients.count", "out of range"),
+            (#"{"clients": {"count": 10}}"#, "clients", "needs clients.trace or clients.classes"),
+            (#"{"clients": {"count": 10, "trace": "t.csv", "classes": {"mid": 1}}}"#, "clients", "not both"),
+            (#"{"clients": {"count": 10, "classes": {"low": 0.5, "mid": 0.4}}}"#, "clients.classes", "the shares sum to 0.9"),
+            (#"{"clients": {"count": 10, "classes": {"mid": 1}, "replace": false}}"#, "clients.replace", "only for a population drawn from clients.trace"),
+            (#"{"clients": {"count": 10, "classes": {"mid": 1}, "availability": "a.csv"}}"#, "clients.availability", "only for"),
+            (#"{"clients": {"count": 10, "classes": {"tablet": 1}}}"#, "clients.classes.tablet", "unknown key"),
+            (#"{"clients": {"cont": 10, "classes": {"mid": 1}}}"#, "clients.cont", "did you mean 'clients.count'"),
+            (#"{"clients": {"count": 10, "classes": {"mid": 1.5}}}"#, "clients.classes.mid", "out of range"),
         ]
         for (text, key, reason) in cases {
             guard let e = error(text) else { XCTFail("accepted: \(text)"); continue }
             XCTAssertEqual(e.key, key, text)
             XCTAssertTrue(e.reason.contains(reason), "\(text): \(e.reason)")
         }
+    }
+
+    /// Issue 17 §1: a population object stays a count with its source (never one object per
+    /// client, so 100k clients resolve as fast as 4), and re-validates to itself.
+    func testPopulationResolvesWithoutListingClients() throws {
+        let s = try scenario(#"{"clients": {"count": 100000, "classes": {"low": 0.3, "mid": 0.7}}}"#)
+        XCTAssertTrue(s.isPopulation)
+        XCTAssertEqual(s.clientCount, 100_000)
+        XCTAssertEqual(s.value("clients"), try JSON.parse(#"{"count": 100000, "seed": 0, "classes": {"low": 0.3, "mid": 0.7}}"#))
+        XCTAssertEqual(try Scenario.make(s.resolved).resolved, s.resolved)
+        XCTAssertEqual(try scenario(#"{"clients": {"count": 10, "trace": "t.csv"}}"#, ["clients.count=20"]).clientCount, 20)
+        XCTAssertEqual(error(#"{"clients": {"count": 10, "trace": "t.csv"}}"#, ["clients.0.device=low"])?.key, "clients.0")
+        XCTAssertEqual(try scenario(#"{"clients": 3}"#).clientCount, 3)
+        XCTAssertFalse(try scenario(#"{"clients": 3}"#).isPopulation)
     }
 
     func testMalformedJSONNamesTheFile() throws {

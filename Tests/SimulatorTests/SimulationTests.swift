@@ -125,7 +125,7 @@ final class SimulationTests: XCTestCase {
 
     func testAvailabilityWindowsDelayTheRound() {
         var cs = clients()
-        for i in cs.indices { cs[i].window = AvailabilityWindow(period: 100_000_000, on: 10_000_000, phase: -20_000_000) }
+        for i in cs.indices { cs[i].schedule = .window(AvailabilityWindow(period: 100_000_000, on: 10_000_000, phase: -20_000_000)) }
         // Phase −20 s: on during [20 s, 30 s) of every 100 s.
         let (out, _) = run(.sync, rounds: 2, clients: cs)
         XCTAssertEqual(out[0].start, 20_000_000)

@@ -55,10 +55,12 @@ enum RunCommand {
         do { return try Checkpoint.loadAny(path) } catch { throw ScenarioError(key: "model.base", reason: "\(error)") }
     }
 
-    /// The base and (unless cost-only) the data of a scenario.
+    /// The base and (unless cost-only) the data of a scenario; its device trace is checked here
+    /// too, so a bad trace stops the run before its folder is made.
     static func inputs(_ scenario: Scenario) throws -> (GPT, [ClientData]?) {
         let base = try base(scenario)
         let time = try ScenarioRun.context(scenario, base: base)
+        _ = try ClientSetup.devices(scenario)
         return (base, scenario.bool("numerics") ? try ScenarioData.load(scenario, vocab: base.config.vocabSize, context: time) : nil)
     }
 

@@ -6,13 +6,32 @@ import Tensor
 /// and each client's adapters checked against its memory.
 struct ClientSetup {
     let devices: [DeviceProfile]
-    let windows: [AvailabilityWindow?]
+    let schedules: [AvailabilitySchedule?]
     let names: [String]
     let strategy: any CollaborationStrategy
     /// Specialists per client after fitting to memory (comigs), for the record.
     let specialists: [Int]
 
-    static func devices(_ s: Scenario) -> [DeviceProfile] {
+    /// Every client's device and availability: from its object in the `clients` list, or drawn by
+    /// the population object (from a device trace, or by class shares; `Population`).
+    static func devices(_ s: Scenario) throws -> (devices: [DeviceProfile], schedules: [AvailabilitySchedule?]) {
+        guard s.isPopulation else { return (listed(s), windows(s)) }
+        let n = s.clientCount, seed = UInt64(s.int("clients.seed"))
+        guard let path = s.string("clients.trace") else {
+            let shares = DeviceProfile.classes.map { s.optionalDouble("clients.classes.\($0.name)") ?? 0 }
+            return (Population.classes(shares: shares, total: n, seed: seed).map { DeviceProfile.classes[$0] }, Array(repeating: nil, count: n))
+        }
+        let trace = try DeviceTrace.read(devices: path, availability: s.string("clients.availability"))
+        let replace = s.value("clients.replace") != .bool(false)
+        guard replace || n <= trace.devices.count else {
+            throw ScenarioError(key: "clients.count", reason: "\(n) distinct devices (clients.replace is false), but \(path) has \(trace.devices.count)")
+        }
+        let drawn = Population.draw(devices: trace.devices.count, clients: n, replace: replace, seed: seed)
+        return (drawn.map { trace.devices[$0] }, drawn.map { trace.availability[$0].map(AvailabilitySchedule.trace) })
+    }
+
+    /// The devices of a `clients` list: each one's class with its overrides.
+    static func listed(_ s: Scenario) -> [DeviceProfile] {
         (0..<s.clientCount).map { i in
             let key = { (k: String) in "clients.\(i).\(k)" }
             var d = DeviceProfile.named(s.string(key("device"))!)!
@@ -25,12 +44,12 @@ struct ClientSetup {
         }
     }
 
-    static func windows(_ s: Scenario) -> [AvailabilityWindow?] {
+    static func windows(_ s: Scenario) -> [AvailabilitySchedule?] {
         (0..<s.clientCount).map { i in
             guard let p = s.optionalDouble("clients.\(i).window.period_s") else { return nil }
             let us = { (x: Double) in SimTime((x * 1e6).rounded()) }
-            return AvailabilityWindow(period: us(p), on: us(s.double("clients.\(i).window.on_s")),
-                                      phase: us(s.double("clients.\(i).window.phase_s")))
+            return .window(AvailabilityWindow(period: us(p), on: us(s.double("clients.\(i).window.on_s")),
+                                              phase: us(s.double("clients.\(i).window.phase_s"))))
         }
     }
 
@@ -55,7 +74,7 @@ struct ClientSetup {
     /// Checks every client's memory: a client that cannot hold its configuration
     /// is an error naming it, unless comigs may fit its specialists to memory.
     static func make(_ s: Scenario, config: GPTConfig, time: Int, dataNames: [String]?) throws -> ClientSetup {
-        let devices = devices(s)
+        let (devices, schedules) = try devices(s)
         var specialists = s.perClient("method.specialists")
         let micro = s.int("micro_batch")
         let first = try strategy(s, specialists: specialists)
@@ -77,7 +96,7 @@ struct ClientSetup {
                                 + "but its \(devices[i].name) device has \(mib(devices[i].memory))"
                                 + (s.method == "comigs" && !s.bool("method.fit_specialists") ? " (set method.fit_specialists to fit specialists to memory)" : ""))
         }
-        return ClientSetup(devices: devices, windows: windows(s), names: names, strategy: try strategy(s, specialists: specialists),
+        return ClientSetup(devices: devices, schedules: schedules, names: names, strategy: try strategy(s, specialists: specialists),
                            specialists: specialists)
     }
 }

@@ -49,17 +49,17 @@ final class ScenarioRun {
     /// The scheduler's view of a client's work: FLOPs of one local step and, under an
     /// alternating schedule, the router burst after every `every`-th step (`iters` router steps).
     static func simClient(_ config: GPTConfig, _ ad: AdapterConfig, _ strategy: any CollaborationStrategy, batch: Int, time: Int,
-                          device: DeviceProfile, localSteps: Int, bytes: Int, window: AvailabilityWindow?) -> SimClient {
+                          device: DeviceProfile, localSteps: Int, bytes: Int, schedule: AvailabilitySchedule?) -> SimClient {
         guard let r = strategy.routerSchedule else {
             return SimClient(device: device, stepFlops: Double(CostModel.trainingFlops(config: config, adapters: ad, batch: batch, time: time)),
-                             localSteps: localSteps, uploadBytes: bytes, downloadBytes: bytes, window: window)
+                             localSteps: localSteps, uploadBytes: bytes, downloadBytes: bytes, schedule: schedule)
         }
         let expert = CostModel.trainingFlops(config: config, adapters: ad, batch: batch, time: time,
                                              trains: CostModel.Trains(router: false))
         let router = CostModel.trainingFlops(config: config, adapters: ad, batch: batch, time: time,
                                              trains: CostModel.Trains(attention: false, experts: false, router: true))
         return SimClient(device: device, stepFlops: Double(expert), localSteps: localSteps, uploadBytes: bytes, downloadBytes: bytes,
-                         window: window, routerEvery: r.every, routerBurstFlops: Double(router) * Double(r.iters))
+                         schedule: schedule, routerEvery: r.every, routerBurstFlops: Double(router) * Double(r.iters))
     }
 
     /// Runs the scenario into the folder; with `resume`, continues from that checkpoint.
@@ -186,7 +186,7 @@ final class ScenarioRun {
         return training
     }
 
-    /// The scheduler's clients: each one's device, window, step cost and wire bytes of what it shares.
+    /// The scheduler's clients: each one's device, availability, step cost and wire bytes of what it shares.
     func simClients(_ setup: ClientSetup, count: Int, batch: Int, context: Int) throws -> [SimClient] {
         var shared: [(AdapterConfig, Int)] = []  // values shared per distinct adapter config
         return try (0..<count).map { i in
@@ -194,7 +194,7 @@ final class ScenarioRun {
             if !shared.contains(where: { $0.0 == ad }) { shared.append((ad, try Self.sharedValues(base.config, ad, setup.strategy))) }
             let bytes = CostModel.wireBytes(values: shared.first { $0.0 == ad }!.1, fp16: scenario.bool("wire_fp16"))
             return Self.simClient(base.config, ad, setup.strategy, batch: batch, time: context, device: setup.devices[i],
-                                  localSteps: scenario.int("local_steps"), bytes: bytes, window: setup.windows[i])
+                                  localSteps: scenario.int("local_steps"), bytes: bytes, schedule: setup.schedules[i])
         }
     }
 

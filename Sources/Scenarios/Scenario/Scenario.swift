@@ -77,8 +77,16 @@ struct Scenario {
     var name: String { string("name")! }
     var method: String { string("method.name")! }
     var seeds: [UInt64] { if case .array(let s)? = value("seeds") { s.map { if case .number(let v, _) = $0 { UInt64(v) } else { 0 } } } else { [0] } }
-    var clients: [JSON] { if case .array(let c)? = value("clients") { c } else { [] } }
-    var clientCount: Int { clients.count }
+    /// The number of clients: the list's length, or a population's count.
+    var clientCount: Int {
+        switch value("clients") {
+        case .array(let c)?: c.count
+        case .object?: int("clients.count")
+        default: 0
+        }
+    }
+    /// Whether the clients are a population object (a count with a trace or class shares), not a list.
+    var isPopulation: Bool { if case .object? = value("clients") { true } else { false } }
 
     // MARK: Validation
 
@@ -146,7 +154,7 @@ struct Scenario {
         case .int(let r): try integer(x, r, at: p)
         case .number(let r):
             guard case .number(let v, _) = x else { throw fail("expected a number, got \(x.typeName)\(x.shown)") }
-            guard r.contains(v) else { throw fail("\(v) is out of range [\(KeyType.format(r.lowerBound)), \(KeyType.format(r.upperBound))]") }
+            guard r.contains(v) else { throw fail("\(v) is out of range \(KeyType.range(r))") }
         case .bool:
             guard case .bool = x else { throw fail("expected true or false, got \(x.typeName)\(x.shown)") }
         case .string:
@@ -166,12 +174,14 @@ struct Scenario {
                 try integer(x, r, at: p)
             }
         case .clients:
-            if case .array(let items) = x {
+            switch x {
+            case .array(let items):
                 guard !items.isEmpty else { throw fail("needs at least one client") }
-                guard items.count <= 100_000 else { throw fail("\(items.count) clients; list at most 100000 (use a count for more)") }
+                guard items.count <= 100_000 else { throw fail("\(items.count) clients; list at most 100000 (use a count or a population for more)") }
                 for (i, item) in items.enumerated() { try check(item, path: "\(p)[\(i)]", pattern: "clients[]") }
-            } else {
-                try integer(x, 1...10_000_000, at: p)
+            case .object: try check(x, path: p, pattern: "clients")
+            case .number: try integer(x, 1...10_000_000, at: p)
+            default: throw fail("expected a count, a list of client objects or a population object, got \(x.typeName)\(x.shown)")
             }
         }
     }
@@ -187,12 +197,17 @@ struct Scenario {
             let full = prefix + child
             if let leaf = ScenarioKeys.key(full) {
                 if case .clients = leaf.type {
-                    members.append((child, .array(clientList(given?[child]).map { resolve($0, pattern: "clients[]") })))
+                    // A population keeps its keys (never one object per client); a count becomes a list.
+                    if case .object? = given?[child] {
+                        members.append((child, resolve(given?[child], pattern: full)))
+                    } else {
+                        members.append((child, .array(clientList(given?[child]).map { resolve($0, pattern: "clients[]") })))
+                    }
                 } else if let v = given?[child] ?? leaf.defaultValue {
                     members.append((child, v))
                 }
-            } else if given?[child] != nil || !full.hasPrefix("clients[]") {
-                // Optional sub-objects of a client (its window) appear only when given.
+            } else if given?[child] != nil || !full.hasPrefix("clients") {
+                // Optional sub-objects of a client (its window) or a population (its classes) appear only when given.
                 members.append((child, resolve(given?[child], pattern: full)))
             }
         }
@@ -251,6 +266,7 @@ struct Scenario {
 
     /// Combinations that no single key's type can rule out.
     func checkCombinations() throws {
+        if isPopulation { try checkPopulation() }  // first: the count the rest reads may be missing
         let n = clientCount, name = method
         if int("batch") % int("micro_batch") != 0 {
             throw ScenarioError(key: "micro_batch", reason: "\(int("micro_batch")) does not divide batch \(int("batch"))")
@@ -298,6 +314,25 @@ struct Scenario {
             guard let on = optionalDouble("clients.\(i).window.on_s") else { throw ScenarioError(key: w + ".on_s", reason: "required for a window") }
             if on > period { throw ScenarioError(key: w + ".on_s", reason: "\(on) s on exceeds the period \(period) s") }
             if on == 0 { throw ScenarioError(key: w + ".on_s", reason: "0: the client would never be available") }
+        }
+    }
+
+    /// A population object has its count and exactly one source of devices: a trace or class shares summing to 1.
+    func checkPopulation() throws {
+        guard value("clients.count") != nil else {
+            throw ScenarioError(key: "clients.count", reason: "required in a population object (with clients.trace or clients.classes)")
+        }
+        let trace = value("clients.trace") != nil, classes = value("clients.classes") != nil
+        if trace == classes {
+            throw ScenarioError(key: "clients", reason: trace ? "a population has clients.trace or clients.classes, not both"
+                                : "a population needs clients.trace or clients.classes")
+        }
+        for key in ["clients.availability", "clients.replace"] where !trace && value(key) != nil {
+            throw ScenarioError(key: key, reason: "only for a population drawn from clients.trace")
+        }
+        if classes {
+            let sum = DeviceProfile.classes.reduce(0) { $0 + (optionalDouble("clients.classes.\($1.name)") ?? 0) }
+            guard abs(sum - 1) <= 1e-6 else { throw ScenarioError(key: "clients.classes", reason: "the shares sum to \(sum), not 1") }
         }
     }
 

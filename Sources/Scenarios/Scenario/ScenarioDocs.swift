@@ -7,10 +7,12 @@ enum ScenarioDocs {
         (the paper's protocol: 4 clients, 20 rounds × 10 local steps, batch 64 in micro-batches
         of 8, lr 2e-3, router every 30 steps for 10 iterations, lambda_lb 0.01, generalist
         importance 0.5). Keys nest by their dots: {"method": {"name": "fedavg"}} sets method.name.
-        `clients[].key` is a key of each object in the `clients` list. Unknown keys, wrong types,
-        out-of-range values and impossible combinations (top_k above a client's experts, a
-        per-client list whose length is not the number of clients, a missing data folder, a
-        client whose memory cannot hold its model) stop with exit code 2 and name the key.
+        `clients[].key` is a key of each object in the `clients` list, `clients.key` a key of a
+        population object ({"count": 1000, "trace": "…"} or {"count": 1000, "classes": {…}}).
+        Unknown keys, wrong types, out-of-range values and impossible combinations (top_k above a
+        client's experts, a per-client list whose length is not the number of clients, a missing
+        data folder, a client whose memory cannot hold its model) stop with exit code 2 and name
+        the key.
         """
 
     static func defaultText(_ k: ScenarioKey) -> String { k.defaultValue?.text() ?? "unset" }

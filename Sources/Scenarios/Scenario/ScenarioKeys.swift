@@ -18,19 +18,21 @@ enum KeyType: Sendable {
     var summary: String {
         switch self {
         case .int(let r): "integer in \(Self.range(r))"
-        case .number(let r): "number in [\(Self.format(r.lowerBound)), \(Self.format(r.upperBound))]"
+        case .number(let r): "number in \(Self.range(r))"
         case .bool: "boolean"
         case .string: "string"
         case .choice(let c): c.map { "\"\($0)\"" }.joined(separator: " | ")
         case .ints(let r): "list of integers in \(Self.range(r))"
         case .intOrInts(let r): "integer in \(Self.range(r)), or a list of them (one per client)"
-        case .clients: "integer (that many default clients) or list of client objects"
+        case .clients: "integer (that many default clients), list of client objects, or population object"
         }
     }
 
     static func range(_ r: ClosedRange<Int>) -> String {
         r.upperBound == Int.max ? "\(r.lowerBound)…" : "\(r.lowerBound)…\(r.upperBound)"
     }
+
+    static func range(_ r: ClosedRange<Double>) -> String { "[\(format(r.lowerBound)), \(format(r.upperBound))]" }
 
     static func format(_ v: Double) -> String { v == v.rounded() && v.magnitude < 1e9 ? String(Int(v)) : "\(v)" }
 }
@@ -89,7 +91,8 @@ enum ScenarioKeys {
         ScenarioKey("data.synthetic.divergence", .number(0...1), .double(1), "How far the dialects differ from the general language (0: not at all)."),
         ScenarioKey("data.synthetic.seed", .int(0...Int(Int32.max)), .int(0), "Seed of the synthetic corpus (independent of the run seeds)."),
 
-        ScenarioKey("clients", .clients, .int(4), "The clients: a count of mid-range phones, or one object per client (keys below)."),
+        ScenarioKey("clients", .clients, .int(4),
+                    "The clients: a count of mid-range phones, one object per client (keys clients[].…), or a population object (keys clients.…: a count drawn from a device trace or by shares of the device classes; docs/traces.md)."),
         ScenarioKey("clients[].name", .string, nil, "Client name in tables (default: the data's client name)."),
         ScenarioKey("clients[].device", .choice(DeviceProfile.classes.map(\.name)), .string("mid"),
                     "Device class: low (budget 4×A55), mid (4×A78), high (X4 flagship); see DeviceProfile.swift for figures and sources."),
@@ -101,6 +104,19 @@ enum ScenarioKeys {
         ScenarioKey("clients[].window.period_s", .number(0.001...1e9), nil, "Availability window: on for on_s seconds of every period_s."),
         ScenarioKey("clients[].window.on_s", .number(0...1e9), nil, "Seconds on per period."),
         ScenarioKey("clients[].window.phase_s", .number(0...1e9), .double(0), "Shift of the window, seconds."),
+        ScenarioKey("clients.count", .int(1...10_000_000), nil, "Population: the number of clients (required in a population object)."),
+        ScenarioKey("clients.trace", .string, nil,
+                    "Population drawn from a device trace: a CSV with the header device_id,gflops,upload_mbps,download_mbps,memory_mib, one row per device (relative to the current directory)."),
+        ScenarioKey("clients.availability", .string, nil,
+                    "trace: a CSV of its devices' active intervals, header device_id,period_s,start_s,end_s, repeating every period_s from simulated time 0; a listed device takes a round only inside an interval and leaves it, its update lost, when the interval ends (unlisted devices are always on)."),
+        ScenarioKey("clients.replace", .bool, nil,
+                    "trace: draw devices with replacement (unset: true); false draws distinct devices (count at most the trace's devices)."),
+        ScenarioKey("clients.seed", .int(0...Int(Int32.max)), .int(0),
+                    "Population: seed of the draw from the trace or of the shuffle of the class shares (independent of the run seeds)."),
+    ] + DeviceProfile.classes.map { d in
+        ScenarioKey("clients.classes.\(d.name)", .number(0...1), nil,
+                    "Population by shares: the share of \(d.name) devices (the shares sum to 1; largest-remainder counts, then a seeded shuffle).")
+    } + [
 
         ScenarioKey("compat", .choice(["paper", "reference"]), .string("paper"),
                     "\"paper\": each method as its paper describes it; \"reference\": where the original code (../shared/reference/CoMiGS) departs from that, what the code does (README, \"compat\")."),

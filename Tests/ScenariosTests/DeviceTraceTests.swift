@@ -1,0 +1,193 @@
+import Foundation
+import Simulator
+import Tensor
+import XCTest
+@testable import Scenarios
+
+/// Issue 17 §1: device traces (our CSV format), FedScale's pickles converted to it, and
+/// 1,000-client cost-only populations from a trace and by class shares.
+final class DeviceTraceTests: XCTestCase {
+    static let header = DeviceTrace.deviceHeader.joined(separator: ",") + "\n"
+    static let intervalsHeader = DeviceTrace.availabilityHeader.joined(separator: ",") + "\n"
+
+    func write(_ text: String, _ dir: String, _ name: String) throws -> String {
+        let path = dir + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Units: GFLOP/s → FLOP/s, Mbit/s (10^6) → bytes/s, MiB → bytes, seconds → µs; CRLF line
+    /// ends, a byte-order mark and a missing final newline are read; a device without intervals is always on.
+    func testReadsDevicesAndIntervalsInTheirUnits() throws {
+        let dir = try temporaryDirectory("trace-read")
+        let devices = try write("\u{FEFF}" + Self.header + "p1,12.5,2,16,1536\r\nq2,100,30,200,6144", dir, "d.csv")
+        let intervals = try write(Self.intervalsHeader + "p1,86400,0,3600.5\np1,86400,7200,86400\n", dir, "a.csv")
+        let t = try DeviceTrace.read(devices: devices, availability: intervals)
+        XCTAssertEqual(t.devices, [DeviceProfile(name: "p1", flops: 12.5e9, memory: 1536 << 20, upload: 250_000, download: 2_000_000),
+                                   DeviceProfile(name: "q2", flops: 100e9, memory: 6144 << 20, upload: 3_750_000, download: 25_000_000)])
+        XCTAssertEqual(t.availability, [AvailabilityTrace(period: 86_400_000_000, intervals: [0..<3_600_500_000, 7_200_000_000..<86_400_000_000]), nil])
+    }
+
+    /// Every malformed trace names the scenario key, the file, the line and the column.
+    func testTraceErrorsNameFileLineAndColumn() throws {
+        let dir = try temporaryDirectory("trace-errors")
+        let good = Self.header + "a,10,2,10,1536\nb,30,11,50,3072\n"
+        let devices: [(String, String)] = [
+            ("", "line 1: expected the header device_id,gflops,upload_mbps,download_mbps,memory_mib, got \"\""),
+            ("device_id,gflops,upload_mbps,download_mbps\n", "line 1: expected the header"),
+            (Self.header, "no device, only the header"),
+            (Self.header + "a,1,2,3\n", "line 2: 4 fields, the header has 5"),
+            (Self.header + "a,1,2,3,4,5\n", "line 2: 6 fields, the header has 5"),
+            (Self.header + "a,x,2,3,4\n", "line 2, column 2 (gflops): expected a number, got \"x\""),
+            (Self.header + "a,nan,2,3,4\n", "line 2, column 2 (gflops): expected a number, got \"nan\""),
+            (Self.header + "a,0x10,2,3,4\n", "line 2, column 2 (gflops): expected a number"),
+            (Self.header + "a,1, 2,3,4\n", "line 2, column 3 (upload_mbps): expected a number, got \" 2\""),
+            (Self.header + "a,0,2,3,4\n", "line 2, column 2 (gflops): 0 is out of range [0.001, 1000000]"),
+            (Self.header + "a,1,2,3e7,4\n", "line 2, column 4 (download_mbps): 3e7 is out of range [0.001, 1000000]"),
+            (Self.header + "a,1,2,3,0.5\n", "line 2, column 5 (memory_mib): 0.5 is out of range [1, 10000000]"),
+            (Self.header + "a,1,2,3,1e400\n", "line 2, column 5 (memory_mib): 1e400 is out of range"),
+            (good + "a,1,2,3,4\n", "line 4, column 1 (device_id): device \"a\" is listed twice"),
+            (good + ",1,2,3,4\n", "line 4, column 1 (device_id): empty device id"),
+            (good + " c,1,2,3,4\n", "line 4, column 1 (device_id): device id \" c\" holds a quote"),
+            (good + "\"c\",1,2,3,4\n", "line 4, column 1 (device_id): device id"),
+            (Self.header + "a,1,2,3,4\n\nb,1,2,3,4\n", "line 3: blank line"),
+        ]
+        for (i, (text, reason)) in devices.enumerated() {
+            let path = try write(text, dir, "d\(i).csv")
+            assertError(try DeviceTrace.read(devices: path, availability: nil), key: "clients.trace", "\(path): \(reason)")
+        }
+        let devicesPath = try write(good, dir, "good.csv")
+        let intervals: [(String, String)] = [
+            ("z,100,0,10\n", "line 2, column 1 (device_id): device \"z\" is not in \(devicesPath)"),
+            ("a,100,10,10\n", "line 2, column 4 (end_s): the interval ends at or before its start"),
+            ("a,100,10,101\n", "line 2, column 4 (end_s): the interval ends after the period"),
+            ("a,0,0,0\n", "line 2, column 2 (period_s): the period must be positive"),
+            ("a,100,-1,10\n", "line 2, column 3 (start_s): -1 is out of range [0, 1000000000.0]"),
+            ("a,100,0,10\na,100,5,20\n", "line 3, column 3 (start_s): the interval starts before the device's previous one ends"),
+            ("a,100,0,10\na,200,20,30\n", "line 3, column 2 (period_s): the device's period changed"),
+            ("a,100,0,10\nb,100,0,10\na,100,20,30\n", "line 4, column 1 (device_id): device \"a\"'s rows are not consecutive"),
+            ("a,100,0\n", "line 2: 3 fields, the header has 4"),
+        ]
+        for (i, (text, reason)) in intervals.enumerated() {
+            let path = try write(Self.intervalsHeader + text, dir, "a\(i).csv")
+            assertError(try DeviceTrace.read(devices: devicesPath, availability: path), key: "clients.availability", "\(path): \(reason)")
+        }
+        assertError(try DeviceTrace.read(devices: dir + "/missing.csv", availability: nil), key: "clients.trace", "missing.csv: no such file")
+        let latin1 = dir + "/latin1.csv"
+        try (Data(Self.header.utf8) + Data([0x63, 0x61, 0x66, 0xE9, 0x2C, 0x31, 0x2C, 0x31, 0x2C, 0x31, 0x2C, 0x31, 0x0A])).write(to: URL(fileURLWithPath: latin1))
+        assertError(try DeviceTrace.read(devices: latin1, availability: nil), key: "clients.trace", "not UTF-8 text")
+    }
+
+    func assertError(_ body: @autoclosure () throws -> Any, key: String, _ reason: String, line: UInt = #line) {
+        do {
+            _ = try body()
+            XCTFail("accepted; expected \(reason)", line: line)
+        } catch let e as ScenarioError {
+            XCTAssertEqual(e.key, key, line: line)
+            XCTAssertTrue(e.reason.contains(reason), "\(e.reason)\n  does not contain \(reason)", line: line)
+        } catch {
+            XCTFail("\(error)", line: line)
+        }
+    }
+
+    /// python3 from the system (the converter uses its standard library only).
+    func python() throws -> String {
+        guard try shell("command -v python3").status == 0 else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail("python3 missing") }
+            throw XCTSkip("python3 missing")
+        }
+        return "python3"
+    }
+
+    /// The converter turns the FedScale-layout fixture (Tests/Fixtures/fedscale, its generate.py)
+    /// into exactly the committed trace, and a cost-only run on it puts the trace's values in the
+    /// timeline: a 100 Mbit/s device downloads at 12.5 MB/s, devices active in [0, 1) ∪ [100, 1000)
+    /// of a 1000 s cycle leave at 1 s (offline) and do nothing until 100 s, and the device active
+    /// in [10, 30) ∪ [50, 80) of an 80 s cycle only ever acts inside those intervals.
+    func testFedScaleConverterAndARunOnItsTrace() throws {
+        let py = try python()
+        let dir = try temporaryDirectory("fedscale")
+        let fixture = packageRoot + "/Tests/Fixtures/fedscale"
+        let r = try shell("\(py) scripts/fedscale-to-trace.py --capacity \(fixture)/client_device_capacity "
+                          + "--behave \(fixture)/client_behave_trace --out \(dir)/trace", cwd: packageRoot)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("5 devices, 8 active intervals; intervals clipped 1, empty 0, merged 1"), r.stderr)
+        for name in ["devices.csv", "availability.csv"] {
+            XCTAssertEqual(try String(contentsOfFile: "\(dir)/trace/\(name)", encoding: .utf8),
+                           try String(contentsOfFile: "\(fixture)/expected/\(name)", encoding: .utf8), name)
+        }
+
+        let scenario = try write("""
+            {"name": "fixture", "numerics": false, "rounds": 15, "method": {"name": "fedavg"},
+             "clients": {"count": 5, "trace": "\(dir)/trace/devices.csv", "availability": "\(dir)/trace/availability.csv", "replace": false}}
+            """, dir, "s.json")
+        let run = try comigs(["run", scenario, "--out", dir + "/runs", "--quiet"], cwd: packageRoot)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let folder = run.stdout.trimmingCharacters(in: .newlines)
+        let lines = { (name: String) in
+            try String(contentsOfFile: folder + "/" + name, encoding: .utf8).split(separator: "\n").map { try JSON.parse(Data($0.utf8)) }
+        }
+        let summary = try JSON.parse(Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json")))
+        let device = summary["clients"]!.arrayValue!.map { $0["device"]?.stringValue ?? "" }
+        XCTAssertEqual(device.sorted(), ["1", "2", "3", "4", "5"], "without replacement: each device once")
+        let client = { (d: String) in device.firstIndex(of: d)! }
+        let events = try lines("events.jsonl"), rounds = try lines("rounds.jsonl")
+        func int(_ v: JSON?) -> Int { Int(v?.doubleValue ?? -1) }
+        func own(_ c: Int) -> [JSON] { events.filter { int($0["client"]) == c } }
+
+        // Bandwidth: device 3 (100 Mbit/s) and device 2 (4 Mbit/s) download the round's bytes at their speed.
+        for (d, bytesPerSecond) in [("3", 12.5e6), ("2", 0.5e6)] {
+            let c = client(d)
+            let first = rounds.first { $0["selected"]?.arrayValue?.contains(.int(c)) == true }!
+            let down = first["bytes_down_per_client"]!.arrayValue!
+            let done = own(c).first { $0["event"]?.stringValue == "download_done" }!
+            let start = Int((first["start_s"]!.doubleValue! * 1e6).rounded())
+            XCTAssertEqual(int(done["t_us"]) - start, Int((Double(int(down[c])) / bytesPerSecond * 1e6).rounded()), "device \(d)")
+        }
+        // Devices 1 and 4: offline at 1 s in round 0, nothing in [1 s, 100 s), back from 100 s.
+        for d in ["1", "4"] {
+            let c = client(d), mine = own(c)
+            XCTAssertEqual(mine.first { $0["event"]?.stringValue == "offline" }.map { int($0["t_us"]) }, 1_000_000, "device \(d)")
+            XCTAssertFalse(mine.contains { int($0["t_us"]) > 1_000_000 && int($0["t_us"]) < 100_000_000 }, "device \(d) acted while inactive")
+            XCTAssertTrue(mine.contains { int($0["t_us"]) > 100_000_000 && $0["event"]?.stringValue == "upload_done" }, "device \(d) came back")
+            XCTAssertEqual(rounds[0]["failed"]?.arrayValue?.contains(.int(c)), true, "device \(d)'s round-0 update is lost")
+        }
+        // Device 3 acts only inside (10, 30] or (50, 80] of its 80 s cycle.
+        let three = own(client("3"))
+        XCTAssertFalse(three.isEmpty)
+        for e in three {
+            let x = int(e["t_us"]) % 80_000_000
+            XCTAssertTrue((10_000_001...30_000_000).contains(x) || (50_000_001...80_000_000).contains(x) || x == 0, "\(e.text())")
+        }
+    }
+
+    /// The acceptance: a 1,000-client cost-only run from the committed trace and one by class
+    /// shares both run, and their summaries list 1,000 clients (3 rounds here; the committed
+    /// scenarios run 200, README "Device traces and populations").
+    func testThousandClientPopulationsRun() throws {
+        let dir = try temporaryDirectory("population-runs")
+        let ids = Set(try String(contentsOfFile: packageRoot + "/scenarios/traces/example/devices.csv", encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) })
+        XCTAssertEqual(ids.count, 50)
+        for name in ["trace-1000", "classes-1000"] {
+            let r = try comigs(["run", "scenarios/traces/\(name).json", "--set", "rounds=3", "--out", dir, "--quiet"], cwd: packageRoot)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let summary = try JSON.parse(Data(contentsOf: URL(fileURLWithPath: r.stdout.trimmingCharacters(in: .newlines) + "/summary.json")))
+            let devices = summary["clients"]!.arrayValue!.map { $0["device"]?.stringValue ?? "" }
+            XCTAssertEqual(devices.count, 1000, name)
+            if name == "trace-1000" {
+                XCTAssertTrue(Set(devices).isSubset(of: ids), "clients are the trace's devices")
+                XCTAssertGreaterThan(Set(devices).count, 40, "1000 draws with replacement reach most of the 50 devices")
+            } else {
+                XCTAssertEqual(["low", "mid", "high"].map { d in devices.filter { $0 == d }.count }, [300, 500, 200])
+            }
+        }
+        // A bad trace stops the run before its folder is made, naming the file and line.
+        let bad = try write(Self.header + "a,1,2,3\n", dir, "bad.csv")
+        let r = try comigs(["run", "scenarios/traces/trace-1000.json", "--set", "clients.trace=\(bad)", "--out", dir + "/bad", "--quiet"],
+                           cwd: packageRoot)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.stderr, "comigs: clients.trace: \(bad): line 2: 4 fields, the header has 5\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad"))
+    }
+}
