@@ -10,7 +10,7 @@ import Simulator
 /// - sync, deadline and overselect rounds start every selected client's download at the
 ///   round's `round_start`, so that time is exact;
 /// - under async a client starts when a training slot frees: at time 0 or at some client's
-///   `upload_done` or `client_failure`. The latest such moment before the client's first event
+///   `upload_done`, `client_failure` or `offline`. The latest such moment before the client's first event
 ///   is taken, which is exact unless another client finished while this one was still
 ///   downloading (its download bar then starts late) or the server had waited idle for a
 ///   window to open (a wait events.jsonl does not record; the bar then starts early).
@@ -18,7 +18,8 @@ struct Timeline: Equatable {
     enum Phase: String { case download, training, upload }
 
     enum Mark: String {
-        /// client_failure: the client failed mid-round and its update is lost.
+        /// client_failure or offline: the client failed, or its availability trace went off,
+        /// mid-round, and its update is lost.
         case failure
         /// dropped under a sync policy: still on its way at the deadline or after the first K
         /// arrived (over-selection), or not one local step fitted a partial deadline.
@@ -68,7 +69,7 @@ struct Timeline: Equatable {
             case .downloadDone: bars.append(bar); doing[c] = (.training, t)
             case .trainingDone: bars.append(bar); doing[c] = (.upload, t)
             case .uploadDone: bars.append(bar); doing[c] = nil; slotFreed = t
-            case .clientFailure:
+            case .clientFailure, .offline:
                 bars.append(bar)
                 doing[c] = nil
                 slotFreed = t
@@ -147,7 +148,7 @@ enum TimelinePicture {
         for d in t.deadlines { svg.line(ax.px(d), top - 4, ax.px(d), bottom, stroke: "#D55E00", width: 1, dash: "4 3") }
         for m in t.marks where m.client < rows {
             let what = switch m.mark {
-            case .failure: "failed, update lost"
+            case .failure: "failed or went offline, update lost"
             case .late: "dropped (late)"
             case .stale: "update discarded (stale)"
             }
