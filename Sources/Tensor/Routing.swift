@@ -46,6 +46,12 @@ public struct RoutingStats: Sendable, Equatable {
     public var privateToSpecialist: Double?
     /// Correctly routed labelled tokens (both kinds above) over all labelled tokens.
     public var accuracy: Double?
+    /// Against the exact posterior q_t = P(origin general | the window's tokens up to t) of a
+    /// generated corpus: the Pearson correlation of the router's generalist probability
+    /// r_t = Σ_{e < generalists} p_e with q_t, and mean |r_t − q_t|; nil without a posterior
+    /// (correlation also when either side is constant).
+    public var posteriorCorrelation: Double?
+    public var posteriorGap: Double?
 }
 
 /// Accumulates per-layer routing statistics over forward passes (evaluation
@@ -56,6 +62,8 @@ public final class RoutingTally {
     private var tokens: [Int], entropySum: [Double]
     private var top1Count: [Int], probSum: [Double]
     private var general: [Int], generalHits: [Int], dialect: [Int], dialectHits: [Int]
+    // Per layer: Σr, Σq, Σr², Σq², Σrq, Σ|r − q| over tokens with a posterior, and their count.
+    private var moments: [[Double]], posteriorTokens: [Int]
 
     public init(layers: Int, experts: Int, generalists: Int) {
         self.layers = layers
@@ -66,17 +74,21 @@ public final class RoutingTally {
         top1Count = Array(repeating: 0, count: layers * experts)
         probSum = Array(repeating: 0, count: layers * experts)
         general = tokens; generalHits = tokens; dialect = tokens; dialectHits = tokens
+        moments = Array(repeating: Array(repeating: 0, count: 6), count: layers)
+        posteriorTokens = tokens
     }
 
     /// Adds the routing of `model`'s last forward. `origins` (0 = general-language
-    /// token, 1 = private/dialect token) align with that forward's input tokens.
-    public func add(_ model: GPT, origins: UnsafeBufferPointer<UInt8>?) {
+    /// token, 1 = private/dialect token) and `generalPosterior` (P(origin general | the
+    /// window up to the token)) align with that forward's input tokens.
+    public func add(_ model: GPT, origins: UnsafeBufferPointer<UInt8>?, generalPosterior: UnsafeBufferPointer<Double>? = nil) {
         precondition(model.config.nLayer == layers && model.adapters.experts == experts,
                      "tally for \(layers) layers × \(experts) experts, model has \(model.config.nLayer) × \(model.adapters.experts)")
         let e = experts, g = generalists
         for l in 0..<layers {
             let r = model.routes(layer: l), n = r.tokens
             precondition(origins == nil || origins!.count == n, "\(origins!.count) origin labels for \(n) tokens")
+            precondition(generalPosterior == nil || generalPosterior!.count == n, "\(generalPosterior!.count) posteriors for \(n) tokens")
             r.probs.withUnsafeBufferPointer { p in
                 r.top1.withUnsafeBufferPointer { top in
                     for t in 0..<n {
@@ -93,6 +105,13 @@ public final class RoutingTally {
                         if let o = origins?[t] {
                             if o == 0 { general[l] += 1; if best < g { generalHits[l] += 1 } }
                             else { dialect[l] += 1; if best >= g { dialectHits[l] += 1 } }
+                        }
+                        if let q = generalPosterior?[t] {
+                            var r = 0.0
+                            for j in 0..<g { r += Double(row[j]) }
+                            moments[l][0] += r; moments[l][1] += q; moments[l][2] += r * r
+                            moments[l][3] += q * q; moments[l][4] += r * q; moments[l][5] += abs(r - q)
+                            posteriorTokens[l] += 1
                         }
                     }
                 }
@@ -111,7 +130,17 @@ public final class RoutingTally {
                                 entropy: entropySum[l] / n,
                                 generalToGeneralist: share(generalHits[l], general[l]),
                                 privateToSpecialist: share(dialectHits[l], dialect[l]),
-                                accuracy: share(generalHits[l] + dialectHits[l], general[l] + dialect[l]))
+                                accuracy: share(generalHits[l] + dialectHits[l], general[l] + dialect[l]),
+                                posteriorCorrelation: correlation(l), posteriorGap: posteriorTokens[l] > 0
+                                    ? moments[l][5] / Double(posteriorTokens[l]) : nil)
         }
+    }
+
+    private func correlation(_ l: Int) -> Double? {
+        let n = Double(posteriorTokens[l]), m = moments[l]
+        guard n > 1 else { return nil }
+        let vr = m[2] / n - (m[0] / n) * (m[0] / n), vq = m[3] / n - (m[1] / n) * (m[1] / n)
+        guard vr > 1e-12, vq > 1e-12 else { return nil }
+        return (m[4] / n - (m[0] / n) * (m[1] / n)) / (vr * vq).squareRoot()
     }
 }

@@ -61,16 +61,7 @@ enum Dataset {
     /// labels exist exactly when `origins` says so, one 0/1 label per token. Errors name
     /// the file and the count or key.
     static func read(_ dir: String, clients n: Int? = nil) throws -> (DatasetMeta, [ClientData]) {
-        let base = try locate(dir, clients: n)
-        let metaPath = base + "/meta.json"
-        guard let md = FileManager.default.contents(atPath: metaPath) else {
-            throw TokenFile.Error(description: "\(metaPath): missing (not a prepared data folder?)")
-        }
-        let meta: DatasetMeta
-        do { meta = try JSONDecoder().decode(DatasetMeta.self, from: md) } catch {
-            throw TokenFile.Error(description: "\(metaPath): malformed: \(error)")
-        }
-        try checkMeta(meta, base: base)
+        let (base, meta) = try readMeta(dir, clients: n)
         var clients: [ClientData] = []
         for (id, name) in meta.clients.enumerated() {
             var c = ClientData(name: name, tokens: [:])
@@ -90,6 +81,21 @@ enum Dataset {
             clients.append(c)
         }
         return (meta, clients)
+    }
+
+    /// The folder's `meta.json`, checked against itself and the folder (`checkMeta`).
+    static func readMeta(_ dir: String, clients n: Int? = nil) throws -> (base: String, meta: DatasetMeta) {
+        let base = try locate(dir, clients: n)
+        let metaPath = base + "/meta.json"
+        guard let md = FileManager.default.contents(atPath: metaPath) else {
+            throw TokenFile.Error(description: "\(metaPath): missing (not a prepared data folder?)")
+        }
+        let meta: DatasetMeta
+        do { meta = try JSONDecoder().decode(DatasetMeta.self, from: md) } catch {
+            throw TokenFile.Error(description: "\(metaPath): malformed: \(error)")
+        }
+        try checkMeta(meta, base: base)
+        return (base, meta)
     }
 
     /// `meta.json` against itself and its folder: one `tokens` entry per client, unique

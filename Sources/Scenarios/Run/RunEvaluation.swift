@@ -15,7 +15,8 @@ import Tensor
 /// over the whole split, drawn once per (run seed, client) so every evaluation of a run, and
 /// every method at the same seed, scores the same windows (the original draws 100 × 64 fresh
 /// random windows each time). Mixtures also tally their routing. A centralized model is scored
-/// on every client's split.
+/// on every client's split. When the data's generating process is known (the built-in corpus,
+/// `SyntheticCorpus`), the same windows also get its exact Bayes floor and origin posterior.
 struct RunEvaluation {
     let every: Int
     let rounds: Int
@@ -30,8 +31,13 @@ struct RunEvaluation {
     let generalists: Int
     /// One replica per client when a single pooled model is scored on each client's split.
     let scorers: [GPT]?
+    /// The data's generating process, when known.
+    let world: SyntheticCorpus?
+    /// What the generating process allows on each client's scored windows (nil: unknown process).
+    let floors: [Floor]?
 
-    init(_ s: Scenario, seed: UInt64, context: Int, data: [ClientData]?, federation: Federation?, pooled: Bool) {
+    init(_ s: Scenario, seed: UInt64, context: Int, data: [ClientData]?, federation: Federation?, pooled: Bool,
+         world: SyntheticCorpus? = nil) {
         every = s.int("eval_every")
         rounds = s.int("rounds")
         beforeAggregation = s.string("eval_when") == "before_aggregation"
@@ -45,6 +51,11 @@ struct RunEvaluation {
             return (0..<windows).map { _ in rng.int(below: count - context) }
         }
         generalists = s.method == "comigs" ? s.int("method.generalists") : 1
+        self.world = world
+        let starts = starts
+        floors = world.flatMap { w in
+            data.map { d in d.indices.map { i in Floor(w, client: i, data: d[i], starts: starts[i], context: context) } }
+        }
         scorers = federation.map { f in pooled ? [f.model(0)] + (1..<s.clientCount).map { _ in f.model(0).replica() } : nil } ?? nil
     }
 
@@ -61,6 +72,38 @@ struct RunEvaluation {
         return beforeAggregation && !(done == rounds && done > 0 && finalStepOnServer) ? .beforeAggregation : .afterAggregation
     }
 
+    /// The exact optimum of a known generating process on one client's scored windows.
+    struct Floor {
+        /// exp of the mean −log P_Bayes(target | the window's tokens before it).
+        var bayesPPL: Double
+        /// Origin accuracy of the best guess from the current token id alone (the majority origin of
+        /// that id in the client's train split), and of the posterior's own guess (q > 1/2).
+        var tokenIDOracle: Double?
+        var posteriorOracle: Double?
+
+        init(_ world: SyntheticCorpus, client i: Int, data: ClientData, starts: [Int]?, context: Int) {
+            let test = data.tokens[.test] ?? [], windows = starts ?? Evaluation.fullWindows(test.count, context: context)
+            let filter = world.filter(client: i)
+            bayesPPL = PortableMath.exp(filter.meanLoss(test, starts: windows, context: context))
+            guard let labels = data.origins[.test], let train = data.tokens[.train], let trainLabels = data.origins[.train] else { return }
+            var dialectCount = [Int](repeating: 0, count: SyntheticCorpus.vocab), seen = dialectCount
+            for (x, o) in zip(train, trainLabels) { seen[Int(x)] += 1; dialectCount[Int(x)] += Int(o) }
+            var idHits = 0, posteriorHits = 0, n = 0
+            for s in windows {
+                let q = filter.generalPosterior(test, start: s, context: context)
+                for j in 0..<context {
+                    let x = Int(test[s + j]), o = labels[s + j]
+                    let guess: UInt8 = 2 * dialectCount[x] > seen[x] ? 1 : 0
+                    idHits += guess == o ? 1 : 0
+                    posteriorHits += (q[j] < 0.5 ? 1 : 0) == o ? 1 : 0
+                    n += 1
+                }
+            }
+            tokenIDOracle = n > 0 ? Double(idHits) / Double(n) : nil
+            posteriorOracle = n > 0 ? Double(posteriorHits) / Double(n) : nil
+        }
+    }
+
     /// One client's score: loss and perplexity, and per-layer routing for mixtures.
     struct Score {
         var result: Evaluation.Result
@@ -73,11 +116,12 @@ struct RunEvaluation {
         let scores = fed.pool.map(Array(data.indices)) { i in
             let m = scorers?[i] ?? fed.model(i), test = data[i].tokens[.test] ?? [], labels = data[i].origins[.test]
             let tally = m.adapters.hasRouter ? RoutingTally(layers: m.config.nLayer, experts: m.adapters.experts, generalists: generalists) : nil
+            let filter = world?.filter(client: i), context = context
+            let posterior = filter.map { f in { (s: Int) in f.generalPosterior(test, start: s, context: context) } }
             let result = test.withUnsafeBufferPointer { x in
                 (labels ?? []).withUnsafeBufferPointer { o in
-                    let origins = labels == nil ? nil : o
-                    return starts[i].map { Evaluation.evaluate(m, tokens: x, starts: $0, context: context, routing: tally, origins: origins) }
-                        ?? Evaluation.evaluate(m, tokens: x, context: context, routing: tally, origins: origins)
+                    Evaluation.evaluate(m, tokens: x, starts: starts[i] ?? Evaluation.fullWindows(test.count, context: context),
+                                        context: context, routing: tally, origins: labels == nil ? nil : o, posterior: posterior)
                 }
             }
             return Score(result: result, routing: tally?.stats ?? [])
@@ -90,7 +134,8 @@ struct RunEvaluation {
 
     /// The `metrics.jsonl` line and the `routing.jsonl` lines of one client's score.
     /// `head` holds round, step, simulated time and client.
-    func lines(_ score: Score, head: [(String, JSON)], trainLoss: Double?, moment: Moment) -> (metrics: String, routing: [String]) {
+    func lines(_ score: Score, client: Int, head: [(String, JSON)], trainLoss: Double?, moment: Moment) -> (metrics: String, routing: [String]) {
+        let floor = floors?[client]
         let metrics = jsonLine(head + [("train_loss", .optional(trainLoss)), ("test_loss", .double(score.result.loss)),
                                        ("test_ppl", .double(score.result.ppl)),
                                        ("scored", .string(moment.rawValue))])
@@ -100,7 +145,11 @@ struct RunEvaluation {
                              ("mean_prob", .array(l.meanProb.map { .double($0) })), ("entropy", .double(l.entropy)),
                              ("general_to_generalist", .optional(l.generalToGeneralist)),
                              ("private_to_specialist", .optional(l.privateToSpecialist)),
-                             ("accuracy", .optional(l.accuracy))])
+                             ("accuracy", .optional(l.accuracy)),
+                             ("posterior_correlation", .optional(l.posteriorCorrelation)),
+                             ("posterior_gap", .optional(l.posteriorGap)),
+                             ("token_id_oracle", .optional(floor?.tokenIDOracle)),
+                             ("posterior_oracle", .optional(floor?.posteriorOracle))])
         }
         return (metrics, routing)
     }

@@ -24,13 +24,7 @@ enum ScenarioData {
             guard SyntheticCorpus.vocab <= vocab else {
                 throw ScenarioError(key: "model.base", reason: "vocabulary \(vocab) is smaller than the synthetic corpus's \(SyntheticCorpus.vocab)")
             }
-            var spec = SyntheticCorpus.Spec()
-            spec.clients = n
-            spec.tokens = s.isList("data.synthetic.tokens") ? s.perClient("data.synthetic.tokens") : [s.int("data.synthetic.tokens")]
-            spec.privateShare = s.double("data.synthetic.private_share")
-            spec.divergence = s.double("data.synthetic.divergence")
-            spec.seed = UInt64(s.int("data.synthetic.seed"))
-            clients = SyntheticCorpus(spec).clients()
+            clients = SyntheticCorpus(syntheticSpec(s)).clients()
         }
         for (i, c) in clients.enumerated() {
             if let short = c.shortSplit(context: context) {
@@ -39,5 +33,24 @@ enum ScenarioData {
             }
         }
         return clients
+    }
+
+    /// The built-in corpus's knobs as the scenario sets them.
+    static func syntheticSpec(_ s: Scenario) -> SyntheticCorpus.Spec {
+        var spec = SyntheticCorpus.Spec()
+        spec.clients = s.clientCount
+        spec.tokens = s.isList("data.synthetic.tokens") ? s.perClient("data.synthetic.tokens") : [s.int("data.synthetic.tokens")]
+        spec.privateShare = s.double("data.synthetic.private_share")
+        spec.divergence = s.double("data.synthetic.divergence")
+        spec.seed = UInt64(s.int("data.synthetic.seed"))
+        return spec
+    }
+
+    /// The generating process of the scenario's data when it is known — the built-in corpus,
+    /// or a folder `data synth` wrote — for the Bayes floor and the origin posterior; nil otherwise.
+    static func world(_ s: Scenario) -> SyntheticCorpus? {
+        guard s.string("data.source") == "folder" else { return SyntheticCorpus(syntheticSpec(s)) }
+        guard let (_, meta) = try? Dataset.readMeta(s.string("data.path")!) else { return nil }
+        return SyntheticCorpus(meta: meta)
     }
 }

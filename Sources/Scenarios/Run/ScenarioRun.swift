@@ -90,7 +90,8 @@ final class ScenarioRun {
         var lastPPL: [Evaluation.Result] = resume?.0.lastResults ?? []
         var reached: SimTime? = resume?.0.reached  // when the mean test perplexity first reached target_ppl
 
-        let evaluation = RunEvaluation(s, seed: seed, context: time, data: data, federation: fed, pooled: pooled)
+        let evaluation = RunEvaluation(s, seed: seed, context: time, data: data, federation: fed, pooled: pooled,
+                                       world: data == nil ? nil : ScenarioData.world(s))
         /// Scores every client and writes the metrics and routing lines.
         func evaluate(round: Int, at t: SimTime, _ moment: RunEvaluation.Moment) throws {
             guard let fed, let data else { return }
@@ -99,7 +100,7 @@ final class ScenarioRun {
                 let j = pooled ? 0 : i
                 let head: [(String, JSON)] = [("round", .int(round)), ("step", .int(fed.steps(j))), ("sim_time_s", .double(Double(t) / 1e6)),
                                               ("client", .int(i))]
-                let (m, r) = evaluation.lines(score, head: head, trainLoss: fed.trainLoss(j), moment: moment)
+                let (m, r) = evaluation.lines(score, client: i, head: head, trainLoss: fed.trainLoss(j), moment: moment)
                 metrics.append(m)
                 for line in r { routing.append(line) }
             }
@@ -163,7 +164,7 @@ final class ScenarioRun {
         if let fed, s.bool("outputs.save_adapters") { try saveAdapters(fed, clients: fedClients) }
 
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let summary = summarize(setup: setup, results: lastPPL, scored: evaluation.moment(ofRound: total)!, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
+        let summary = summarize(setup: setup, results: lastPPL, floors: evaluation.floors, scored: evaluation.moment(ofRound: total)!, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
                                 events: eventCount, wall: wall)
         // Before summary.json, which marks the run finished.
         try RunExports.write(folder)
@@ -242,7 +243,7 @@ final class ScenarioRun {
                     scenario.name, seed, done, total, done * scenario.int("local_steps"), Double(sim) / 1e6, l, elapsed, eta))
     }
 
-    func summarize(setup: ClientSetup, results: [Evaluation.Result], scored: RunEvaluation.Moment, bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?,
+    func summarize(setup: ClientSetup, results: [Evaluation.Result], floors: [RunEvaluation.Floor]?, scored: RunEvaluation.Moment, bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?,
                    events: Int, wall: Double) -> JSON {
         let s = scenario
         let clients: [JSON] = (0..<s.clientCount).map { i in
@@ -250,12 +251,18 @@ final class ScenarioRun {
             if s.method == "comigs" { m.append(("specialists", .int(setup.specialists[i]))) }
             m.append(("test_ppl", results.isEmpty ? .null : .double(results[i].ppl)))
             m.append(("test_loss", results.isEmpty ? .null : .double(results[i].loss)))
+            if let f = floors?[i] { m.append(("bayes_ppl", .double(f.bayesPPL))) }
             return .object(m)
         }
         let mean = results.isEmpty ? nil : results.map(\.ppl).reduce(0, +) / Double(results.count)
+        // The generating process's floor on the same windows, and how far above it the run ends.
+        let bayes = floors.map { f in f.map(\.bayesPPL).reduce(0, +) / Double(f.count) }
+        let floor: [(String, JSON)] = bayes.map { b in
+            [("bayes_mean_ppl", .double(b)), ("ppl_over_bayes", .optional(mean.map { $0 / b }))]
+        } ?? []
         return .object([("name", .string(s.name)), ("label", .string(s.string("label") ?? s.method)), ("method", .string(s.method)),
                         ("seed", .int(Int(seed))), ("scored", .string(scored.rawValue)),
-                        ("rounds", .int(s.int("rounds"))), ("clients", .array(clients)), ("mean_test_ppl", .optional(mean)),
+                        ("rounds", .int(s.int("rounds"))), ("clients", .array(clients)), ("mean_test_ppl", .optional(mean))] + floor + [
                         ("bytes_up", .int(bytes.up)), ("bytes_down", .int(bytes.down)), ("sim_time_s", .double(Double(simTime) / 1e6)),
                         ("time_to_target_s", s.optionalDouble("target_ppl") == nil ? .null : .optional(reached.map { Double($0) / 1e6 })),
                         ("events", .int(events)), ("wall_time_s", .double((wall * 1000).rounded() / 1000))])
@@ -263,13 +270,20 @@ final class ScenarioRun {
 
     func summaryMarkdown(_ summary: JSON) -> String {
         func num(_ v: JSON?, _ f: String = "%.3f") -> String { if case .number(let x, _)? = v { String(format: f, x) } else { "—" } }
-        var out = "# \(scenario.name) — \(scenario.method), seed \(seed)\n\n| client | name | device | test ppl |\n|---|---|---|---|\n"
+        let bayes = summary["bayes_mean_ppl"] != nil
+        var out = "# \(scenario.name) — \(scenario.method), seed \(seed)\n\n| client | name | device | test ppl |"
+            + (bayes ? " Bayes ppl |\n|---|---|---|---|---|\n" : "\n|---|---|---|---|\n")
         if case .array(let cs)? = summary["clients"] {
             for c in cs {
-                out += "| \(num(c["id"], "%.0f")) | \(c["name"]?.stringValue ?? "") | \(c["device"]?.stringValue ?? "") | \(num(c["test_ppl"])) |\n"
+                out += "| \(num(c["id"], "%.0f")) | \(c["name"]?.stringValue ?? "") | \(c["device"]?.stringValue ?? "") | \(num(c["test_ppl"])) |"
+                    + (bayes ? " \(num(c["bayes_ppl"])) |\n" : "\n")
             }
         }
         out += "\nMean test perplexity: \(num(summary["mean_test_ppl"]))  \n"
+        if bayes {
+            out += "Bayes floor (the generating process's own predictions on the same windows): "
+                + "\(num(summary["bayes_mean_ppl"])), test / floor \(num(summary["ppl_over_bayes"]))  \n"
+        }
         out += "Bytes up: \(num(summary["bytes_up"], "%.0f")), down: \(num(summary["bytes_down"], "%.0f"))  \n"
         // Wall time is in summary.json only, so a resumed run's summary.md matches an uninterrupted one.
         out += "Simulated time: \(num(summary["sim_time_s"], "%.1f")) s\n"
