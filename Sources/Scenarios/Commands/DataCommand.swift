@@ -5,6 +5,7 @@ import Tensor
 enum DataCommand {
     static let usage = """
         usage: comigs data synth [--clients N] [--tokens T[,T2,...]] [--private-share P] [--divergence D]
+                                 [--shared R]
                                  [--seed S] [--pretrain-tokens M] [--context C] --out DIR
                comigs data prepare multilingual|domains|agnews|labelled|folders [--out DIR] [--cache DIR]
                                  [--csv FILE] [--source DIR] [--ood] [--seed S] [--context C]
@@ -12,12 +13,15 @@ enum DataCommand {
                                   --classes-per-client K --size-alpha B]
                                  [--tokenizer byte|gpt2 --vocab vocab.json --merges merges.txt]
 
-        synth writes the built-in synthetic corpus: a general language plus one private
-        dialect per client, mixed sentence by sentence with share P of dialect text; D in
-        [0, 1] is how far the dialects diverge from the general language (0: not at all).
-        T is tokens per client over all splits (80/10/10), one value or one per client.
-        Beside every token file it writes *_origin_<id>.bin (uint8, 0 general, 1 dialect),
-        and pretrain_{train,valid}.bin with general-language text only (M tokens).
+        synth writes the built-in synthetic corpus: a general language and one dialect per
+        client over the same 256 tokens; each client's text switches between them per token
+        (a hidden origin), a long-run share P of it dialect; the dialect's transitions are
+        (1 − D)·general + D·private (D 0: no heterogeneity), and the private chain
+        R·regional + (1 − R)·the client's own (R: what all dialects share). T is tokens
+        per client over all splits (80/10/10), one value or one per client. Beside every
+        token file it writes *_origin_<id>.bin (uint8, 0 general, 1 dialect), and
+        pretrain_{train,valid}.bin with general-language text only (M tokens); meta.json
+        gets the exact Bayes-optimal test perplexity per client (bayes_test_ppl).
 
         prepare builds a real corpus into DIR/<num_clients>/ (default DIR: data/<name>):
           multilingual  Debian reference manual in de, fr, it, es (one client per language)
@@ -48,7 +52,7 @@ enum DataCommand {
         """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["--clients", "--tokens", "--private-share", "--divergence", "--seed",
+        let a = try Arguments(args, valued: ["--clients", "--tokens", "--private-share", "--divergence", "--shared", "--seed",
                                              "--pretrain-tokens", "--out", "--cache", "--csv", "--source", "--tokenizer",
                                              "--vocab", "--merges", "--context", "--partition", "--alpha",
                                              "--classes-per-client", "--size-alpha"], switches: ["--ood"])
@@ -70,8 +74,9 @@ enum DataCommand {
             }
             spec.tokens = parts.map { $0! }
         }
-        spec.privateShare = try a.double("--private-share", default: 0.5, range: 0...1)
-        spec.divergence = try a.double("--divergence", default: 1, range: 0...1)
+        spec.privateShare = try a.double("--private-share", default: spec.privateShare, range: 0...1)
+        spec.divergence = try a.double("--divergence", default: spec.divergence, range: 0...1)
+        spec.shared = try a.double("--shared", default: spec.shared, range: 0...1)
         spec.seed = UInt64(try a.int("--seed", default: 0, range: 0...Int(Int32.max)))
         let pretrain = try a.int("--pretrain-tokens", default: 2_000_000, range: 0...1_000_000_000)
         let corpus = SyntheticCorpus(spec)

@@ -12,7 +12,10 @@ import Tensor
 /// client c's private chain does the same with its own permutations τ_{c,k} and
 /// weights. Client c's dialect chain mixes the two: (1 − D)·general + D·private,
 /// D the divergence (0: no heterogeneity; 1: a language of its own on the same
-/// tokens). A mixture of permutation matrices is doubly stochastic, so every
+/// tokens). Its private chain is itself S·regional + (1 − S)·own: a regional chain
+/// common to every client's dialect — what the clients share and the base never saw,
+/// as the paper's clients share a language or domain beyond the base's — and the
+/// client's own, S the dialects' shared share (0: every dialect unrelated). A mixture of permutation matrices is doubly stochastic, so every
 /// chain keeps the uniform token distribution: a token id alone says nothing
 /// about its origin, only context does.
 ///
@@ -30,6 +33,8 @@ struct SyntheticCorpus {
         var tokens: [Int] = [200_000]
         var privateShare = 0.5
         var divergence = 1.0
+        /// Share S of the regional chain in every private chain.
+        var shared = 0.0
         var seed: UInt64 = 0
         /// Share of each client's tokens in its valid and test splits.
         var validShare = 0.1
@@ -44,7 +49,9 @@ struct SyntheticCorpus {
 
     let spec: Spec
     let general: PermutationChain
-    /// Client c's private chain (weight D in its dialect).
+    /// The chain every dialect shares (weight D·S in each).
+    let regional: PermutationChain
+    /// Client c's own chain (weight D·(1 − S) in its dialect).
     let privateChains: [PermutationChain]
 
     /// x → σ_k(x) with weight w_k: a sparse, doubly stochastic transition matrix.
@@ -84,6 +91,8 @@ struct SyntheticCorpus {
         self.spec = spec
         var g = RNG(seed: spec.seed, stream: "synthetic-general")
         general = PermutationChain(&g)
+        var r = RNG(seed: spec.seed, stream: "synthetic-regional")
+        regional = PermutationChain(&r)
         privateChains = (0..<spec.clients).map { c in
             var r = RNG(seed: spec.seed, client: c, stream: "synthetic-dialect")
             return PermutationChain(&r)
@@ -95,11 +104,12 @@ struct SyntheticCorpus {
     init?(meta: DatasetMeta) {
         let p = meta.parameters
         guard meta.source == "synthetic", p["world"] == "hidden-origin", let share = p["private_share"].flatMap(Double.init),
-              let d = p["divergence"].flatMap(Double.init) else { return nil }
+              let d = p["divergence"].flatMap(Double.init), let shared = p["shared"].flatMap(Double.init) else { return nil }
         var spec = Spec()
         spec.clients = meta.clients.count
         spec.privateShare = share
         spec.divergence = d
+        spec.shared = shared
         spec.seed = meta.split_seed
         spec.tokens = meta.tokens.map { $0.train + $0.valid + $0.test }
         self.init(spec)
@@ -114,8 +124,8 @@ struct SyntheticCorpus {
     func probability(_ y: Int32, after x: Int32, origin o: Int, client c: Int) -> Double {
         let g = general.probability(y, after: Int(x))
         guard o == 1 else { return g }
-        let d = spec.divergence
-        return (1 - d) * g + d * privateChains[c].probability(y, after: Int(x))
+        let d = spec.divergence, r = spec.shared
+        return (1 - d) * g + d * (r * regional.probability(y, after: Int(x)) + (1 - r) * privateChains[c].probability(y, after: Int(x)))
     }
 
     /// `count` tokens of client c's text with origin labels, from stream `name`.
@@ -130,8 +140,13 @@ struct SyntheticCorpus {
         for t in 0..<count {
             if t > 0 {
                 if rng.uniformDouble() < (o == 0 ? up : down) { o = 1 - o }
-                x = o == 1 && rng.uniformDouble() < spec.divergence ? privateChains[c].sample(Int(x), &rng)
-                                                                     : general.sample(Int(x), &rng)
+                if o == 0 || rng.uniformDouble() >= spec.divergence {
+                    x = general.sample(Int(x), &rng)
+                } else {
+                    // No draw at S = 0, so a world without a regional chain keeps its text.
+                    let chain = spec.shared > 0 && rng.uniformDouble() < spec.shared ? regional : privateChains[c]
+                    x = chain.sample(Int(x), &rng)
+                }
             }
             tokens.append(x)
             origins.append(o)
@@ -188,7 +203,7 @@ struct SyntheticCorpus {
                     tokens: cs.map { SplitCounts(train: $0.count(.train), valid: $0.count(.valid), test: $0.count(.test)) },
                     source: "synthetic", split_seed: spec.seed, origins: true,
                     parameters: ["world": "hidden-origin", "private_share": "\(spec.privateShare)",
-                                 "divergence": "\(spec.divergence)",
+                                 "divergence": "\(spec.divergence)", "shared": "\(spec.shared)",
                                  "tokens": spec.tokens.map(String.init).joined(separator: ","),
                                  "branching": "\(Self.branching)", "mean_run": "\(Self.meanRun)",
                                  "bayes_context": "\(Self.bayesContext)",

@@ -42,6 +42,7 @@ enum ScenarioData {
         spec.tokens = s.isList("data.synthetic.tokens") ? s.perClient("data.synthetic.tokens") : [s.int("data.synthetic.tokens")]
         spec.privateShare = s.double("data.synthetic.private_share")
         spec.divergence = s.double("data.synthetic.divergence")
+        spec.shared = s.double("data.synthetic.shared")
         spec.seed = UInt64(s.int("data.synthetic.seed"))
         return spec
     }

@@ -164,7 +164,9 @@ final class ScenarioRun {
         if let fed, s.bool("outputs.save_adapters") { try saveAdapters(fed, clients: fedClients) }
 
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let summary = summarize(setup: setup, results: lastPPL, floors: evaluation.floors, scored: evaluation.moment(ofRound: total)!, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
+        let summary = summarize(setup: setup, results: lastPPL, floors: evaluation.floors,
+                                routing: RoutingSummary.lastEvaluation(try RunExports.lines(folder.file("routing.jsonl"))),
+                                scored: evaluation.moment(ofRound: total)!, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
                                 events: eventCount, wall: wall)
         // Before summary.json, which marks the run finished.
         try RunExports.write(folder)
@@ -243,7 +245,7 @@ final class ScenarioRun {
                     scenario.name, seed, done, total, done * scenario.int("local_steps"), Double(sim) / 1e6, l, elapsed, eta))
     }
 
-    func summarize(setup: ClientSetup, results: [Evaluation.Result], floors: [RunEvaluation.Floor]?, scored: RunEvaluation.Moment, bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?,
+    func summarize(setup: ClientSetup, results: [Evaluation.Result], floors: [RunEvaluation.Floor]?, routing: [JSON], scored: RunEvaluation.Moment, bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?,
                    events: Int, wall: Double) -> JSON {
         let s = scenario
         let clients: [JSON] = (0..<s.clientCount).map { i in
@@ -262,7 +264,8 @@ final class ScenarioRun {
         } ?? []
         return .object([("name", .string(s.name)), ("label", .string(s.string("label") ?? s.method)), ("method", .string(s.method)),
                         ("seed", .int(Int(seed))), ("scored", .string(scored.rawValue)),
-                        ("rounds", .int(s.int("rounds"))), ("clients", .array(clients)), ("mean_test_ppl", .optional(mean))] + floor + [
+                        ("rounds", .int(s.int("rounds"))), ("clients", .array(clients)), ("mean_test_ppl", .optional(mean))] + floor
+                        + (routing.isEmpty ? [] : [("routing", .array(routing))]) + [
                         ("bytes_up", .int(bytes.up)), ("bytes_down", .int(bytes.down)), ("sim_time_s", .double(Double(simTime) / 1e6)),
                         ("time_to_target_s", s.optionalDouble("target_ppl") == nil ? .null : .optional(reached.map { Double($0) / 1e6 })),
                         ("events", .int(events)), ("wall_time_s", .double((wall * 1000).rounded() / 1000))])
@@ -283,6 +286,13 @@ final class ScenarioRun {
         if bayes {
             out += "Bayes floor (the generating process's own predictions on the same windows): "
                 + "\(num(summary["bayes_mean_ppl"])), test / floor \(num(summary["ppl_over_bayes"]))  \n"
+        }
+        if case .array(let layers)? = summary["routing"] {
+            let rows = layers.map { l in
+                "| \(num(l["layer"], "%.0f")) | " + RoutingSummary.keys.map { num(l[$0]) }.joined(separator: " | ") + " |\n"
+            }
+            out += "\nRouting at the last evaluation, mean over clients (posterior: the exact P(origin general | prefix)):\n\n"
+                + "| layer | accuracy | posterior correlation | posterior gap |\n|---|---|---|---|\n" + rows.joined() + "\n"
         }
         out += "Bytes up: \(num(summary["bytes_up"], "%.0f")), down: \(num(summary["bytes_down"], "%.0f"))  \n"
         // Wall time is in summary.json only, so a resumed run's summary.md matches an uninterrupted one.
