@@ -190,7 +190,7 @@ final class HTMLReportTests: XCTestCase {
         let scenario = dir + "/s.json"
         try Data("""
             {"name": "html", "rounds": 3, "local_steps": 2, "batch": 4, "micro_batch": 4, "eval_windows": 8, "eval_every": 1,
-             "data": {"source": "synthetic", "synthetic": {"tokens": 20000, "private_share": 0.9}},
+             "data": {"source": "synthetic", "synthetic": {"tokens": 20000}},
              "clients": [{"name": "budget", "device": "low"}, {"name": "flagship", "device": "high"}, {"name": "mid", "device": "mid"}],
              "method": {"name": "comigs", "generalists": 1, "specialists": 1},
              "heterogeneity": {"straggler": {"kind": "fixed", "probability": 0.3, "factor": 5}, "dropout": {"failure": 0.2}}}

@@ -10,7 +10,7 @@ import Tensor
 final class LostUpdateRunTests: XCTestCase {
     static let common = """
         "local_steps": 2, "batch": 4, "micro_batch": 4, "eval_windows": 8, "eval_when": "after_aggregation", "eval_every": 1, "checkpoint_every": 0,
-        "data": {"source": "synthetic", "synthetic": {"tokens": 20000, "private_share": 0.9}}
+        "data": {"source": "synthetic", "synthetic": {"tokens": 20000}}
         """
 
     func run(_ scenario: String, _ name: String) throws -> (dir: String, status: Int32, stderr: String) {

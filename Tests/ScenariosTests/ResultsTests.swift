@@ -28,8 +28,8 @@ final class ResultsTests: XCTestCase {
     }
 
     func testSyntheticMethodsRowReproduces() throws {
-        let ppl = try rerun("scenarios/sweeps/methods-synthetic.json", label: "comigs")
-        XCTAssertEqual(ppl, try recorded("results/sweeps/methods-synthetic.csv", label: "comigs", seed: 0))
+        let ppl = try rerun("scenarios/sweeps/quickstart-methods.json", label: "CoMiGS-1G1S")
+        XCTAssertEqual(ppl, try recorded("results/sweeps/quickstart-methods.csv", label: "CoMiGS-1G1S", seed: 0))
     }
 
     func testPaperTableRowReproduces() throws {

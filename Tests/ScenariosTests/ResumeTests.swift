@@ -11,7 +11,7 @@ final class ResumeTests: XCTestCase {
     static let scenario = """
         {"name": "resume", "rounds": 6, "local_steps": 2, "batch": 8, "eval_windows": 16, "checkpoint_every": 1,
          "method": {"name": "comigs", "router_every": 3, "router_iters": 2},
-         "data": {"synthetic": {"tokens": 20000, "private_share": 0.9}},
+         "data": {"synthetic": {"tokens": 20000}},
          "clients": [{"device": "low"}, {"device": "mid"}, {"device": "high"}, {"device": "mid", "availability": 0.7}],
          "heterogeneity": {"straggler": {"kind": "lognormal", "sigma": 0.5}, "dropout": {"failure": 0.2}}}
         """

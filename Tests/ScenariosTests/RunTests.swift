@@ -9,7 +9,7 @@ final class RunTests: XCTestCase {
     /// stragglers and dropouts on so the timeline has something to get wrong.
     static let tiny = """
         {"name": "tiny", "rounds": 2, "local_steps": 2, "batch": 8, "eval_windows": 16,
-         "data": {"synthetic": {"tokens": 20000, "private_share": 0.9}},
+         "data": {"synthetic": {"tokens": 20000}},
          "clients": [{"device": "low"}, {"device": "mid"}, {"device": "high"}, {"device": "mid", "availability": 0.7}],
          "heterogeneity": {"straggler": {"kind": "lognormal", "sigma": 0.5}, "dropout": {"failure": 0.2}}}
         """

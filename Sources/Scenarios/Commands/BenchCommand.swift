@@ -32,7 +32,7 @@ enum BenchCommand {
         prints JSON with both wall times and their ratio.
 
         methods runs every method of the registry on the default synthetic corpus (4 clients,
-        private share P, default 0.9) from the pretrained synthetic base, R rounds × S local
+        private share P, default 0.5) from the pretrained synthetic base, R rounds × S local
         steps of batch B (no-communication methods: 1 round × R·S steps; PCL's trust weights on
         256 validation windows per pair), and prints a markdown table of mean test perplexity
         (mean ± std over N seeds) and bytes uploaded per client.
@@ -43,7 +43,7 @@ enum BenchCommand {
                                              "--private-share", "--seeds"])
         if a.positional == ["methods"] {
             try methods(rounds: try a.int("--rounds", default: 10, range: 1...1000), steps: try a.int("--steps", default: 5, range: 1...1000),
-                        batch: try a.int("--batch", default: 32, range: 8...4096), share: try a.double("--private-share", default: 0.9, range: 0...1),
+                        batch: try a.int("--batch", default: 32, range: 8...4096), share: try a.double("--private-share", default: SyntheticCorpus.Spec().privateShare, range: 0...1),
                         seeds: try a.int("--seeds", default: 3, range: 1...100))
             return
         }
