@@ -29,6 +29,7 @@ enum HTMLReport {
         body += "<h2>Scenario</h2>\n" + keyValues(scenarioSummary(run))
         body += "<details><summary>the resolved scenario.json</summary><pre>\(e(run.scenario.text(indent: "  ")))</pre></details>\n"
         body += columns(["<h2>Results per client</h2>\n" + clientTable(summary), "<h2>Totals</h2>\n" + keyValues(summaryTotals(summary))])
+        for (key, rows) in summaryLists(summary) { body += "<h3>\(e(key.replacingOccurrences(of: "_", with: " ")))</h3>\n" + objectTable(rows) }
         let label = PlotCommand.labels([run])
         body += "<h2>Perplexity</h2>\n" + columns(PlotCommand.Against.allCases.map { figure(PlotCommand.perplexity([run], label, against: $0)) })
         // The timeline before the routing pictures: it is what explains the perplexity against time.
@@ -95,19 +96,27 @@ enum HTMLReport {
         ]
     }
 
-    /// summary.json's members other than the client list, as they are.
+    /// summary.json's single values (numbers, strings), as they are.
     static func summaryTotals(_ summary: JSON) -> [(String, String)] {
         guard case .object(let members) = summary else { return [] }
-        return members.filter { $0.0 != "clients" }.map { ($0.0, value($0.1)) }
+        return members.filter { $0.1.arrayValue == nil }.map { ($0.0, value($0.1)) }
+    }
+
+    /// summary.json's lists of objects other than the clients (e.g. the routing per layer), in order.
+    static func summaryLists(_ summary: JSON) -> [(String, [JSON])] {
+        guard case .object(let members) = summary else { return [] }
+        return members.compactMap { k, v in k == "clients" ? nil : v.arrayValue.map { (k, $0) } }
     }
 
     /// One row per client of summary.json, one column per member any client has (first seen
     /// first), so whatever a run records per client (perplexity, loss, specialists, …) shows.
-    static func clientTable(_ summary: JSON) -> String {
-        let clients = summary["clients"]?.arrayValue ?? []
+    static func clientTable(_ summary: JSON) -> String { objectTable(summary["clients"]?.arrayValue ?? []) }
+
+    /// One row per object, one column per member any of them has (first seen first).
+    static func objectTable(_ rows: [JSON]) -> String {
         var keys: [String] = []
-        for case .object(let members) in clients { for (k, _) in members where !keys.contains(k) { keys.append(k) } }
-        return table(keys.map { $0.replacingOccurrences(of: "_", with: " ") }, clients.map { c in keys.map { c[$0].map(value) ?? "—" } })
+        for case .object(let members) in rows { for (k, _) in members where !keys.contains(k) { keys.append(k) } }
+        return table(keys.map { $0.replacingOccurrences(of: "_", with: " ") }, rows.map { r in keys.map { r[$0].map(value) ?? "—" } })
     }
 
     /// The routing trace of every client at the middle layer, or why there is none.
@@ -172,7 +181,7 @@ enum HTMLReport {
     static func table(_ header: [String], _ rows: [[String]]) -> String {
         var out = "<table>\n<tr>" + header.map { "<th>\(e($0))</th>" }.joined() + "</tr>\n"
         for r in rows {
-            out += "<tr>" + r.map { c in (c.first?.isNumber ?? false) ? "<td class=\"n\">\(e(c))</td>" : "<td>\(e(c))</td>" }.joined() + "</tr>\n"
+            out += "<tr>" + r.map { c in Double(c.split(separator: " ").first ?? "") != nil ? "<td class=\"n\">\(e(c))</td>" : "<td>\(e(c))</td>" }.joined() + "</tr>\n"
         }
         return out + "</table>\n"
     }
