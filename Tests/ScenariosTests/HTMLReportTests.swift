@@ -91,7 +91,7 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(s["gamma · round 1: not selected"]?["x"], "822")
         // Rows of 22 px from y = 96: beta's bars are 60% of its row, centred.
         XCTAssertEqual(training["y"], SVG.num(96 + 22 + 22 * 0.2))
-        let failure = try XCTUnwrap(s["beta · round 0 · failed, update lost at 3 s"]?["points"])
+        let failure = try XCTUnwrap(s["beta · round 0 · failed or went offline, update lost at 3 s"]?["points"])
         let xs = failure.split(separator: " ").compactMap { Double($0.split(separator: ",")[0]) }
         XCTAssertEqual((xs.min()! + xs.max()!) / 2, 471, accuracy: 0.01, "centred on 3 s")
         XCTAssertNotNil(s["alpha · round 1 · dropped (late) at 6 s"])

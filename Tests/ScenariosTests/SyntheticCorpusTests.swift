@@ -24,17 +24,35 @@ final class SyntheticCorpusTests: XCTestCase {
     }
 
     /// Labels follow the hidden origin: with divergence 1 a dialect token's transition comes from
-    /// the client's private chain, a general token's from the general one.
+    /// the client's private chain (regional or own), a general token's from the general one.
     func testLabelsLineUpWithTheChains() {
         let corpus = SyntheticCorpus(spec(0.5, 1))
         for (c, data) in corpus.clients().enumerated() {
             let t = data.tokens[.train]!, o = data.origins[.train]!
             XCTAssertEqual(t.count, o.count)
-            for i in 1..<t.count {
-                let chain = o[i] == 1 ? corpus.privateChains[c] : corpus.general
-                XCTAssertGreaterThan(chain.probability(t[i], after: Int(t[i - 1])), 0, "client \(c) token \(i)")
+            var missed = 0
+            for i in 1..<t.count where corpus.probability(t[i], after: t[i - 1], origin: Int(o[i]), client: c) == 0 { missed += 1 }
+            XCTAssertEqual(missed, 0, "client \(c): tokens impossible under their labelled origin")
+        }
+    }
+
+    /// The regional chain is what the dialects share: at S = 1 every client's dialect is the same
+    /// chain, at S = 0 no two are.
+    func testRegionalChainIsSharedByEveryDialect() {
+        var s = spec(0.5, 1)
+        s.shared = 1
+        let one = SyntheticCorpus(s)
+        s.shared = 0
+        let none = SyntheticCorpus(s)
+        var same = true, differ = false
+        for x in Int32(0)..<256 {
+            for y in Int32(0)..<256 {
+                same = same && one.probability(y, after: x, origin: 1, client: 0) == one.probability(y, after: x, origin: 1, client: 1)
+                differ = differ || none.probability(y, after: x, origin: 1, client: 0) != none.probability(y, after: x, origin: 1, client: 1)
             }
         }
+        XCTAssertTrue(same, "S = 1: one dialect for all")
+        XCTAssertTrue(differ, "S = 0: dialects of their own")
     }
 
     func testPrivateShareMatchesP() {
