@@ -71,7 +71,7 @@ final class SyntheticCorpusTests: XCTestCase {
         let data = corpus.clients()
         let t = data[0].tokens[.train]!
         XCTAssertTrue((1..<t.count).allSatisfy { corpus.general.probability(t[$0], after: Int(t[$0 - 1])) > 0 })
-        let q = corpus.filter(client: 0).generalPosterior(t, start: 0, context: 64)
+        let q = corpus.filter(client: 0).scan(t, starts: [0], context: 64).generalPosterior[0]!
         XCTAssertTrue(q.allSatisfy { abs($0 - 0.5) < 1e-12 }, "\(q.prefix(4))")
     }
 
@@ -140,7 +140,7 @@ final class SyntheticCorpusTests: XCTestCase {
                 sum -= log(p[Int(test[s + j + 1])])
             }
         }
-        XCTAssertEqual(sum / Double(starts.count * 32), f.meanLoss(test, starts: starts, context: 32), accuracy: 1e-12)
+        XCTAssertEqual(sum / Double(starts.count * 32), f.scan(test, starts: starts, context: 32).meanLoss, accuracy: 1e-12)
         let floor = corpus.bayesTestPerplexity(data, context: 32)[1]
         XCTAssertEqual(floor, exp(sum / Double(starts.count * 32)), accuracy: 1e-9)
     }

@@ -34,8 +34,9 @@ enum BenchCommand {
         methods runs every method of the registry on the default synthetic corpus (4 clients,
         private share P, default 0.5) from the pretrained synthetic base, R rounds × S local
         steps of batch B (no-communication methods: 1 round × R·S steps; PCL's trust weights on
-        256 validation windows per pair), and prints a markdown table of mean test perplexity
-        (mean ± std over N seeds) and bytes uploaded per client.
+        256 validation windows per pair), and prints the corpus's Bayes floor and a markdown table
+        of mean test perplexity (mean ± std over N seeds), its ratio to the floor and bytes
+        uploaded per client.
         """
 
     static func run(_ args: [String]) throws {
@@ -169,15 +170,19 @@ enum BenchCommand {
         let base = try Checkpoint.load("models/synthetic-byte-tiny.safetensors")
         var spec = SyntheticCorpus.Spec()
         spec.privateShare = share
-        let data = SyntheticCorpus(spec).clients()
+        let corpus = SyntheticCorpus(spec), data = corpus.clients()
         let basePPL = data.map { c in
             (c.tokens[.test] ?? []).withUnsafeBufferPointer { Evaluation.evaluate(base, tokens: $0, context: 128).ppl }
         }.reduce(0, +) / Double(data.count)
+        // The same floor and ratio as a run's summary (`bayes_mean_ppl`, `ppl_over_bayes`).
+        let floor = corpus.bayesTestPerplexity(data, context: SyntheticCorpus.bayesContext).reduce(0, +) / Double(data.count)
         // Unbuffered, so a long run shows each row as it finishes.
         func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-        emit("| method | mean test ppl | bytes up per client | wall s |")
-        emit("|---|---|---|---|")
-        emit(String(format: "| pretrained base | %.3f | 0 | 0 |", basePPL))
+        emit(String(format: "Bayes floor (mean over clients of the exact optimum): %.3f", floor))
+        emit("")
+        emit("| method | mean test ppl | ppl / floor | bytes up per client | wall s |")
+        emit("|---|---|---|---|---|")
+        emit(String(format: "| pretrained base | %.3f | %.3f | 0 | 0 |", basePPL, basePPL / floor))
         for name in MethodRegistry.names {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let runs = try (0..<(name == "centralized" ? 1 : seeds)).map {
@@ -186,8 +191,8 @@ enum BenchCommand {
             let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             let p = runs.map(\.ppl), mean = p.reduce(0, +) / Double(p.count)
             let std = (p.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(1, p.count - 1))).squareRoot()
-            emit(String(format: "| %@ | %.3f ± %.3f (%d seed%@) | %d | %.0f |", name, mean, std, p.count, p.count == 1 ? "" : "s",
-                        runs[0].bytes, wall))
+            emit(String(format: "| %@ | %.3f ± %.3f (%d seed%@) | %.3f | %d | %.0f |", name, mean, std, p.count, p.count == 1 ? "" : "s",
+                        mean / floor, runs[0].bytes, wall))
         }
     }
 }

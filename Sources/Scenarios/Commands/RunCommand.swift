@@ -48,30 +48,14 @@ enum RunCommand {
         }
     }
 
-    /// The base model a scenario names (errors name the key).
-    static func base(_ s: Scenario) throws -> GPT {
-        let path = s.string("model.base")!
-        guard FileManager.default.fileExists(atPath: path) else { throw ScenarioError(key: "model.base", reason: "\(path): no such file or folder") }
-        do { return try Checkpoint.loadAny(path) } catch { throw ScenarioError(key: "model.base", reason: "\(error)") }
-    }
-
-    /// The base and (unless cost-only) the data of a scenario; its device trace is checked here
-    /// too, so a bad trace stops the run before its folder is made.
-    static func inputs(_ scenario: Scenario) throws -> (GPT, [ClientData]?) {
-        let base = try base(scenario)
-        let time = try ScenarioRun.context(scenario, base: base)
-        _ = try ClientSetup.devices(scenario)
-        return (base, scenario.bool("numerics") ? try ScenarioData.load(scenario, vocab: base.config.vocabSize, context: time) : nil)
-    }
-
     /// One seed of a scenario into a new folder under `out`.
     static func execute(_ scenario: Scenario, seed: UInt64, out: String, workers: Int, quiet: Bool) throws -> RunFolder {
-        let (base, data) = try inputs(scenario)
+        let inputs = try RunInputs.load(scenario)
         let folder = try RunFolder.create(in: out, named: "\(scenario.name)-\(scenario.method)-seed\(seed)")
         // The folder's scenario reproduces exactly this run.
         let resolved = try Scenario.make(scenario.resolved, overrides: ["seeds=[\(seed)]"])
         try folder.write("scenario.json", resolved.resolved.text(indent: "  ") + "\n")
-        _ = try ScenarioRun(scenario, seed: seed, base: base, data: data, folder: folder, workers: workers, quiet: quiet).run()
+        _ = try ScenarioRun(scenario, seed: seed, inputs: inputs, folder: folder, workers: workers, quiet: quiet).run()
         return folder
     }
 
@@ -92,7 +76,6 @@ enum RunCommand {
         }
         let checkpoint = try RunCheckpoint.latest(in: folder)
         if !quiet { note("\(folder.path): resuming " + (checkpoint.map { "after round \($0.0.round)" } ?? "from the start (no checkpoint)")) }
-        let (base, data) = try inputs(saved)
-        _ = try ScenarioRun(saved, seed: seed, base: base, data: data, folder: folder, workers: workers, quiet: quiet).run(resume: checkpoint)
+        _ = try ScenarioRun(saved, seed: seed, inputs: try RunInputs.load(saved), folder: folder, workers: workers, quiet: quiet).run(resume: checkpoint)
     }
 }

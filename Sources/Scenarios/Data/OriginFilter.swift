@@ -56,16 +56,16 @@ struct OriginFilter {
         }
     }
 
-    /// Mean −log p over the windows at `starts` (inputs `tokens[s ..< s+context]`, targets one
-    /// later, as `Evaluation.evaluate` scores them), summed in window order.
-    func meanLoss(_ tokens: [Int32], starts: [Int], context: Int) -> Double {
-        var sum = 0.0
-        for s in starts { for l in run(tokens[s ... s + context]).loss { sum += l } }
-        return starts.isEmpty ? .nan : sum / Double(starts.count * context)
-    }
-
-    /// P(o = general | prefix) for the `context` input tokens of the window at `start`.
-    func generalPosterior(_ tokens: [Int32], start: Int, context: Int) -> [Double] {
-        run(tokens[start ... start + context]).dialect.map { 1 - $0 }
+    /// Over the windows at `starts` (inputs `tokens[s ..< s+context]`, targets one later, as
+    /// `Evaluation.evaluate` scores them): the mean −log p, summed in window order, and
+    /// P(o = general | prefix) for each window's `context` inputs, keyed by its start.
+    func scan(_ tokens: [Int32], starts: [Int], context: Int) -> (meanLoss: Double, generalPosterior: [Int: [Double]]) {
+        var sum = 0.0, posterior: [Int: [Double]] = [:]
+        for s in starts {
+            let (loss, dialect) = run(tokens[s ... s + context])
+            for l in loss { sum += l }
+            posterior[s] = dialect.map { 1 - $0 }
+        }
+        return (starts.isEmpty ? .nan : sum / Double(starts.count * context), posterior)
     }
 }

@@ -195,7 +195,7 @@ struct SyntheticCorpus {
         cs.indices.map { c in
             let test = cs[c].tokens[.test] ?? []
             let starts = Evaluation.fullWindows(test.count, context: context)
-            return PortableMath.exp(filter(client: c).meanLoss(test, starts: starts, context: context))
+            return PortableMath.exp(filter(client: c).scan(test, starts: starts, context: context).meanLoss)
         }
     }
 

@@ -34,10 +34,10 @@ struct Report {
         }
         var r = Report()
         // A sweep's folder names every run it expects; shards' folders of one sweep name the same.
-        var expected: [String] = []
+        var expected: [String] = [], seen = Set<String>()  // in manifest order; the set only answers "seen?"
         for d in dirs {
             guard let m = FileManager.default.contents(atPath: d + "/" + Sweep.manifest), let json = try? JSON.parse(m) else { continue }
-            for run in json["runs"]?.arrayValue?.compactMap(\.stringValue) ?? [] where !expected.contains(run) { expected.append(run) }
+            for run in json["runs"]?.arrayValue?.compactMap(\.stringValue) ?? [] where seen.insert(run).inserted { expected.append(run) }
         }
         r.expected = expected.count
         r.unfinished = expected.filter { run in !dirs.contains { FileManager.default.fileExists(atPath: $0 + "/" + run + "/summary.json") } }

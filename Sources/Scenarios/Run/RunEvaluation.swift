@@ -31,9 +31,7 @@ struct RunEvaluation {
     let generalists: Int
     /// One replica per client when a single pooled model is scored on each client's split.
     let scorers: [GPT]?
-    /// The data's generating process, when known.
-    let world: SyntheticCorpus?
-    /// What the generating process allows on each client's scored windows (nil: unknown process).
+    /// What the data's generating process allows on each client's scored windows (nil: unknown process).
     let floors: [Floor]?
 
     init(_ s: Scenario, seed: UInt64, context: Int, data: [ClientData]?, federation: Federation?, pooled: Bool,
@@ -51,7 +49,6 @@ struct RunEvaluation {
             return (0..<windows).map { _ in rng.int(below: count - context) }
         }
         generalists = s.method == "comigs" ? s.int("method.generalists") : 1
-        self.world = world
         let starts = starts
         floors = world.flatMap { w in
             data.map { d in d.indices.map { i in Floor(w, client: i, data: d[i], starts: starts[i], context: context) } }
@@ -72,10 +69,14 @@ struct RunEvaluation {
         return beforeAggregation && !(done == rounds && done > 0 && finalStepOnServer) ? .beforeAggregation : .afterAggregation
     }
 
-    /// The exact optimum of a known generating process on one client's scored windows.
+    /// The exact optimum of a known generating process on one client's scored windows, and its
+    /// origin posterior there (the windows are fixed per run, so the filter runs once per window).
     struct Floor {
         /// exp of the mean −log P_Bayes(target | the window's tokens before it).
         var bayesPPL: Double
+        /// P(origin general | the window up to the token) for the `context` inputs of the window
+        /// starting at each key.
+        var generalPosterior: [Int: [Double]]
         /// Origin accuracy of the best guess from the current token id alone (the majority origin of
         /// that id in the client's train split), and of the posterior's own guess (q > 1/2).
         var tokenIDOracle: Double?
@@ -84,13 +85,15 @@ struct RunEvaluation {
         init(_ world: SyntheticCorpus, client i: Int, data: ClientData, starts: [Int]?, context: Int) {
             let test = data.tokens[.test] ?? [], windows = starts ?? Evaluation.fullWindows(test.count, context: context)
             let filter = world.filter(client: i)
-            bayesPPL = PortableMath.exp(filter.meanLoss(test, starts: windows, context: context))
+            let scan = filter.scan(test, starts: windows, context: context)
+            bayesPPL = PortableMath.exp(scan.meanLoss)
+            generalPosterior = scan.generalPosterior
             guard let labels = data.origins[.test], let train = data.tokens[.train], let trainLabels = data.origins[.train] else { return }
             var dialectCount = [Int](repeating: 0, count: SyntheticCorpus.vocab), seen = dialectCount
             for (x, o) in zip(train, trainLabels) { seen[Int(x)] += 1; dialectCount[Int(x)] += Int(o) }
             var idHits = 0, posteriorHits = 0, n = 0
             for s in windows {
-                let q = filter.generalPosterior(test, start: s, context: context)
+                let q = generalPosterior[s]!
                 for j in 0..<context {
                     let x = Int(test[s + j]), o = labels[s + j]
                     let guess: UInt8 = 2 * dialectCount[x] > seen[x] ? 1 : 0
@@ -116,8 +119,8 @@ struct RunEvaluation {
         let scores = fed.pool.map(Array(data.indices)) { i in
             let m = scorers?[i] ?? fed.model(i), test = data[i].tokens[.test] ?? [], labels = data[i].origins[.test]
             let tally = m.adapters.hasRouter ? RoutingTally(layers: m.config.nLayer, experts: m.adapters.experts, generalists: generalists) : nil
-            let filter = world?.filter(client: i), context = context
-            let posterior = filter.map { f in { (s: Int) in f.generalPosterior(test, start: s, context: context) } }
+            let context = context
+            let posterior = floors.map { f in { (s: Int) in f[i].generalPosterior[s]! } }
             let result = test.withUnsafeBufferPointer { x in
                 (labels ?? []).withUnsafeBufferPointer { o in
                     Evaluation.evaluate(m, tokens: x, starts: starts[i] ?? Evaluation.fullWindows(test.count, context: context),

@@ -14,9 +14,9 @@ enum RunExports {
     static let eventFile = "tb/events.out.tfevents.0.comigs"
     static let routingKeys = ["accuracy", "posterior_correlation", "posterior_gap"]
 
-    static func write(_ folder: RunFolder) throws {
+    /// `routing`: the run's `routing.jsonl` lines, which the caller has read for its summary.
+    static func write(_ folder: RunFolder, routing: [JSON]) throws {
         let metrics = try lines(folder.file("metrics.jsonl")), rounds = try lines(folder.file("rounds.jsonl"))
-        let routing = try lines(folder.file("routing.jsonl"))
         try folder.write("metrics.csv", csv(metrics))
         try FileManager.default.createDirectory(atPath: folder.file("tb"), withIntermediateDirectories: true)
         try AtomicFile.write(events(metrics: metrics, rounds: rounds, routing: routing).data, to: folder.file(eventFile))

@@ -2,17 +2,21 @@ import Foundation
 import Simulator
 import Tensor
 
-/// The clients' token splits a scenario names: the built-in synthetic corpus
-/// or a prepared folder, checked against the clients, the base's vocabulary
-/// and the context (errors name the key or the file).
-enum ScenarioData {
-    static func load(_ s: Scenario, vocab: Int, context: Int) throws -> [ClientData] {
+/// The clients' token splits a scenario names — the built-in synthetic corpus or a prepared
+/// folder, checked against the clients, the base's vocabulary and the context (errors name the
+/// key or the file) — and their generating process when it is known (the built-in corpus, or a
+/// folder `data synth` wrote), for the Bayes floor and the origin posterior.
+struct ScenarioData {
+    let clients: [ClientData]
+    let world: SyntheticCorpus?
+
+    static func load(_ s: Scenario, vocab: Int, context: Int) throws -> ScenarioData {
         let n = s.clientCount
-        let clients: [ClientData]
+        let data: ScenarioData
         if s.string("data.source") == "folder" {
             let path = s.string("data.path")!
             guard FileManager.default.fileExists(atPath: path) else { throw ScenarioError(key: "data.path", reason: "\(path): no such folder") }
-            let meta: DatasetMeta
+            let (meta, clients): (DatasetMeta, [ClientData])
             do { (meta, clients) = try Dataset.read(path) } catch { throw ScenarioError(key: "data.path", reason: "\(error)") }
             guard clients.count == n else {
                 throw ScenarioError(key: "clients", reason: "\(n) clients, but \(path) holds data for \(clients.count)")
@@ -20,19 +24,21 @@ enum ScenarioData {
             guard meta.vocab_size <= vocab else {
                 throw ScenarioError(key: "data.path", reason: "\(path): vocabulary \(meta.vocab_size) exceeds the base's \(vocab) (model.base)")
             }
+            data = ScenarioData(clients: clients, world: SyntheticCorpus(meta: meta))
         } else {
             guard SyntheticCorpus.vocab <= vocab else {
                 throw ScenarioError(key: "model.base", reason: "vocabulary \(vocab) is smaller than the synthetic corpus's \(SyntheticCorpus.vocab)")
             }
-            clients = SyntheticCorpus(syntheticSpec(s)).clients()
+            let world = SyntheticCorpus(syntheticSpec(s))
+            data = ScenarioData(clients: world.clients(), world: world)
         }
-        for (i, c) in clients.enumerated() {
+        for (i, c) in data.clients.enumerated() {
             if let short = c.shortSplit(context: context) {
                 throw ScenarioError(key: s.string("data.source") == "folder" ? "data.path" : "data.synthetic.tokens",
                                     reason: "client \(i) (\(c.name)): \(short)")
             }
         }
-        return clients
+        return data
     }
 
     /// The built-in corpus's knobs as the scenario sets them.
@@ -45,13 +51,5 @@ enum ScenarioData {
         spec.shared = s.double("data.synthetic.shared")
         spec.seed = UInt64(s.int("data.synthetic.seed"))
         return spec
-    }
-
-    /// The generating process of the scenario's data when it is known — the built-in corpus,
-    /// or a folder `data synth` wrote — for the Bayes floor and the origin posterior; nil otherwise.
-    static func world(_ s: Scenario) -> SyntheticCorpus? {
-        guard s.string("data.source") == "folder" else { return SyntheticCorpus(syntheticSpec(s)) }
-        guard let (_, meta) = try? Dataset.readMeta(s.string("data.path")!) else { return nil }
-        return SyntheticCorpus(meta: meta)
     }
 }

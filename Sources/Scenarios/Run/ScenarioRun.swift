@@ -17,15 +17,22 @@ final class ScenarioRun {
     let base: GPT
     /// Token splits per client (nil in cost-only mode).
     let data: [ClientData]?
+    /// Their generating process, when known.
+    let world: SyntheticCorpus?
     let folder: RunFolder
     let workers: Int
     let quiet: Bool
 
-    init(_ scenario: Scenario, seed: UInt64, base: GPT, data: [ClientData]?, folder: RunFolder, workers: Int, quiet: Bool) {
+    /// Every client's device and availability.
+    let devices: (devices: [DeviceProfile], schedules: [AvailabilitySchedule?])
+
+    init(_ scenario: Scenario, seed: UInt64, inputs: RunInputs, folder: RunFolder, workers: Int, quiet: Bool) {
         self.scenario = scenario
         self.seed = seed
-        self.base = base
-        self.data = data
+        base = inputs.base
+        data = inputs.data?.clients
+        world = inputs.data?.world
+        devices = (inputs.devices, inputs.schedules)
         self.folder = folder
         self.workers = workers
         self.quiet = quiet
@@ -66,7 +73,7 @@ final class ScenarioRun {
     func run(resume: (RunCheckpoint, Safetensors)? = nil) throws -> JSON {
         let s = scenario, start = DispatchTime.now().uptimeNanoseconds
         let time = try Self.context(s, base: base)
-        let setup = try ClientSetup.make(s, config: base.config, time: time, dataNames: data?.map(\.name))
+        let setup = try ClientSetup.make(s, devices: devices, config: base.config, time: time, dataNames: data?.map(\.name))
         let strategy = setup.strategy
         let pooled = s.method == "centralized"
         let fedClients = pooled ? 1 : s.clientCount
@@ -91,7 +98,7 @@ final class ScenarioRun {
         var reached: SimTime? = resume?.0.reached  // when the mean test perplexity first reached target_ppl
 
         let evaluation = RunEvaluation(s, seed: seed, context: time, data: data, federation: fed, pooled: pooled,
-                                       world: data == nil ? nil : ScenarioData.world(s))
+                                       world: world)
         /// Scores every client and writes the metrics and routing lines.
         func evaluate(round: Int, at t: SimTime, _ moment: RunEvaluation.Moment) throws {
             guard let fed, let data else { return }
@@ -164,12 +171,13 @@ final class ScenarioRun {
         if let fed, s.bool("outputs.save_adapters") { try saveAdapters(fed, clients: fedClients) }
 
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let routingLines = try RunExports.lines(folder.file("routing.jsonl"))
         let summary = summarize(setup: setup, results: lastPPL, floors: evaluation.floors,
-                                routing: RoutingSummary.lastEvaluation(try RunExports.lines(folder.file("routing.jsonl"))),
+                                routing: RoutingSummary.lastEvaluation(routingLines),
                                 scored: evaluation.moment(ofRound: total)!, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
                                 events: eventCount, wall: wall)
         // Before summary.json, which marks the run finished.
-        try RunExports.write(folder)
+        try RunExports.write(folder, routing: routingLines)
         try folder.write("summary.md", summaryMarkdown(summary))
         try folder.write("summary.json", summary.text(indent: "  ") + "\n")
         try? FileManager.default.removeItem(atPath: folder.file("checkpoints"))  // complete: nothing to resume

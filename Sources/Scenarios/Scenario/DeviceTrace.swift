@@ -92,7 +92,7 @@ struct CSVTable {
         self.path = path
         self.key = key
         self.header = header
-        func fail(_ reason: String) -> ScenarioError { ScenarioError(key: key, reason: "\(path): \(reason)") }
+        func fail(_ reason: String) -> ScenarioError { Self.error(key: key, path: path, reason) }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw fail(FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
         }
@@ -115,7 +115,11 @@ struct CSVTable {
         }
     }
 
-    func error(_ reason: String) -> ScenarioError { ScenarioError(key: key, reason: "\(path): \(reason)") }
+    /// An error about the file at `path`, named by the scenario key; static so the initialiser
+    /// can throw it before the table exists.
+    static func error(key: String, path: String, _ reason: String) -> ScenarioError { ScenarioError(key: key, reason: "\(path): \(reason)") }
+
+    func error(_ reason: String) -> ScenarioError { Self.error(key: key, path: path, reason) }
 
     func error(_ row: Row, _ column: Int, _ reason: String) -> ScenarioError {
         error("line \(row.line), column \(column + 1) (\(header[column])): \(reason)")
