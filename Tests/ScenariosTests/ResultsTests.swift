@@ -6,30 +6,40 @@ import XCTest
 /// The committed tables come from the committed scenarios and code: one row of
 /// each kind is re-run and must give the same numbers to the last bit.
 final class ResultsTests: XCTestCase {
-    /// The mean test perplexity a results CSV records for (label, seed).
-    func recorded(_ csv: String, label: String, seed: Int) throws -> Double {
+    /// The value a results CSV records in `column` (default: the mean test perplexity) for (label, seed).
+    func recorded(_ csv: String, label: String, seed: Int, column: String = "mean_test_ppl") throws -> Double {
         let text = try String(contentsOfFile: packageRoot + "/" + csv, encoding: .utf8)
         let rows = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        guard let row = rows.first(where: { $0.count > 3 && $0[0] == label && $0[2] == "\(seed)" }), let v = Double(row[3]) else {
+        let c = try XCTUnwrap(rows.first?.firstIndex(of: column), "\(csv) has no column \(column)")
+        guard let row = rows.first(where: { $0.count > c && $0[0] == label && $0[2] == "\(seed)" }), let v = Double(row[c]) else {
             throw XCTSkip("\(csv) has no row \(label) seed \(seed)")
         }
         return v
     }
 
-    /// Runs one point of a sweep file (seed 0) and returns its mean test perplexity.
-    func rerun(_ sweepFile: String, label: String, overrides: [String] = []) throws -> Double {
+    /// Runs one point of a sweep file (seed 0) and returns its summary.
+    func rerun(_ sweepFile: String, label: String, overrides: [String] = []) throws -> JSON {
         XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(packageRoot))
         let sweep = try Sweep.load(packageRoot + "/" + sweepFile)
         let point = try XCTUnwrap(sweep.points.first { $0.label == label }, "no point \(label)")
         let scenario = try Scenario.make(point.scenario.resolved, overrides: overrides)
         let run = try RunCommand.execute(scenario, seed: 0, out: try temporaryDirectory("results"), workers: 2, quiet: true)
-        let summary = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: run.file("summary.json"))))
-        return try XCTUnwrap(summary["mean_test_ppl"]?.doubleValue)
+        return try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: run.file("summary.json"))))
     }
 
     func testSyntheticMethodsRowReproduces() throws {
-        let ppl = try rerun("scenarios/sweeps/quickstart-methods.json", label: "CoMiGS-1G1S")
+        let ppl = try rerun("scenarios/sweeps/quickstart-methods.json", label: "CoMiGS-1G1S")["mean_test_ppl"]?.doubleValue
         XCTAssertEqual(ppl, try recorded("results/sweeps/quickstart-methods.csv", label: "CoMiGS-1G1S", seed: 0))
+    }
+
+    /// An async point: its arrivals' order and staleness come from the event core, so the
+    /// perplexity and the simulated time both pin the scheduler and the numerics together.
+    func testStragglerPolicyAsyncRowReproduces() throws {
+        let label = "async buffer 2 heterogeneity.straggler.factor=1", csv = "results/sweeps/straggler-policy.csv"
+        let summary = try rerun("scenarios/sweeps/straggler-policy.json", label: label)
+        XCTAssertEqual(summary["mean_test_ppl"]?.doubleValue, try recorded(csv, label: label, seed: 0))
+        XCTAssertEqual(summary["sim_time_s"]?.doubleValue, try recorded(csv, label: label, seed: 0, column: "sim_time_s"))
+        XCTAssertEqual(summary["time_to_target_s"]?.doubleValue, 6.81638)  // results/sweeps/straggler-policy.md: 6.82
     }
 
     func testPaperTableRowReproduces() throws {
@@ -40,7 +50,7 @@ final class ResultsTests: XCTestCase {
             if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail(prepared.stderr) }
             throw XCTSkip("corpora missing (scripts/corpora.sh): \(prepared.stderr)")
         }
-        let ppl = try rerun("scenarios/paper/table1-multilingual.json", label: "FedAvg", overrides: ["data.path=\"\(data)\""])
+        let ppl = try rerun("scenarios/paper/table1-multilingual.json", label: "FedAvg", overrides: ["data.path=\"\(data)\""])["mean_test_ppl"]?.doubleValue
         XCTAssertEqual(ppl, try recorded("results/paper/table1-multilingual.csv", label: "FedAvg", seed: 0))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import Simulator
 import XCTest
 @testable import Scenarios
 
@@ -93,6 +94,21 @@ final class ScenarioTests: XCTestCase {
             guard let e = error(text) else { XCTFail("accepted: \(text)"); continue }
             XCTAssertEqual(e.key, key, text)
             XCTAssertTrue(e.reason.contains(reason), "\(text): \(e.reason)")
+        }
+    }
+
+    /// `method.top_k` is accepted exactly for the methods whose mixture has a router, and the
+    /// rest are told they have none (not that k exceeds their one expert).
+    func testTopKOnlyForRoutedMethods() {
+        let routed = ["comigs", "fedavg-moe", "local-moe", "pfedmoe"]
+        for name in MethodRegistry.names {
+            let e = error(#"{"method": {"name": "\#(name)", "top_k": 1}}"#)
+            if routed.contains(name) {
+                XCTAssertNil(e, "\(name): \(e?.reason ?? "")")
+            } else {
+                XCTAssertEqual(e?.key, "method.top_k", name)
+                XCTAssertTrue(e?.reason.contains("has no router") == true, "\(name): \(e?.reason ?? "accepted")")
+            }
         }
     }
 

@@ -292,7 +292,8 @@ struct Scenario {
             }
         }
         if let k = optionalInt("method.top_k") {
-            if !["comigs", "fedavg-moe", "local-moe", "pfedmoe"].contains(name) {
+            // The method's own adapters say whether it routes (top-k over two or more experts).
+            if (try? MethodRegistry.make(name).adapters(client: 0).hasRouter) != true {
                 throw ScenarioError(key: "method.top_k", reason: "\(name) has no router (\(experts(client: 0) > 1 ? "its experts are averaged" : "one expert"))")
             }
             for i in 0..<n where k > experts(client: i) {

@@ -43,7 +43,7 @@ public struct FlexLoRA: CollaborationStrategy {
                 for r in receivers { r.restoreReceived() }  // the global is unchanged
                 return
             }
-            let (mlp, attention) = HetLoRA.Server.layout(arrivals[0].state.parameters)
+            let (mlp, attention) = LoRALayout.of(arrivals[0].state.parameters)
             WeightedMean.combine(attention, arrivals, into: receivers)
             let sizes = arrivals.map { $0.weight * Double($0.dataSize) }, total = sizes.reduce(0, +)
             for (ka, kb) in mlp {

@@ -80,12 +80,6 @@ public struct HetLoRA: CollaborationStrategy {
         func snapshot() -> [Tensor] { global ?? [] }
         func restore(_ state: [Tensor]) { global = state.isEmpty ? nil : state }
 
-        /// Indices into the shared parameters: MLP (A, B) pairs in model order, and the attention LoRA.
-        static func layout(_ ps: [Parameter]) -> (mlp: [(a: Int, b: Int)], attention: [Int]) {
-            let m = ps.indices.filter { ps[$0].role.expert != nil }
-            return (stride(from: 0, to: m.count, by: 2).map { (m[$0], m[$0 + 1]) }, ps.indices.filter { ps[$0].role.expert == nil })
-        }
-
         func combine(_ arrivals: [Arrival], into receivers: [SharedState], round: Int) {
             guard !arrivals.isEmpty else {
                 // The global is unchanged: truncated to each current rank, or (before any
@@ -95,7 +89,7 @@ public struct HetLoRA: CollaborationStrategy {
                 }
                 return
             }
-            let (mlp, attention) = Self.layout(arrivals[0].state.parameters)
+            let (mlp, attention) = LoRALayout.of(arrivals[0].state.parameters)
             let rMax = receivers.map { $0.parameters[mlp.first?.a ?? 0].value.shape[0] }.max()!
             let template = receivers.first { $0.parameters[mlp.first?.a ?? 0].value.shape[0] == rMax }!.parameters
             // Self-pruning against the previous global, location by location.
@@ -151,7 +145,7 @@ public struct HetLoRA: CollaborationStrategy {
 
         /// Each MLP location's first ρ_l slots of g (zeros after), and the attention LoRA, into r.
         static func send(_ g: [Tensor], to r: SharedState) {
-            let (mlp, attention) = layout(r.parameters)
+            let (mlp, attention) = LoRALayout.of(r.parameters)
             for (l, pair) in mlp.enumerated() {
                 for k in [pair.a, pair.b] { truncate(g[k], into: r.parameters[k], rank: r.rank.ranks[l]) }
             }
