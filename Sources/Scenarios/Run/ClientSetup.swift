@@ -73,10 +73,9 @@ struct ClientSetup {
 
     /// Checks every client's memory: a client that cannot hold its configuration
     /// is an error naming it, unless comigs may fit its specialists to memory.
-    /// `devices`: what `devices(s)` read for the scenario.
-    static func make(_ s: Scenario, devices: (devices: [DeviceProfile], schedules: [AvailabilitySchedule?]), config: GPTConfig, time: Int,
+    /// `devices`, `schedules`: what `devices(s)` read for the scenario.
+    static func make(_ s: Scenario, devices: [DeviceProfile], schedules: [AvailabilitySchedule?], config: GPTConfig, time: Int,
                      dataNames: [String]?) throws -> ClientSetup {
-        let (devices, schedules) = devices
         var specialists = s.perClient("method.specialists")
         let micro = s.int("micro_batch")
         let first = try strategy(s, specialists: specialists)

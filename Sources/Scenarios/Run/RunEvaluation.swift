@@ -119,7 +119,6 @@ struct RunEvaluation {
         let scores = fed.pool.map(Array(data.indices)) { i in
             let m = scorers?[i] ?? fed.model(i), test = data[i].tokens[.test] ?? [], labels = data[i].origins[.test]
             let tally = m.adapters.hasRouter ? RoutingTally(layers: m.config.nLayer, experts: m.adapters.experts, generalists: generalists) : nil
-            let context = context
             let posterior = floors.map { f in { (s: Int) in f[i].generalPosterior[s]! } }
             let result = test.withUnsafeBufferPointer { x in
                 (labels ?? []).withUnsafeBufferPointer { o in

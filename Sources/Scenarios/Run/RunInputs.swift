@@ -6,6 +6,8 @@ import Tensor
 /// or the file, so bad input stops the run before anything is written).
 struct RunInputs {
     let base: GPT
+    /// The training sequence length (`model.context`, 0 = the base's).
+    let context: Int
     /// Every client's device and availability (`ClientSetup.devices`).
     let devices: [DeviceProfile]
     let schedules: [AvailabilitySchedule?]
@@ -14,9 +16,9 @@ struct RunInputs {
 
     static func load(_ s: Scenario) throws -> RunInputs {
         let base = try base(s)
-        let time = try ScenarioRun.context(s, base: base)
+        let time = try context(s, base: base)
         let (devices, schedules) = try ClientSetup.devices(s)
-        return RunInputs(base: base, devices: devices, schedules: schedules,
+        return RunInputs(base: base, context: time, devices: devices, schedules: schedules,
                          data: s.bool("numerics") ? try ScenarioData.load(s, vocab: base.config.vocabSize, context: time) : nil)
     }
 
@@ -25,5 +27,14 @@ struct RunInputs {
         let path = s.string("model.base")!
         guard FileManager.default.fileExists(atPath: path) else { throw ScenarioError(key: "model.base", reason: "\(path): no such file or folder") }
         do { return try Checkpoint.loadAny(path) } catch { throw ScenarioError(key: "model.base", reason: "\(error)") }
+    }
+
+    /// The training sequence length: `model.context`, at most the base's, 0 = the base's.
+    static func context(_ s: Scenario, base: GPT) throws -> Int {
+        let c = s.int("model.context")
+        guard c <= base.config.blockSize else {
+            throw ScenarioError(key: "model.context", reason: "\(c) exceeds the base's context \(base.config.blockSize)")
+        }
+        return c == 0 ? base.config.blockSize : c
     }
 }

@@ -14,37 +14,23 @@ struct TrainingDiverged: Error, CustomStringConvertible {
 final class ScenarioRun {
     let scenario: Scenario
     let seed: UInt64
-    let base: GPT
-    /// Token splits per client (nil in cost-only mode).
-    let data: [ClientData]?
-    /// Their generating process, when known.
-    let world: SyntheticCorpus?
+    /// The base, devices and data, read and checked before the folder was made.
+    let inputs: RunInputs
     let folder: RunFolder
     let workers: Int
     let quiet: Bool
 
-    /// Every client's device and availability.
-    let devices: (devices: [DeviceProfile], schedules: [AvailabilitySchedule?])
+    var base: GPT { inputs.base }
+    /// Token splits per client (nil in cost-only mode).
+    var data: [ClientData]? { inputs.data?.clients }
 
     init(_ scenario: Scenario, seed: UInt64, inputs: RunInputs, folder: RunFolder, workers: Int, quiet: Bool) {
         self.scenario = scenario
         self.seed = seed
-        base = inputs.base
-        data = inputs.data?.clients
-        world = inputs.data?.world
-        devices = (inputs.devices, inputs.schedules)
+        self.inputs = inputs
         self.folder = folder
         self.workers = workers
         self.quiet = quiet
-    }
-
-    /// The training sequence length.
-    static func context(_ s: Scenario, base: GPT) throws -> Int {
-        let c = s.int("model.context")
-        guard c <= base.config.blockSize else {
-            throw ScenarioError(key: "model.context", reason: "\(c) exceeds the base's context \(base.config.blockSize)")
-        }
-        return c == 0 ? base.config.blockSize : c
     }
 
     /// Values of the parameters that travel for a client with these adapters.
@@ -72,8 +58,9 @@ final class ScenarioRun {
     /// Runs the scenario into the folder; with `resume`, continues from that checkpoint.
     func run(resume: (RunCheckpoint, Safetensors)? = nil) throws -> JSON {
         let s = scenario, start = DispatchTime.now().uptimeNanoseconds
-        let time = try Self.context(s, base: base)
-        let setup = try ClientSetup.make(s, devices: devices, config: base.config, time: time, dataNames: data?.map(\.name))
+        let time = inputs.context
+        let setup = try ClientSetup.make(s, devices: inputs.devices, schedules: inputs.schedules, config: base.config, time: time,
+                                         dataNames: data?.map(\.name))
         let strategy = setup.strategy
         let pooled = s.method == "centralized"
         let fedClients = pooled ? 1 : s.clientCount
@@ -98,7 +85,7 @@ final class ScenarioRun {
         var reached: SimTime? = resume?.0.reached  // when the mean test perplexity first reached target_ppl
 
         let evaluation = RunEvaluation(s, seed: seed, context: time, data: data, federation: fed, pooled: pooled,
-                                       world: world)
+                                       world: inputs.data?.world)
         /// Scores every client and writes the metrics and routing lines.
         func evaluate(round: Int, at t: SimTime, _ moment: RunEvaluation.Moment) throws {
             guard let fed, let data else { return }
