@@ -9,19 +9,31 @@
 #   sbatch --array=0-8 scripts/slurm-sweep.sh FILE          # one task per point (FILE has 9)
 #   sbatch --array=2,5 scripts/slurm-sweep.sh FILE          # only points 2 and 5 again
 #   sbatch --array=0-3 scripts/slurm-sweep.sh FILE 4        # 4 tasks, points i ≡ task (mod 4)
+#   sbatch --array=0-8 scripts/slurm-sweep.sh FILE --out DIR   # runs into DIR instead of the file's out
 #   .build/release/comigs sweep FILE --merge                # the tables; refuses if unfinished
 #
 # Submit from anywhere: the checkout is found from the submitted script's path (scontrol), a
-# relative FILE from the submit folder; the task runs in the checkout. A task killed by a time
-# limit or preemption leaves its runs resumable: resubmitting its index finishes them.
+# relative FILE or DIR from the submit folder; the task runs in the checkout. A task killed by a
+# time limit or preemption leaves its runs resumable: resubmitting its index finishes them.
+# `comigs sweep FILE [--out DIR] --status` prints the sbatch line for what is left, --out included.
 #SBATCH --job-name=comigs-sweep
 #SBATCH --cpus-per-task=2
 #SBATCH --time=04:00:00
 #SBATCH --output=comigs-sweep-%A_%a.log
 set -euo pipefail
-usage="usage: sbatch --array=LIST scripts/slurm-sweep.sh SWEEP.json [SHARDS]"
+usage="usage: sbatch --array=LIST scripts/slurm-sweep.sh SWEEP.json [SHARDS] [--out DIR]"
 sweep="${1:?$usage}"
-shards="${2:-}"
+shift
+shards=""
+out=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) [ $# -ge 2 ] || { echo "slurm-sweep.sh: --out needs a folder; $usage" >&2; exit 2; }
+           out=(--out "$2"); shift 2 ;;
+    *) [ -z "$shards" ] || { echo "slurm-sweep.sh: unexpected argument '$1'; $usage" >&2; exit 2; }
+       shards="$1"; shift ;;
+  esac
+done
 task="${SLURM_ARRAY_TASK_ID:?submit as a job array (sbatch --array=...); $usage}"
 submit="${SLURM_SUBMIT_DIR:-$PWD}"
 
@@ -41,6 +53,7 @@ if [ ! -x "$bin" ]; then
   exit 2
 fi
 case "$sweep" in /*) ;; *) sweep="$submit/$sweep" ;; esac
+if [ ${#out[@]} -gt 0 ]; then case "${out[1]}" in /*) ;; *) out=(--out "$submit/${out[1]}") ;; esac; fi
 [ -f "$sweep" ] || { echo "slurm-sweep.sh: $sweep: no such sweep file" >&2; exit 2; }
 if [ -n "$shards" ]; then
   case "$shards" in ''|*[!0-9]*) echo "slurm-sweep.sh: SHARDS must be a positive integer, got '$shards'" >&2; exit 2 ;; esac
@@ -53,4 +66,4 @@ else
   select=(--point "$task")  # comigs checks it against the sweep's points
 fi
 cd "$root"
-exec "$bin" sweep "$sweep" "${select[@]}" --workers "${SLURM_CPUS_PER_TASK:-2}" --quiet
+exec "$bin" sweep "$sweep" "${select[@]}" "${out[@]}" --workers "${SLURM_CPUS_PER_TASK:-2}" --quiet

@@ -4,7 +4,8 @@
 # tiny 4-point sweep the way people use Slurm (issue 19):
 #   1. the whole array, with one task killed mid-run (scancel), then only that index resubmitted;
 #   2. a submission from another folder with a relative sweep path;
-#   3. the merge, which must train nothing; every row exactly once.
+#   3. the merge, which must train nothing; every row exactly once;
+#   4. a sweep into --out: the printed sbatch line carries it, and its task writes only there.
 #   bash scripts/test-slurm.sh          (root, or sudo for apt and the daemons; needs the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -110,5 +111,14 @@ merged=$(.build/release/comigs sweep "$sw/sweep.json" --merge --quiet)
 rows=$(tail -n +2 "$work/out/sweep.csv" | cut -d, -f1-3 | sort | uniq | wc -l)
 [ "$rows" -eq 4 ] && [ "$(tail -n +2 "$work/out/sweep.csv" | wc -l)" -eq 4 ] || fail "sweep.csv: $(cat "$work/out/sweep.csv")"
 .build/release/comigs report "$work/out" >/dev/null || fail "report says incomplete"
+
+# 4. --out: the status line carries it, and the task it submits (a relative DIR, from another
+#    folder) writes there and nowhere else.
+line=$(.build/release/comigs sweep "$sw/sweep.json" --out "$work/out2" --status | tail -1)
+[ "$line" = "sbatch --array=0-3 scripts/slurm-sweep.sh $sw/sweep.json --out $work/out2" ] || fail "status line with --out: $line"
+job=$(cd "$other" && sbatch --parsable --array=1 --cpus-per-task=1 --output="$work/%A_%a.log" "$root/scripts/slurm-sweep.sh" ../sweep/sweep.json --out ../out2)
+wait_jobs "$job"
+[ "$(find "$work/out2" -name summary.json | wc -l)" -eq 1 ] || fail "--out: $(cat "$work/${job}_1.log")"
+[ "$(find "$work/out" -name summary.json | wc -l)" -eq 4 ] || fail "--out task wrote into the file's out"
 passed=1
-echo "slurm recipe: 4 points; a cancelled task finished by resubmitting only its index, from another folder; the merge trained nothing — ok"
+echo "slurm recipe: 4 points; a cancelled task finished by resubmitting only its index, from another folder; the merge trained nothing; --out carried into the sbatch line and the task — ok"

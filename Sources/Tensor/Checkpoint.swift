@@ -27,10 +27,11 @@ public enum Checkpoint {
     }
 
     /// A model exactly as saved (config, adapters and every parameter).
-    public static func load(_ path: String) throws -> GPT {
-        let st = try Safetensors(path: path)
+    public static func load(_ path: String) throws -> GPT { try load(Safetensors(path: path)) }
+
+    private static func load(_ st: Safetensors) throws -> GPT {
         if st.metadata["format"] == adaptersFormat {
-            throw ModelError.checkpoint("\(path): holds adapters only; load it on its base (Checkpoint.loadAdapters)")
+            throw ModelError.checkpoint("\(st.path): holds adapters only; load it on its base (Checkpoint.loadAdapters)")
         }
         let (config, adapters) = try configs(st)
         let model = try GPT(config: config, adapters: adapters, rng: RNG(seed: 0, stream: "load"))
@@ -126,13 +127,18 @@ public enum Checkpoint {
     }
 
     /// A model from either a comigs `.safetensors` file or a Hugging Face folder.
-    public static func loadAny(_ path: String) throws -> GPT {
+    public static func loadAny(_ path: String) throws -> GPT { try loadAnyRecorded(path).model }
+
+    /// `loadAny`, with the file's safetensors metadata (what it was pretrained on, …; empty for a
+    /// Hugging Face folder).
+    public static func loadAnyRecorded(_ path: String) throws -> (model: GPT, metadata: [String: String]) {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             let model = try GPT(config: try huggingFaceConfig(path), adapters: .dense, rng: RNG(seed: 0, stream: "load"))
             try loadHuggingFaceBase(path, into: model)
-            return model
+            return (model, [:])
         }
-        return try load(path)
+        let st = try Safetensors(path: path)
+        return (try load(st), st.metadata)
     }
 }

@@ -100,6 +100,21 @@ public struct AdapterConfig: Codable, Sendable, Equatable {
         let r = rank(of: role)
         return r > 0 ? alpha / Float(r).squareRoot() : 0
     }
+    /// The largest useful LoRA rank on `config`: min(in, out) of every matrix LoRA adapts
+    /// (attention c_attn n_embd → 3·n_embd and c_proj n_embd → n_embd, MLP c_fc n_embd → 4·n_embd and
+    /// c_proj 4·n_embd → n_embd), i.e. n_embd. A higher rank adds parameters and bytes on the wire
+    /// but no freedom: B·A of an in × out matrix has rank at most min(in, out).
+    public static func maximumRank(_ config: GPTConfig) -> Int { config.nEmbd }
+
+    /// Why these adapters' ranks do not fit `config` (above `maximumRank`), or nil.
+    public func rankProblem(_ config: GPTConfig) -> String? {
+        let most = Self.maximumRank(config)
+        for (what, r) in [("LoRA rank", rank), ("attention LoRA rank", attentionRank ?? rank)] where r > most {
+            return "\(what) \(r) exceeds \(most) = min(in, out) of the matrices it adapts (n_embd of the base): a rank above it adds bytes, not freedom"
+        }
+        return nil
+    }
+
     /// The load-balancing loss re-routes the block output (`LoadBalanceInput.blockOutput`).
     public var balancesBlockOutput: Bool { loadBalance == .blockOutput && hasRouter }
     /// A learned router exists only with two or more experts in top-k mode.

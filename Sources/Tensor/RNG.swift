@@ -57,9 +57,12 @@ public struct RNG: Sendable, Equatable, Codable {
         return z ^ (z >> 31)
     }
 
-    static func fnv1a(_ s: String) -> UInt64 {
+    static func fnv1a(_ s: String) -> UInt64 { fnv1a(bytes: s.utf8) }
+
+    /// FNV-1a (64-bit) of a byte sequence: stream names, and fingerprints of generated content.
+    public static func fnv1a<S: Sequence<UInt8>>(bytes: S) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         return h
     }
 }

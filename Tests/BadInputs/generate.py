@@ -215,6 +215,24 @@ def generated(w):
     w.case("tiny-exponent-lr.json", with_value(VALID, "method.lr", "1e-999"),
            "comigs: method.lr: 0.0 is out of range")
 
+    # Names become folder names: one file name, never a path (issue 27 §7); seeds never repeat.
+    w.case("name-parent.json", with_value(VALID, "name", '"../../x"'), "comigs: name: \"../../x\" holds '/'")
+    w.case("name-slash.json", with_value(VALID, "name", '"runs/a"'), "comigs: name: \"runs/a\" holds '/'")
+    w.case("name-dot.json", with_value(VALID, "name", '".."'), "comigs: name: \"..\" starts with '.'")
+    w.case("name-long.json", with_value(VALID, "name", '"' + "n" * 101 + '"'), "comigs: name: 101 bytes; at most 100")
+    w.case("seeds-repeated.json", with_value(VALID, "seeds", "[0, 1, 0]"), "comigs: seeds: 0 is listed twice (at 0 and 2)")
+    # A LoRA rank above min(in, out) = n_embd (128) of the base's matrices, for one client.
+    ranks = json.loads(json.dumps(VALID))
+    ranks["method"] = {"name": "hetlora", "rank": [8, 8, 8, 1024]}
+    w.case("rank-above-width.json", json.dumps(ranks, indent=1),
+           "comigs: method.rank: client 3 (d): LoRA rank 1024 exceeds 128 = min(in, out)")
+    # A base that learned another language than the data's (its metadata says which).
+    english = json.loads(json.dumps(VALID))
+    english["model"]["base"] = "models/english-byte-tiny.safetensors"
+    w.case("base-other-language.json", json.dumps(english, indent=1),
+           "comigs: model.base: models/english-byte-tiny.safetensors learned English prose, byte tokens (english-prose/byte), "
+           "but the data (data.source) is the synthetic corpus's general language")
+
     # Literals JSON does not have.
     for name, raw in [("nan", "NaN"), ("infinity", "Infinity"), ("minus-infinity", "-Infinity"),
                       ("lowercase-nan", "nan"), ("inf", "inf"), ("hex", "0x10"), ("plus", "+1"),
@@ -227,7 +245,7 @@ def generated(w):
     # Junk and control characters in strings and keys.
     base = json.dumps(VALID, indent=1, ensure_ascii=False)
     w.case("string-escaped-nul.json", with_value(VALID, "name", '"bad\\u0000name"'),
-           "comigs: name: must be a non-empty string without control characters")
+           "comigs: name: \"bad\\u0000name\" holds control character U+0000")
     w.case("string-escaped-newline.json", with_value(VALID, "label", '"two\\nlines"'),
            "comigs: label: must be a non-empty string without control characters")
     w.case("string-escaped-escape.json", with_value(VALID, "outputs.dir", '"runs\\u001b[31m"'),
@@ -404,6 +422,17 @@ def data(w):
     # The control: a good folder (controls/valid-data.json runs it).
     data_folder(w, "valid")
     data_folder(w, "valid-origins", origins=True)
+
+    # A `data synth` folder of a generator whose general language still moved with the seed.
+    old_world = {"world": "hidden-origin", "private_share": "0.5", "divergence": "0.7", "shared": "0.5"}
+    data_folder(w, "synthetic-seed-1-before-fixed-language", origins=True, split_seed=1, parameters=old_world)
+    data_case(w, "synthetic-seed-1-before-fixed-language",
+              f"comigs: data.path: {d}/synthetic-seed-1-before-fixed-language/meta.json: its general language (seed 1's, "
+              "from a generator before it was fixed) is not the synthetic corpus's")
+    data_folder(w, "synthetic-other-language", origins=True,
+                parameters=dict(old_world, general_language="synthetic-general/0000000000000000"))
+    data_case(w, "synthetic-other-language",
+              f"comigs: data.path: {d}/synthetic-other-language/meta.json: its general language (synthetic-general/0000000000000000)")
 
     data_folder(w, "odd-length", files={"train_1.bin": token_bytes(tokens(1, "train")) + b"\x01"})
     data_case(w, "odd-length", f"comigs: data.path: {d}/odd-length/4/train_1.bin: odd size 65 bytes")

@@ -53,3 +53,12 @@ func temporaryDirectory(_ name: String) throws -> String {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
 }
+
+/// A test case with a fresh scratch folder `dir` per test, removed after it.
+class ScratchFolderTestCase: XCTestCase {
+    var dir = ""
+
+    override func setUpWithError() throws { dir = try temporaryDirectory(String(describing: type(of: self))) }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+}

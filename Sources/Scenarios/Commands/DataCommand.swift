@@ -17,11 +17,15 @@ enum DataCommand {
         client over the same 256 tokens; each client's text switches between them per token
         (a hidden origin), a long-run share P of it dialect; the dialect's transitions are
         (1 − D)·general + D·private (D 0: no heterogeneity), and the private chain
-        R·regional + (1 − R)·the client's own (R: what all dialects share). T is tokens
+        R·regional + (1 − R)·the client's own (R: what all dialects share). The general
+        language is the same for every seed (the one the committed synthetic bases learned);
+        S draws the dialects, the origins and the samples. T is tokens
         per client over all splits (80/10/10), one value or one per client. Beside every
         token file it writes *_origin_<id>.bin (uint8, 0 general, 1 dialect), and
         pretrain_{train,valid}.bin with general-language text only (M tokens); meta.json
-        gets the exact Bayes-optimal test perplexity per client (bayes_test_ppl).
+        gets the exact Bayes-optimal test perplexity per client (bayes_test_ppl) and the
+        general language (general_language). Both commands print which committed base
+        (model.base) fits what they wrote.
 
         prepare builds a real corpus into DIR/<num_clients>/ (default DIR: data/<name>):
           multilingual  Debian reference manual in de, fr, it, es (one client per language)
@@ -89,6 +93,7 @@ enum DataCommand {
             try TokenFile.write(corpus.generalText(tokens: pretrain / 10, stream: "valid"), to: dir + "/pretrain_valid.bin")
         }
         report(clients, documents: nil, dir: Dataset.folder(out, clients: clients.count))
+        note(baseAdvice(language: SyntheticCorpus.generalLanguage, tokenizer: "synthetic"))
     }
 
     static func context(_ a: Arguments) throws -> Int { try a.int("--context", default: 128, range: 1...65_535) }
@@ -157,12 +162,15 @@ enum DataCommand {
             ClientData(name: d.name, tokens: [.train: DocumentSplit.tokens(s.train, tok), .valid: DocumentSplit.tokens(s.valid, tok),
                                               .test: DocumentSplit.tokens(s.test, tok)])
         }
-        let meta = DatasetMeta(tokenizer: tok.name, vocab_size: tok.vocabSize, clients: clients.map(\.name),
+        var meta = DatasetMeta(tokenizer: tok.name, vocab_size: tok.vocabSize, clients: clients.map(\.name),
                                tokens: clients.map { SplitCounts(train: $0.count(.train), valid: $0.count(.valid), test: $0.count(.test)) },
                                source: name, split_seed: seed, origins: false,
                                parameters: ["ood": "\(a.has("--ood"))",
                                             "documents": docs.map { "\($0.documents.count)" }.joined(separator: ",")]
                                    .merging(perLabel?.record(partition) ?? [:]) { $1 })
+        // Every corpus but one's own folders gets English prose to pretrain on (below).
+        let language = name == "folders" ? nil : GeneralLanguage.englishProse(tokenizer: tok.name)
+        meta.parameters[GeneralLanguage.key] = language
         try checkSplits(clients, context: context)
         try Dataset.write(clients, meta: meta, to: out)
         let dir = Dataset.folder(out, clients: clients.count)
@@ -174,6 +182,19 @@ enum DataCommand {
         }
         report(clients, documents: zip(files, docs).map { ($0, $1.documents.count) }, dir: dir)
         perLabel?.report(clients: clients.map(\.name))
+        note(baseAdvice(language: language, tokenizer: tok.name))
+    }
+
+    /// Which committed base fits a corpus written in `language` (nil: not known) with `tokenizer`.
+    static func baseAdvice(language: String?, tokenizer: String) -> String {
+        if let language {
+            if let fit = GeneralLanguage.bases(for: language) { return "model.base: \(fit) learned \(GeneralLanguage.describe(language))" }
+            return "model.base: no committed base learned \(GeneralLanguage.describe(language)); pretrain one on this folder "
+                + "(comigs pretrain --data DIR) or give a GPT-2 checkpoint folder"
+        }
+        return "model.base: the text's language is not recorded (no pretraining text here); "
+            + (tokenizer == "byte" ? "for English or another Latin-script language \(GeneralLanguage.englishBase) fits byte-level text; " : "")
+            + "every run checks its base against a unigram model of each client's text at round 0 and warns when it does not fit"
     }
 
     static func partition(_ a: Arguments, seed: UInt64, labelled: Bool) throws -> Partition {

@@ -12,7 +12,8 @@ enum PretrainCommand {
         is no client's data (the synthetic corpus's general language, or English prose for the
         real corpora) — the way GPT-2 was pretrained before the paper fine-tuned it. AdamW
         (betas 0.9/0.95, decay 0.01), linear warm-up over 5% of the steps, then cosine decay to
-        lr/10. Prints progress to stderr; saves the model (config in the metadata) and prints
+        lr/10. Prints progress to stderr; saves the model (config in the metadata, and the
+        general language of DIR's meta.json, which runs check against their data's) and prints
         JSON with the held-out loss on pretrain_valid.bin and the unigram baseline's.
         Configs: byte-tiny = 4 layers, 4 heads, width 128, context 128;
                  byte-mini = 2 layers, 2 heads, width 64, context 64 (vocabulary from the data).
@@ -74,10 +75,11 @@ enum PretrainCommand {
         let ev = valid.withUnsafeBufferPointer { Evaluation.evaluate(model, tokens: $0, context: cfg.blockSize, batch: 8) }
         let uni = Unigram(train: train, vocab: meta.vocab_size).loss(valid, context: cfg.blockSize)
         let trainLoss = recent.reduce(0, +) / Double(recent.count)
-        try Checkpoint.save(model, to: out, metadata: [
-            "pretrain_data": meta.source, "pretrain_steps": "\(steps)", "pretrain_batch": "\(batch)",
-            "pretrain_valid_loss": "\(ev.loss)", "unigram_valid_loss": "\(uni)",
-        ])
+        var record = ["pretrain_data": meta.source, "pretrain_steps": "\(steps)", "pretrain_batch": "\(batch)",
+                      "pretrain_valid_loss": "\(ev.loss)", "unigram_valid_loss": "\(uni)"]
+        // The language it learned, so that runs on data in another language refuse this base.
+        record[GeneralLanguage.key] = meta.parameters[GeneralLanguage.key]
+        try Checkpoint.save(model, to: out, metadata: record)
         let sec = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         note(String(format: "valid loss %.4f (ppl %.2f); unigram ppl %.2f; saved %@", ev.loss, ev.ppl, PortableMath.exp(uni), out))
         try printJSON(Result(out: out, steps: steps, train_loss: trainLoss, valid_loss: ev.loss, valid_ppl: ev.ppl,

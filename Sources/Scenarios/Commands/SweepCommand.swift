@@ -14,7 +14,12 @@ enum SweepCommand {
            "variants": [{"label": "FedAvg", "set": {"method.name": "fedavg"}}, ...],
            "axes": {"heterogeneity.dropout.failure": [0, 0.2, 0.4]},
            "out": "runs/sweeps/dropout",           default runs/sweeps/<name>
-           "report": "results/sweeps/dropout"}     also write the tables to <report>.md and .csv
+           "report": "results/sweeps/dropout"}     also copy the tables to <report>.md and .csv
+        Everything a sweep writes goes under DIR (--out, else the file's out; both relative
+        to the current folder). The report copy is written only into the file's own out
+        (never with --out) and only once every point is finished, so a shard or a partial
+        sweep never replaces a complete table. name (a file name: no '/') and every point are
+        validated before anything runs; seeds may not repeat.
         Points are variants × the grid of axes (last axis fastest), each in its own folder
         DIR/<index>-<label>/ holding one run folder per seed. Every point is validated before
         anything runs. A run whose summary.json exists is skipped and an interrupted one
@@ -24,7 +29,7 @@ enum SweepCommand {
         merge the shards' folders with 'comigs report'). --dry-run lists the points.
         --status lists every point as finished, running (a process holds a run's lock),
         interrupted (resumable) or missing, and the sbatch line that runs exactly the
-        unfinished, not running ones. --merge only writes the tables: with any point
+        unfinished, not running ones (with --out DIR when given). --merge only writes the tables: with any point
         unfinished it trains nothing and exits 2 listing them (--run-missing: train them here).
         """
 
@@ -58,13 +63,19 @@ enum SweepCommand {
             guard unfinished.isEmpty else {
                 for (p, state) in unfinished { note("\(p.index)\t\(state.name)\t\(p.label)") }
                 throw UsageError(description: "--merge: \(unfinished.count) of \(sweep.points.count) points are not finished; nothing trained here. "
-                                 + "Run them with: \(sbatchLine(unfinished.filter { $0.1 != .running }.map(\.0.index), file: file)) "
+                                 + "Run them with: \(sbatchLine(unfinished.filter { $0.1 != .running }.map(\.0.index), sweep: sweep, file: file)) "
                                  + "(or --merge --run-missing to train them on this machine)")
             }
         }
         let workers = try a.int("--workers", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
-        if !a.has("--dry-run") { try sweep.writeManifest() }
         let mine = sweep.points.filter { p in only.map { p.index == $0 } ?? (p.index % shard.count == shard.index) }
+        // Every point this process will run, checked before the first one trains.
+        for p in mine where p.state != .finished {
+            do { try RunInputs.preflight(p.scenario) } catch let e as ScenarioError {
+                throw ScenarioError(key: "point \(p.index) (\(p.label))", reason: e.description)
+            }
+        }
+        if !a.has("--dry-run") { try sweep.writeManifest() }
         for p in mine {
             for (seed, run) in zip(p.scenario.seeds, p.runs) {
                 if a.has("--dry-run") { print("\(p.index)\t\(p.label)\tseed \(seed)\t\(run)"); continue }
@@ -97,17 +108,27 @@ enum SweepCommand {
         try RunFolder(path: sweep.out).write("sweep.csv", report.csv)
         try RunFolder(path: sweep.out).write("sweep.md", table)
         note("wrote \(sweep.out)/sweep.md and sweep.csv")
-        if let copy = sweep.report {
-            try FileManager.default.createDirectory(atPath: (copy as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try AtomicFile.write(Data(table.utf8), to: copy + ".md")
-            try AtomicFile.write(Data(report.csv.utf8), to: copy + ".csv")
-            note("wrote \(copy).md and .csv")
+        let copy = sweep.reportCopy(unfinished: sweep.points.filter { $0.state != .finished }.count)
+        if let why = copy.why { note(why) }
+        if let path = copy.path {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(table.utf8), to: path + ".md")
+            try AtomicFile.write(Data(report.csv.utf8), to: path + ".csv")
+            note("wrote \(path).md and .csv")
         }
     }
 
-    /// `sbatch --array=… scripts/slurm-sweep.sh FILE`, one point per task.
-    static func sbatchLine(_ indices: [Int], file: String) -> String {
-        indices.isEmpty ? "(nothing to submit: the rest is running)" : "sbatch --array=\(Sweep.arrayList(indices)) scripts/slurm-sweep.sh \(file)"
+    /// `sbatch --array=… scripts/slurm-sweep.sh FILE [--out DIR]`, one point per task: the
+    /// invocation that runs exactly those points into the same folder.
+    static func sbatchLine(_ indices: [Int], sweep: Sweep, file: String) -> String {
+        indices.isEmpty ? "(nothing to submit: the rest is running)"
+            : "sbatch --array=\(Sweep.arrayList(indices)) scripts/slurm-sweep.sh \(shellQuoted(file))" + (sweep.outGiven ? " --out \(shellQuoted(sweep.out))" : "")
+    }
+
+    /// A word for a POSIX shell: as is when it holds only safe characters, else single-quoted.
+    static func shellQuoted(_ s: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,@%")
+        return !s.isEmpty && s.allSatisfy(safe.contains) ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     static func status(_ sweep: Sweep, file: String) {
@@ -120,6 +141,6 @@ enum SweepCommand {
         }
         let summary = [Sweep.RunState.finished, .running, .interrupted, .missing].map { "\(counts[$0] ?? 0) \($0.name)" }
         print("\(sweep.points.count) points: " + summary.joined(separator: ", "))
-        if !todo.isEmpty { print(sbatchLine(todo, file: file)) }
+        if !todo.isEmpty { print(sbatchLine(todo, sweep: sweep, file: file)) }
     }
 }

@@ -26,6 +26,13 @@ import Tensor
 /// `meanRun` / (1 − P) and `meanRun` / P tokens; then x_t follows o_t's chain from
 /// x_{t−1}. The process starts in its stationary law (o ~ P, x uniform), so
 /// every window of it is a fair sample.
+///
+/// The general language is one fixed chain (`generalLanguageSeed`), whatever the corpus seed:
+/// it is what the committed synthetic bases were pretrained on, so every world a seed makes is
+/// one they know. The seed draws the dialects (regional and own chains), the origins and the
+/// samples. `generalLanguage` names the chain by a fingerprint of its transitions; `meta.json`
+/// and the bases `comigs pretrain` writes record it, and a run refuses a base that learned
+/// another language.
 struct SyntheticCorpus {
     struct Spec: Equatable {
         var clients = 4
@@ -49,6 +56,17 @@ struct SyntheticCorpus {
     static let branching = 6
     /// 1 / r: the origin switches at rate r per token.
     static let meanRun = 8.0
+    /// The seed of the general language's chain: fixed, so the bases stay valid for every corpus
+    /// seed (0: the language of every world made before it was fixed, so seed 0 is unchanged).
+    static let generalLanguageSeed: UInt64 = 0
+    /// The general language every world shares, built once.
+    static let generalChain: PermutationChain = {
+        var g = RNG(seed: generalLanguageSeed, stream: "synthetic-general")
+        return PermutationChain(&g)
+    }()
+    /// "synthetic-general/<FNV-1a of the chain's successors and weights>": what `meta.json` and a
+    /// base pretrained on `pretrain_*.bin` record as their general language.
+    static let generalLanguage = "synthetic-general/" + String(format: "%016llx", generalChain.fingerprint)
 
     let spec: Spec
     let general: PermutationChain
@@ -82,6 +100,14 @@ struct SyntheticCorpus {
             return successors[cumulative.firstIndex { u < $0 } ?? cumulative.count - 1][x]
         }
 
+        /// FNV-1a of the successors (little-endian int32) and weights (IEEE-754 bits, little-endian).
+        var fingerprint: UInt64 {
+            var bytes: [UInt8] = []
+            for σ in successors { for y in σ { withUnsafeBytes(of: y.littleEndian) { bytes += $0 } } }
+            for w in weights { withUnsafeBytes(of: w.bitPattern.littleEndian) { bytes += $0 } }
+            return RNG.fnv1a(bytes: bytes)
+        }
+
         /// P(y | x).
         func probability(_ y: Int32, after x: Int) -> Double {
             var p = 0.0
@@ -92,8 +118,7 @@ struct SyntheticCorpus {
 
     init(_ spec: Spec) {
         self.spec = spec
-        var g = RNG(seed: spec.seed, stream: "synthetic-general")
-        general = PermutationChain(&g)
+        general = Self.generalChain
         var r = RNG(seed: spec.seed, stream: "synthetic-regional")
         regional = PermutationChain(&r)
         privateChains = (0..<spec.clients).map { c in
@@ -102,12 +127,26 @@ struct SyntheticCorpus {
         }
     }
 
+    /// A `data synth` folder whose generating process cannot be rebuilt: written when the general
+    /// language still moved with the seed (no `general_language` in meta.json, seed ≠ 0), or by
+    /// a generator with another general language.
+    struct ForeignWorld: Error, CustomStringConvertible { let description: String }
+
     /// The process that wrote a `data synth` folder, from its meta.json; nil for any other
-    /// folder (or one of an earlier generator).
-    init?(meta: DatasetMeta) {
+    /// folder (or one of an earlier generator). Throws `ForeignWorld` for a hidden-origin
+    /// folder whose general language is not this generator's.
+    init?(meta: DatasetMeta) throws {
         let p = meta.parameters
         guard meta.source == "synthetic", p["world"] == "hidden-origin", let share = p["private_share"].flatMap(Double.init),
               let d = p["divergence"].flatMap(Double.init), let shared = p["shared"].flatMap(Double.init) else { return nil }
+        switch p["general_language"] {
+        case Self.generalLanguage?: break
+        case nil where meta.split_seed == Self.generalLanguageSeed: break  // before the key existed, seed 0 was this language
+        case let other:
+            throw ForeignWorld(description: "meta.json: its general language (\(other ?? "seed \(meta.split_seed)'s, from a generator before it was fixed")) "
+                               + "is not the synthetic corpus's (\(Self.generalLanguage)): its Bayes floor and the synthetic bases do not apply; "
+                               + "write the folder again with 'comigs data synth'")
+        }
         var spec = Spec()
         spec.clients = meta.clients.count
         spec.privateShare = share
@@ -205,7 +244,7 @@ struct SyntheticCorpus {
         DatasetMeta(tokenizer: "synthetic", vocab_size: Self.vocab, clients: cs.map(\.name),
                     tokens: cs.map { SplitCounts(train: $0.count(.train), valid: $0.count(.valid), test: $0.count(.test)) },
                     source: "synthetic", split_seed: spec.seed, origins: true,
-                    parameters: ["world": "hidden-origin", "private_share": "\(spec.privateShare)",
+                    parameters: ["world": "hidden-origin", "general_language": Self.generalLanguage, "private_share": "\(spec.privateShare)",
                                  "divergence": "\(spec.divergence)", "shared": "\(spec.shared)",
                                  "tokens": spec.tokens.map(String.init).joined(separator: ","),
                                  "branching": "\(Self.branching)", "mean_run": "\(Self.meanRun)",

@@ -15,9 +15,14 @@ struct Unigram {
     /// Mean −log p over the targets of the full windows `Evaluation` scores
     /// (every token but the first of each window).
     func loss(_ data: [Int32], context t: Int) -> Double {
-        let windows = data.count > t ? (data.count - 1) / t : 0
+        loss(data, starts: Evaluation.fullWindows(data.count, context: t), context: t)
+    }
+
+    /// Mean −log p over the targets `data[s+1 ... s+t]` of the windows starting at `starts`
+    /// (each needs s + t < count), as `Evaluation.evaluate` scores them; nan without windows.
+    func loss(_ data: [Int32], starts: [Int], context t: Int) -> Double {
         var s = 0.0
-        for w in 0..<windows { for i in (w * t + 1)...(w * t + t) { s -= logProb[Int(data[i])] } }
-        return windows > 0 ? s / Double(windows * t) : .nan
+        for w in starts { for i in (w + 1)...(w + t) { s -= logProb[Int(data[i])] } }
+        return starts.isEmpty ? .nan : s / Double(starts.count * t)
     }
 }

@@ -47,8 +47,12 @@ enum HTMLReport {
         var body = "<h1>\(e(title))</h1>\n"
         if let i = report.incomplete { body += "<p class=\"warn\"><strong>\(e(i.headline))</strong> (first: \(e(i.first))).</p>\n" }
         body += "<p class=\"note\">Mean ± standard deviation over seeds; written by <code>comigs report --html</code>.</p>\n"
-        let t = report.table
-        body += table(t.header, t.rows)
+        let tables = report.tables
+        for t in tables {
+            if tables.count > 1 { body += "<p>Runs on clients \(e(t.clients.joined(separator: ", "))):</p>\n" }
+            let cells = report.table(clients: t.clients, rows: t.rows)
+            body += table(cells.header, cells.rows)
+        }
         body += "<h2>Perplexity against simulated time</h2>\n"
         for row in report.rows {
             let runs = try row.folders.map(RunResults.init)

@@ -73,15 +73,18 @@ struct ClientSetup {
 
     /// Checks every client's memory: a client that cannot hold its configuration
     /// is an error naming it, unless comigs may fit its specialists to memory.
-    /// `devices`, `schedules`: what `devices(s)` read for the scenario.
+    /// `devices`, `schedules`: what `devices(s)` read for the scenario. `quiet`: no note of fitted specialists.
     static func make(_ s: Scenario, devices: [DeviceProfile], schedules: [AvailabilitySchedule?], config: GPTConfig, time: Int,
-                     dataNames: [String]?) throws -> ClientSetup {
+                     dataNames: [String]?, quiet: Bool = false) throws -> ClientSetup {
         var specialists = s.perClient("method.specialists")
         let micro = s.int("micro_batch")
         let first = try strategy(s, specialists: specialists)
         let names = (0..<s.clientCount).map { i in s.string("clients.\(i).name") ?? dataNames?[i] ?? "client-\(i)" }
         for i in 0..<s.clientCount {
             let ad = first.adapters(client: s.method == "centralized" ? 0 : i)
+            if let problem = ad.rankProblem(config) {
+                throw ScenarioError(key: "method.rank", reason: "client \(i) (\(names[i])): \(problem) (\(config.nEmbd) for model.base)")
+            }
             let need = CostModel.memoryBytes(config: config, adapters: ad, batch: micro, time: time)
             guard need > devices[i].memory else { continue }
             let mib = { (b: Int) in String(format: "%.1f MiB", Double(b) / 1_048_576) }
@@ -89,7 +92,7 @@ struct ClientSetup {
                let fit = CostModel.fittingSpecialists(config: config, adapters: ad, generalists: s.int("method.generalists"),
                                                       specialists: specialists[i], memory: devices[i].memory, batch: micro, time: time),
                s.int("method.generalists") + fit > 0 {
-                note("clients[\(i)] (\(names[i])): \(specialists[i]) specialist(s) need \(mib(need)), the device has \(mib(devices[i].memory)): fitted \(fit)")
+                if !quiet { note("clients[\(i)] (\(names[i])): \(specialists[i]) specialist(s) need \(mib(need)), the device has \(mib(devices[i].memory)): fitted \(fit)") }
                 specialists[i] = fit
                 continue
             }

@@ -1,27 +1,49 @@
 import Foundation
 import Tensor
 
-/// Tables from finished runs (their `summary.json`): mean ± std over seeds
-/// per row label (the scenario's `label`, else its method), overall and per client.
+/// Tables from finished runs (their `summary.json`): mean ± std over seeds per row, overall and
+/// per client. A row is one experiment: runs whose resolved scenarios (`scenario.json`) are equal
+/// but for the seed and the keys that never change a number (`neutralKeys`). Rows that differ in
+/// anything else stay apart; when two share a label, each label gets the keys they differ in.
+/// Per-client columns belong to each row's own clients: rows with other clients go to a table of
+/// their own. Runs are read in the order of their resolved paths, so the output does not depend
+/// on the order the folders are given in.
 struct Report {
     struct Row {
+        /// The scenario's `label`, else its method; with the differing keys when that is ambiguous.
         var label: String
+        /// The resolved scenario the runs share, without the neutral keys.
+        var scenario: JSON
+        /// Client names, from the row's first run.
+        var clients: [String]
         var runs: [JSON] = []
         /// The run folders the summaries came from, in the same order.
         var folders: [String] = []
     }
 
+    /// Keys of a resolved scenario that change no number: which seeds run, where outputs go,
+    /// how often a run checkpoints.
+    static let neutralKeys: Set<String> = ["seeds", "outputs", "checkpoint_every"]
+
     var rows: [Row] = []
-    /// Client names, from the first run.
-    var clients: [String] = []
     /// Runs a sweep under the folders expects (its `sweep-runs.json`) that none of them has finished.
     var unfinished: [String] = []
     var expected = 0
 
-    /// Every `summary.json` under `dirs` (a run folder or any folder above
-    /// runs), in path order; rows in order of first appearance.
+    /// Rows with the same clients, one table each, in order of their first row.
+    var tables: [(clients: [String], rows: [Row])] {
+        var out: [(clients: [String], rows: [Row])] = []
+        for r in rows {
+            if let i = out.firstIndex(where: { $0.clients == r.clients }) { out[i].rows.append(r) } else { out.append((r.clients, [r])) }
+        }
+        return out
+    }
+
+    /// Every `summary.json` under `dirs` (a run folder or any folder above runs); a run found
+    /// under two of them counts once. Errors: a folder that does not exist, a summary without
+    /// its `scenario.json`, two runs of one experiment with the same seed.
     static func collect(_ dirs: [String]) throws -> Report {
-        var paths: [String] = []
+        var paths = Set<String>()
         for d in dirs {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: d, isDirectory: &isDir), isDir.boolValue else {
@@ -30,7 +52,7 @@ struct Report {
             let found = (FileManager.default.enumerator(atPath: d)?.compactMap { $0 as? String } ?? []).filter {
                 $0 == "summary.json" || $0.hasSuffix("/summary.json")
             }
-            paths += found.sorted().map { d + "/" + $0 }
+            for f in found { paths.insert(URL(fileURLWithPath: d + "/" + f).resolvingSymlinksInPath().path) }
         }
         var r = Report()
         // A sweep's folder names every run it expects; shards' folders of one sweep name the same.
@@ -41,21 +63,60 @@ struct Report {
         }
         r.expected = expected.count
         r.unfinished = expected.filter { run in !dirs.contains { FileManager.default.fileExists(atPath: $0 + "/" + run + "/summary.json") } }
-        for p in paths {
+        for p in paths.sorted() {
+            let folder = (p as NSString).deletingLastPathComponent
             guard let data = FileManager.default.contents(atPath: p), let json = try? JSON.parse(data),
                   let label = json["label"]?.stringValue ?? json["method"]?.stringValue else {
                 throw ScenarioError(key: p, reason: "not a run summary")
             }
-            if r.clients.isEmpty, case .array(let cs)? = json["clients"] { r.clients = cs.map { $0["name"]?.stringValue ?? "?" } }
-            let folder = (p as NSString).deletingLastPathComponent
-            if let i = r.rows.firstIndex(where: { $0.label == label }) {
+            guard let s = FileManager.default.contents(atPath: folder + "/scenario.json"), let scenario = try? JSON.parse(s) else {
+                throw ScenarioError(key: folder + "/scenario.json", reason: "missing or malformed: the report groups runs by their scenario")
+            }
+            let experiment = Self.withoutNeutralKeys(scenario)
+            if let i = r.rows.firstIndex(where: { $0.scenario == experiment }) {
+                if let j = r.rows[i].runs.firstIndex(where: { $0["seed"] == json["seed"] }) {
+                    throw ScenarioError(key: folder, reason: "the same scenario and seed (\(json["seed"]?.text() ?? "?")) as \(r.rows[i].folders[j]); "
+                                        + "report one of them (a repeated seed would count twice in the mean ± std)")
+                }
                 r.rows[i].runs.append(json)
                 r.rows[i].folders.append(folder)
             } else {
-                r.rows.append(Row(label: label, runs: [json], folders: [folder]))
+                let clients = json["clients"]?.arrayValue?.map { $0["name"]?.stringValue ?? "?" } ?? []
+                r.rows.append(Row(label: label, scenario: experiment, clients: clients, runs: [json], folders: [folder]))
             }
         }
+        r.disambiguateLabels()
         return r
+    }
+
+    static func withoutNeutralKeys(_ scenario: JSON) -> JSON {
+        guard case .object(let members) = scenario else { return scenario }
+        return .object(members.filter { !neutralKeys.contains($0.0) })
+    }
+
+    /// Rows that share a label get the scenario keys they differ in: "comigs (data.source=folder)".
+    mutating func disambiguateLabels() {
+        let flat = rows.map { Self.leaves($0.scenario) }
+        for label in Set(rows.map(\.label)) {
+            let same = rows.indices.filter { rows[$0].label == label }
+            guard same.count > 1 else { continue }
+            var keys: [String] = []  // in scenario order
+            for i in same { for (k, _) in flat[i] where !keys.contains(k) { keys.append(k) } }
+            let differing = keys.filter { k in Set(same.map { i in flat[i].first { $0.0 == k }?.1 ?? "—" }).count > 1 }
+            for i in same {
+                let shown = differing.prefix(3).map { k in "\(k)=\(flat[i].first { $0.0 == k }?.1 ?? "—")" }
+                rows[i].label = "\(label) (" + shown.joined(separator: ", ") + (differing.count > 3 ? ", …" : "") + ")"
+            }
+        }
+    }
+
+    /// A scenario's leaves as (dotted key, value text) in file order; lists are one leaf, long values shortened.
+    static func leaves(_ v: JSON, prefix: String = "") -> [(String, String)] {
+        guard case .object(let members) = v else {
+            let t = v.stringValue ?? v.text()
+            return [(prefix, t.count > 40 ? String(t.prefix(39)) + "…" : t)]
+        }
+        return members.flatMap { k, x in leaves(x, prefix: prefix.isEmpty ? k : prefix + "." + k) }
     }
 
     /// Mean and sample standard deviation (0 for one value).
@@ -96,13 +157,13 @@ struct Report {
         unfinished.isEmpty ? nil : ("Incomplete sweep: \(unfinished.count) of \(expected) runs are not finished", unfinished[0])
     }
 
-    /// The table as text cells: a header and one row per label (markdown and HTML show the same).
-    var table: (header: [String], rows: [[String]]) {
+    /// One table as text cells: a header and one row per experiment (markdown and HTML show the same).
+    func table(clients: [String], rows: [Row]) -> (header: [String], rows: [[String]]) {
         let floor = hasFloor, layers = posteriorLayers
         let header = ["method", "seeds", "mean test ppl"] + (floor ? ["Bayes floor", "ppl / floor"] : [])
             + (layers > 0 ? ["router–posterior corr. (layer 0…\(layers - 1))"] : [])
             + clients.map { "\($0) ppl" } + ["MB up per client", "sim time s"] + (hasTarget ? ["time to target s"] : [])
-        let body = self.rows.map { row in
+        let body = rows.map { row in
             let mean = row.runs.compactMap { $0["mean_test_ppl"]?.doubleValue }
             let perClient = clients.indices.map { i in cell(row.runs.compactMap { Self.clientPPL($0, i) }) }
             let n = Double(max(1, clients.count))
@@ -131,11 +192,24 @@ struct Report {
         return (header, body)
     }
 
+    /// A markdown table cell: `|` escaped, so a label never shifts the cells after it.
+    static func markdownCell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
+
+    static func markdownTable(_ header: [String], _ rows: [[String]]) -> String {
+        var out = "| " + header.map(markdownCell).joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: header.count) + "\n"
+        for r in rows { out += "| " + r.map(markdownCell).joined(separator: " | ") + " |\n" }
+        return out
+    }
+
     var markdown: String {
-        let (header, rows) = table
         var out = incomplete.map { "**\($0.headline)** (first: \($0.first)).\n\n" } ?? ""
-        out += "| " + header.joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: header.count) + "\n"
-        for r in rows { out += "| " + r.joined(separator: " | ") + " |\n" }
+        let tables = self.tables
+        for (k, t) in tables.enumerated() {
+            // Tables of other clients are told apart by their clients.
+            if tables.count > 1 { out += (k > 0 ? "\n" : "") + "Runs on clients " + t.clients.map(Self.markdownCell).joined(separator: ", ") + ":\n\n" }
+            let (header, rows) = table(clients: t.clients, rows: t.rows)
+            out += Self.markdownTable(header, rows)
+        }
         return out + routingPerSeed
     }
 
@@ -146,29 +220,30 @@ struct Report {
         guard layers > 0 else { return "" }
         var out = "\nRouter against the exact posterior P(origin general | prefix) at the last evaluation, "
             + "per seed (mean over clients; correlation, mean absolute gap in brackets):\n\n"
-            + "| method | seed | " + (0..<layers).map { "layer \($0)" }.joined(separator: " | ") + " |\n|---|---|"
-            + String(repeating: "---|", count: layers) + "\n"
+        var cells: [[String]] = []
         for row in rows {
             for r in row.runs where Self.posteriorCorrelation(r).count == layers {
-                let cells = (r["routing"]?.arrayValue ?? []).map { l in
+                cells.append([row.label, r["seed"]?.doubleValue.map { String(Int($0)) } ?? "?"] + (r["routing"]?.arrayValue ?? []).map { l in
                     String(format: "%.2f (%.2f)", l["posterior_correlation"]?.doubleValue ?? .nan, l["posterior_gap"]?.doubleValue ?? .nan)
-                }
-                out += "| \(row.label) | \(r["seed"]?.doubleValue.map { String(Int($0)) } ?? "?") | " + cells.joined(separator: " | ") + " |\n"
+                })
             }
         }
-        return out
+        return out + Self.markdownTable(["method", "seed"] + (0..<layers).map { "layer \($0)" }, cells)
     }
 
-    /// One line per run: label, method, seed, mean and per-client perplexity, bytes, times.
+    /// One line per run: label, method, seed, mean and per-client perplexity (a column per client
+    /// name; a run fills its own clients' columns), bytes, times.
     var csv: String {
         let floor = hasFloor, layers = posteriorLayers
+        var names: [String] = []
+        for r in rows { for c in r.clients where !names.contains(c) { names.append(c) } }
         var out = "label,method,seed,mean_test_ppl," + (floor ? "bayes_mean_ppl,ppl_over_bayes," : "")
             + (0..<layers).map { "posterior_correlation_layer\($0)," }.joined()
-            + clients.map { "\($0)_ppl" }.joined(separator: ",") + ",bytes_up,bytes_down,sim_time_s,wall_time_s\n"
+            + names.map { csvField("\($0)_ppl") }.joined(separator: ",") + ",bytes_up,bytes_down,sim_time_s,wall_time_s\n"
         func v(_ x: JSON?) -> String { x.map { $0 == .null ? "" : $0.text() } ?? "" }
         for row in rows {
             for r in row.runs {
-                let cs = clients.indices.map { i in Self.clientPPL(r, i).map { "\($0)" } ?? "" }
+                let cs = names.map { name in row.clients.firstIndex(of: name).flatMap { Self.clientPPL(r, $0) }.map { "\($0)" } ?? "" }
                 let corr = Self.posteriorCorrelation(r)
                 let known = (floor ? [v(r["bayes_mean_ppl"]), v(r["ppl_over_bayes"])] : [])
                     + (0..<layers).map { l in corr.count == layers ? "\(corr[l])" : "" }

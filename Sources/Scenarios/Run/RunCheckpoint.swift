@@ -16,6 +16,8 @@ struct RunCheckpoint {
     var bytesUp: Int
     var bytesDown: Int
     var reached: SimTime?
+    /// Round-0 test perplexity per client (the base's, for `BaseFit`).
+    var basePPL: [Double]
     var lastResults: [Evaluation.Result]
     /// Bytes of each output file at the checkpoint (whole lines).
     var files: [(String, UInt64)]
@@ -41,6 +43,7 @@ struct RunCheckpoint {
             ("round", .int(round)), ("now_us", .int(Int(now))), ("events", .int(events)),
             ("steps_done", .array(stepsDone.map { .int($0) })), ("bytes_up", .int(bytesUp)),
             ("bytes_down", .int(bytesDown)), ("reached_us", opt(reached) { .int(Int($0)) }),
+            ("base_ppl", .array(basePPL.map { .double($0) })),
             ("last_results", .array(lastResults.map { .object([("loss", .double($0.loss)), ("ppl", .double($0.ppl)), ("tokens", .int($0.tokens))]) })),
             ("files", .object(files.map { ($0.0, .int(Int($0.1))) })),
             ("clients", .array(clients.map { c in
@@ -91,12 +94,16 @@ struct RunCheckpoint {
             for x in rs { results.append(Evaluation.Result(loss: x["loss"]?.doubleValue ?? .nan, ppl: x["ppl"]?.doubleValue ?? .nan, tokens: try int(x["tokens"]))) }
         }
         guard case .array(let sd)? = j["steps_done"] else { throw ScenarioError(key: dir + "/state.json", reason: "no steps_done") }
+        guard let basePPL = j["base_ppl"]?.arrayValue?.compactMap(\.doubleValue) else {
+            throw ScenarioError(key: dir + "/state.json", reason: "no base_ppl (a checkpoint of an earlier comigs: run the scenario again)")
+        }
         let stepsDone = try sd.map { try int($0) }
         var files: [(String, UInt64)] = []
         if case .object(let fs)? = j["files"] { files = try fs.map { ($0.0, UInt64(try int($0.1))) } }
         let cp = RunCheckpoint(round: try int(j["round"]), now: SimTime(try int(j["now_us"])), events: try int(j["events"]), stepsDone: stepsDone,
                                bytesUp: try int(j["bytes_up"]), bytesDown: try int(j["bytes_down"]),
-                               reached: try optionalInt(j["reached_us"]).map { SimTime($0) }, lastResults: results, files: files, clients: clients)
+                               reached: try optionalInt(j["reached_us"]).map { SimTime($0) }, basePPL: basePPL, lastResults: results,
+                               files: files, clients: clients)
         return (cp, st)
     }
 

@@ -6,27 +6,46 @@ import Tensor
 /// or the file, so bad input stops the run before anything is written).
 struct RunInputs {
     let base: GPT
+    /// The language the base learned (its `general_language` metadata), when recorded.
+    let baseLanguage: String?
     /// The training sequence length (`model.context`, 0 = the base's).
     let context: Int
-    /// Every client's device and availability (`ClientSetup.devices`).
-    let devices: [DeviceProfile]
-    let schedules: [AvailabilitySchedule?]
+    /// Every client's device, availability, name and method, its adapters checked against the
+    /// base and the device (`ClientSetup.make`).
+    let setup: ClientSetup
     /// The clients' data and its generating process (nil in cost-only mode).
     let data: ScenarioData?
 
     static func load(_ s: Scenario) throws -> RunInputs {
-        let base = try base(s)
+        let (base, metadata) = try base(s)
         let time = try context(s, base: base)
         let (devices, schedules) = try ClientSetup.devices(s)
-        return RunInputs(base: base, context: time, devices: devices, schedules: schedules,
-                         data: s.bool("numerics") ? try ScenarioData.load(s, vocab: base.config.vocabSize, context: time) : nil)
+        let data = s.bool("numerics") ? try ScenarioData.load(s, vocab: base.config.vocabSize, context: time) : nil
+        let learned = metadata[GeneralLanguage.key]
+        if let learned, let spoken = data?.generalLanguage, learned != spoken {
+            throw ScenarioError(key: "model.base", reason: "\(s.string("model.base")!) learned \(GeneralLanguage.describe(learned)), but the data "
+                                + "(\(s.string("data.source") == "folder" ? "data.path" : "data.source")) is \(GeneralLanguage.describe(spoken))"
+                                + (GeneralLanguage.bases(for: spoken).map { "; a base that learned it: \($0)" } ?? "; pretrain a base on it (comigs pretrain)"))
+        }
+        let setup = try ClientSetup.make(s, devices: devices, schedules: schedules, config: base.config, time: time,
+                                         dataNames: data?.clients.map(\.name))
+        return RunInputs(base: base, baseLanguage: learned, context: time, setup: setup, data: data)
     }
 
-    /// The base model a scenario names.
-    static func base(_ s: Scenario) throws -> GPT {
+    /// What a sweep checks of every point before the first one trains: its base, devices and each
+    /// client's adapters against them (ranks, memory) — all but the data, which is read when it runs.
+    static func preflight(_ s: Scenario) throws {
+        let (base, _) = try base(s)
+        let (devices, schedules) = try ClientSetup.devices(s)
+        _ = try ClientSetup.make(s, devices: devices, schedules: schedules, config: base.config, time: try context(s, base: base),
+                                 dataNames: nil, quiet: true)
+    }
+
+    /// The base model a scenario names, and its file's metadata.
+    static func base(_ s: Scenario) throws -> (GPT, [String: String]) {
         let path = s.string("model.base")!
         guard FileManager.default.fileExists(atPath: path) else { throw ScenarioError(key: "model.base", reason: "\(path): no such file or folder") }
-        do { return try Checkpoint.loadAny(path) } catch { throw ScenarioError(key: "model.base", reason: "\(error)") }
+        do { return try Checkpoint.loadAnyRecorded(path) } catch { throw ScenarioError(key: "model.base", reason: "\(error)") }
     }
 
     /// The training sequence length: `model.context`, at most the base's, 0 = the base's.

@@ -9,6 +9,10 @@ import Tensor
 struct ScenarioData {
     let clients: [ClientData]
     let world: SyntheticCorpus?
+    /// The language of the corpus's general text (`GeneralLanguage`), when it is recorded.
+    let generalLanguage: String?
+    /// The tokenizer the corpus was made with ("synthetic", "byte", "gpt2-bpe").
+    let tokenizer: String
 
     static func load(_ s: Scenario, vocab: Int, context: Int) throws -> ScenarioData {
         let n = s.clientCount
@@ -24,13 +28,17 @@ struct ScenarioData {
             guard meta.vocab_size <= vocab else {
                 throw ScenarioError(key: "data.path", reason: "\(path): vocabulary \(meta.vocab_size) exceeds the base's \(vocab) (model.base)")
             }
-            data = ScenarioData(clients: clients, world: SyntheticCorpus(meta: meta))
+            let world: SyntheticCorpus?
+            do { world = try SyntheticCorpus(meta: meta) } catch { throw ScenarioError(key: "data.path", reason: "\(path)/\(error)") }
+            data = ScenarioData(clients: clients, world: world,
+                                generalLanguage: meta.parameters[GeneralLanguage.key] ?? (world == nil ? nil : SyntheticCorpus.generalLanguage),
+                                tokenizer: meta.tokenizer)
         } else {
             guard SyntheticCorpus.vocab <= vocab else {
                 throw ScenarioError(key: "model.base", reason: "vocabulary \(vocab) is smaller than the synthetic corpus's \(SyntheticCorpus.vocab)")
             }
             let world = SyntheticCorpus(syntheticSpec(s))
-            data = ScenarioData(clients: world.clients(), world: world)
+            data = ScenarioData(clients: world.clients(), world: world, generalLanguage: SyntheticCorpus.generalLanguage, tokenizer: "synthetic")
         }
         for (i, c) in data.clients.enumerated() {
             if let short = c.shortSplit(context: context) {

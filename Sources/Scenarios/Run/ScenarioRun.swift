@@ -59,8 +59,7 @@ final class ScenarioRun {
     func run(resume: (RunCheckpoint, Safetensors)? = nil) throws -> JSON {
         let s = scenario, start = DispatchTime.now().uptimeNanoseconds
         let time = inputs.context
-        let setup = try ClientSetup.make(s, devices: inputs.devices, schedules: inputs.schedules, config: base.config, time: time,
-                                         dataNames: data?.map(\.name))
+        let setup = inputs.setup
         let strategy = setup.strategy
         let pooled = s.method == "centralized"
         let fedClients = pooled ? 1 : s.clientCount
@@ -106,6 +105,11 @@ final class ScenarioRun {
 
         let total = s.int("rounds"), checkpointEvery = s.int("checkpoint_every")
         if resume == nil { try evaluate(round: 0, at: 0, evaluation.moment(ofRound: 0)!) }
+        let basePPL = resume?.0.basePPL ?? lastPPL.map(\.ppl)
+        let fit = data.map { BaseFit(basePPL: basePPL, data: $0, starts: evaluation.starts, context: time, vocab: base.config.vocabSize) }
+        if let fit, let d = inputs.data, let warning = fit.warning(base: s.string("model.base")!, names: setup.names, data: d) {
+            note("comigs: " + warning)  // even with --quiet: the run's numbers mean little
+        }
         var simTime: SimTime = resume?.0.now ?? 0, eventCount = resume?.0.events ?? 0
         var stalled: String?
         if total > 0 {
@@ -137,7 +141,7 @@ final class ScenarioRun {
                 for w in writers { try w.flush() }
                 if checkpointEvery > 0, done % checkpointEvery == 0, done < total, simulation.resumable, fed?.failures.isEmpty ?? true {
                     try RunCheckpoint(round: done, now: o.end, events: simulation.eventCount, stepsDone: simulation.stepsDone,
-                                      bytesUp: bytesUp, bytesDown: bytesDown, reached: reached, lastResults: lastPPL,
+                                      bytesUp: bytesUp, bytesDown: bytesDown, reached: reached, basePPL: basePPL, lastResults: lastPPL,
                                       files: zip(RunCheckpoint.outputs, writers).map { ($0, $1.written) },
                                       clients: fed?.clientSnapshots() ?? []).write(fed, in: folder)
                 }
@@ -159,7 +163,7 @@ final class ScenarioRun {
 
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let routingLines = try RunExports.lines(folder.file("routing.jsonl"))
-        let summary = summarize(setup: setup, results: lastPPL, floors: evaluation.floors,
+        let summary = summarize(setup: setup, results: lastPPL, fit: fit, floors: evaluation.floors,
                                 routing: RoutingSummary.lastEvaluation(routingLines),
                                 scored: evaluation.moment(ofRound: total)!, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
                                 events: eventCount, wall: wall)
@@ -240,7 +244,8 @@ final class ScenarioRun {
                     scenario.name, seed, done, total, done * scenario.int("local_steps"), Double(sim) / 1e6, l, elapsed, eta))
     }
 
-    func summarize(setup: ClientSetup, results: [Evaluation.Result], floors: [RunEvaluation.Floor]?, routing: [JSON], scored: RunEvaluation.Moment, bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?,
+    func summarize(setup: ClientSetup, results: [Evaluation.Result], fit: BaseFit?, floors: [RunEvaluation.Floor]?, routing: [JSON],
+                   scored: RunEvaluation.Moment, bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?,
                    events: Int, wall: Double) -> JSON {
         let s = scenario
         let clients: [JSON] = (0..<s.clientCount).map { i in
@@ -249,6 +254,7 @@ final class ScenarioRun {
             m.append(("test_ppl", results.isEmpty ? .null : .double(results[i].ppl)))
             m.append(("test_loss", results.isEmpty ? .null : .double(results[i].loss)))
             if let f = floors?[i] { m.append(("bayes_ppl", .double(f.bayesPPL))) }
+            if let fit { m += [("base_ppl", .double(fit.basePPL[i])), ("unigram_ppl", .double(fit.unigramPPL[i]))] }
             return .object(m)
         }
         let mean = results.isEmpty ? nil : results.map(\.ppl).reduce(0, +) / Double(results.count)
@@ -260,6 +266,7 @@ final class ScenarioRun {
         return .object([("name", .string(s.name)), ("label", .string(s.string("label") ?? s.method)), ("method", .string(s.method)),
                         ("seed", .int(Int(seed))), ("scored", .string(scored.rawValue)),
                         ("rounds", .int(s.int("rounds"))), ("clients", .array(clients)), ("mean_test_ppl", .optional(mean))] + floor
+                        + (fit.map { [("base_misfits", .array($0.misfits.map { .int($0) }))] } ?? [])
                         + (routing.isEmpty ? [] : [("routing", .array(routing))]) + [
                         ("bytes_up", .int(bytes.up)), ("bytes_down", .int(bytes.down)), ("sim_time_s", .double(Double(simTime) / 1e6)),
                         ("time_to_target_s", s.optionalDouble("target_ppl") == nil ? .null : .optional(reached.map { Double($0) / 1e6 })),

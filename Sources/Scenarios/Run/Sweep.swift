@@ -62,9 +62,21 @@ struct Sweep {
 
     let name: String
     let out: String
-    /// Where copies of the tables go (`<report>.md`, `<report>.csv`), if anywhere.
+    /// Whether `out` came from the command line (`--out`) rather than the file.
+    let outGiven: Bool
+    /// Where the file asks for copies of the tables (`<report>.md`, `<report>.csv`), if anywhere:
+    /// written only by a sweep into the file's own `out` once every point is finished (`reportCopy`).
     let report: String?
     let points: [Point]
+
+    /// The path the tables are copied to now, or why they are not: with `--out` everything stays
+    /// under it; an unfinished sweep would put a partial table over the complete one.
+    func reportCopy(unfinished: Int) -> (path: String?, why: String?) {
+        guard let report else { return (nil, nil) }
+        if outGiven { return (nil, "not copying the tables to \(report).md/.csv (the file's report): --out \(out) keeps every output under it") }
+        if unfinished > 0 { return (nil, "not copying the tables to \(report).md/.csv (the file's report): \(unfinished) of \(points.count) points are unfinished") }
+        return (report, nil)
+    }
 
     static let keys = ["name", "scenario", "set", "variants", "axes", "out", "report"]
 
@@ -76,7 +88,8 @@ struct Sweep {
         for (k, _) in members where !keys.contains(k) {
             throw ScenarioError(key: k, reason: "unknown sweep key (known: \(keys.joined(separator: ", ")))")
         }
-        guard let name = json["name"]?.stringValue, !name.isEmpty else { throw ScenarioError(key: "name", reason: "required: a non-empty string") }
+        guard let name = json["name"]?.stringValue else { throw ScenarioError(key: "name", reason: "required: a non-empty string") }
+        if let problem = FileName.problem(name) { throw ScenarioError(key: "name", reason: problem) }
         let dir = (path as NSString).deletingLastPathComponent
         let base: JSON
         switch json["scenario"] {
@@ -108,6 +121,9 @@ struct Sweep {
             }
         }
         let outDir = out ?? json["out"]?.stringValue ?? "runs/sweeps/\(name)"
+        guard json["report"] == nil || json["report"]?.stringValue?.isEmpty == false else {
+            throw ScenarioError(key: "report", reason: "expected a non-empty path (the tables' copies go to <report>.md and .csv)")
+        }
         var points: [Point] = []
         for v in variants {
             for g in grid {
@@ -122,7 +138,7 @@ struct Sweep {
                 points.append(Point(index: points.count, label: label, scenario: scenario, folder: outDir + "/" + slug))
             }
         }
-        return Sweep(name: name, out: outDir, report: json["report"]?.stringValue, points: points)
+        return Sweep(name: name, out: outDir, outGiven: out != nil, report: json["report"]?.stringValue, points: points)
     }
 
     /// `{"dotted.key": value}` as `--set` assignments.

@@ -160,12 +160,18 @@ struct Scenario {
         case .string:
             guard case .string(let s) = x else { throw fail("expected a string, got \(x.typeName)\(x.shown)") }
             guard !s.isEmpty, !s.unicodeScalars.contains(where: { $0.value < 0x20 }) else { throw fail("must be a non-empty string without control characters") }
+        case .fileName:
+            guard case .string(let s) = x else { throw fail("expected a string, got \(x.typeName)\(x.shown)") }
+            if let problem = FileName.problem(s) { throw fail(problem) }
         case .choice(let options):
             guard case .string(let s) = x else { throw fail("expected one of \(type.summary), got \(x.typeName)\(x.shown)") }
             guard options.contains(s) else { throw fail("unknown value \(JSON.quote(s)) (expected \(type.summary))") }
         case .ints(let r):
             guard case .array(let items) = x, !items.isEmpty else { throw fail("expected a non-empty list of integers, got \(x.typeName)") }
-            for (i, item) in items.enumerated() { try integer(item, r, at: "\(p)[\(i)]") }
+            for (i, item) in items.enumerated() {
+                try integer(item, r, at: "\(p)[\(i)]")
+                if let j = items[..<i].firstIndex(of: item) { throw fail("\(item.text()) is listed twice (at \(j) and \(i))") }
+            }
         case .intOrInts(let r):
             if case .array(let items) = x {
                 guard !items.isEmpty else { throw fail("expected an integer or a non-empty list") }

@@ -7,8 +7,10 @@ enum KeyType: Sendable {
     case number(ClosedRange<Double>)
     case bool
     case string
+    /// A string that becomes part of a file or folder name (`FileName`).
+    case fileName
     case choice([String])
-    /// A list of integers in range (non-empty).
+    /// A list of distinct integers in range (non-empty).
     case ints(ClosedRange<Int>)
     /// One integer for every client, or a list with one per client.
     case intOrInts(ClosedRange<Int>)
@@ -21,8 +23,9 @@ enum KeyType: Sendable {
         case .number(let r): "number in \(Self.range(r))"
         case .bool: "boolean"
         case .string: "string"
+        case .fileName: "string usable in a file name (1–\(FileName.maxBytes) bytes, no '/', '\\' or control characters, not starting with '.')"
         case .choice(let c): c.map { "\"\($0)\"" }.joined(separator: " | ")
-        case .ints(let r): "list of integers in \(Self.range(r))"
+        case .ints(let r): "list of distinct integers in \(Self.range(r))"
         case .intOrInts(let r): "integer in \(Self.range(r)), or a list of them (one per client)"
         case .clients: "integer (that many default clients), list of client objects, or population object"
         }
@@ -57,10 +60,10 @@ struct ScenarioKey: Sendable {
 enum ScenarioKeys {
     static let big = Int.max
     static let all: [ScenarioKey] = [
-        ScenarioKey("name", .string, .string("scenario"), "Name of the scenario; run folders are named after it."),
+        ScenarioKey("name", .fileName, .string("scenario"), "Name of the scenario; run folders are named after it (<name>-<method>-seed<S>)."),
         ScenarioKey("label", .string, nil, "Row label in reports and sweeps (default: the method name)."),
         ScenarioKey("seeds", .ints(0...Int(Int32.max)), .array([.int(0)]),
-                    "The run repeats once per seed (adapters, batches, heterogeneity draws); one run folder each."),
+                    "The run repeats once per seed (adapters, batches, heterogeneity draws); one run folder each. No seed twice (a repeat would count twice in reports' mean ± std)."),
         ScenarioKey("rounds", .int(0...100_000), .int(20),
                     "Communication rounds (server versions under the async policy). 0 evaluates the untrained base: the \"Pretrained\" row."),
         ScenarioKey("local_steps", .int(1...1_000_000), .int(10), "Optimisation steps per client per round."),
