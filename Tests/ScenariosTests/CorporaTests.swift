@@ -230,6 +230,67 @@ final class CorporaTests: XCTestCase {
         XCTAssertThrowsError(try Corpora.agnews(csv: "/nonexistent/test.csv")) { XCTAssertTrue("\($0)".contains("/nonexistent/test.csv")) }
     }
 
+    // MARK: - CSV
+
+    func testCSVRowsKnowTheirLine() throws {
+        let text = "\"a\",\"two\nlines\"\n\n\"b\",\"x\"\r\nc,He said \"hi\",\n"
+        XCTAssertEqual(try CSV.rows(text, file: "f.csv"), [CSV.Row(line: 1, fields: ["a", "two\nlines"]),
+                                                          CSV.Row(line: 4, fields: ["b", "x"]),
+                                                          CSV.Row(line: 5, fields: ["c", "He said \"hi\"", ""])])
+    }
+
+    /// A quote left open would swallow every later row into one field; a quoted field that closes
+    /// early (a lone quote inside it) would shift the columns. Both name the line the field opens on.
+    func testCSVRefusesAnOpenOrBrokenQuotedField() {
+        let cases = [("\"1\",\"ok\"\n\"2\",\"never closed\n3,plain\n4,more\n",
+                      "f.csv: line 2: the quoted field that opens here has no closing quote"),
+                     ("\"1\",\"ok\"\n\"2\",\"open\n\"3\",\"x\"\n",
+                      "f.csv: line 2: the quoted field that opens here has text after its closing quote (on line 3); "
+                      + "a quote is missing, or one inside the field is not written \"\""),
+                     ("1,\"a \"quoted\" word\"\n", "f.csv: line 1: the quoted field that opens here has text after its closing quote; "),
+                     ("1,\"\"\"\n", "f.csv: line 1: the quoted field that opens here has no closing quote")]
+        for (text, message) in cases {
+            XCTAssertThrowsError(try CSV.rows(text, file: "f.csv"), text.debugDescription) {
+                XCTAssertTrue("\($0)".hasPrefix(message), "\($0)")
+            }
+        }
+    }
+
+    /// Rows without text are no documents: skipped, and their lines returned for the report.
+    func testLabelledSkipsEmptyTexts() throws {
+        let dir = try temporaryDirectory("labelled")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "label,text,more\nb,hello,\na,  ,\nb,\"\",\"\"\na,world,again\nb,,there\n".write(toFile: dir + "/l.csv", atomically: true, encoding: .utf8)
+        let read = try Corpora.labelled(csv: dir + "/l.csv")
+        XCTAssertEqual(read.byLabel.map(\.name), ["a", "b"])
+        XCTAssertEqual(read.byLabel.map(\.documents), [["world again"], ["hello ", " there"]])
+        XCTAssertEqual(read.empty, [3, 4])
+        try "label,text\na,\nb, \n".write(toFile: dir + "/e.csv", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Corpora.labelled(csv: dir + "/e.csv")) { XCTAssertEqual("\($0)", "\(dir)/e.csv: no rows with text (2 empty)") }
+    }
+
+    /// End to end: `comigs data prepare` fails with exit 2 and one line naming the file and the
+    /// line, writing nothing, for both CSV corpora; a labelled CSV's empty rows are reported.
+    func testPrepareRefusesABrokenCSV() throws {
+        let dir = try temporaryDirectory("csv-errors")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let csv = dir + "/broken.csv"
+        try "\"3\",\"Title\",\"Text\"\n\"4\",\"Open title,\"Text\"\n\"1\",\"T\",\"D\"\n\"2\",\"T\",\"D\"\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        for corpus in ["agnews", "labelled"] {
+            let r = try comigs(["data", "prepare", corpus, "--csv", csv, "--out", dir + "/out"])
+            XCTAssertEqual(r.status, 2, r.stderr)
+            XCTAssertEqual(r.stderr, "comigs: \(csv): line 2: the quoted field that opens here has text after its closing quote; "
+                           + "a quote is missing, or one inside the field is not written \"\"\n")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out"), corpus)
+        }
+        // The note comes as soon as the CSV is read, so a corpus too small to prepare (no download needed) shows it.
+        try "label,text\na,x\nb,\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let r = try comigs(["data", "prepare", "labelled", "--csv", csv, "--out", dir + "/out"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertEqual(r.stderr, "\(csv): 1 row(s) with no text skipped, not counted as documents (line(s) 3)\n"
+                       + "comigs: --partition natural: client 0 gets 1 documents, fewer than 30 (use fewer clients)\n")
+    }
+
     // MARK: - Cleaning rules on samples (no cache needed)
 
     func testPlainTextKeepsProseAndDropsMarkup() {
@@ -340,7 +401,7 @@ final class CorporaTests: XCTestCase {
                        "Bush's plan, \"a test\" for investors & firms $10—now")
         XCTAssertEqual(AGNews.clean("Texas Instruments Inc. &lt;TXN.N&gt;, and &lt;b&gt;bold&lt;/b&gt; camp; Up;"),
                        "Texas Instruments Inc., and bold camp; Up;")
-        XCTAssertEqual(CSV.rows("\"1\",\"He said \"\"hi\"\"\",\"x\"\n\n\"2\",\"a, b\",\"\"\n"), [["1", "He said \"hi\"", "x"], ["2", "a, b", ""]])
+        XCTAssertEqual(try CSV.rows("\"1\",\"He said \"\"hi\"\"\",\"x\"\n\n\"2\",\"a, b\",\"\"\n", file: "sample.csv").map(\.fields), [["1", "He said \"hi\"", "x"], ["2", "a, b", ""]])
         XCTAssertEqual(AGNews.document(title: "Title?", description: "Text."), "Title? Text.")
     }
 }

@@ -33,15 +33,21 @@ enum DataCommand {
           agnews        AG News test CSV (default ../shared/data/agnews/test.csv), one client
                         per class, 1500/200/200 documents; --ood: every client's valid and test
                         split is a uniform mixture of all classes
-          labelled      --csv FILE: any CSV of label,text rows (more text columns are joined)
+          labelled      --csv FILE: any CSV of label,text rows (more text columns are joined);
+                        rows with no text are skipped, their count printed
           folders       --source DIR with one sub-folder of UTF-8 .txt files per client
+        The agnews and labelled CSVs are read as RFC 4180 (fields may be quoted, "" for a
+        quote): a quoted field that never closes, or has text after its closing quote, is
+        an error naming the file and the line where the field opens.
         agnews and labelled are partitioned among clients by --partition (seeded):
           natural       one client per label (default; the paper's AG News protocol)
           iid           a shuffle in N equal shares, or shares ~ Dir(B) with --size-alpha B
           dirichlet     label skew: each label's documents shared among N clients ~ Dir(A)
                         (default A 0.5); redrawn until every client has 30 documents
           shards        sorted by label, N·K shards, K random shards per client (default K 2)
-        and meta.json records each client's documents per label (also printed).
+        and meta.json records each client's documents per label (also printed). A and B
+        range over 1e-6 … 1e6, drawn in logs: 1e-6 gives a label (with B, all documents)
+        to one client, 1e3 near-equal shares.
         Debian texts come from the cache filled by scripts/corpora.sh (default
         $COMIGS_CORPORA or ~/.cache/comigs/corpora). Splits are by document, seeded.
         A client with fewer than 100 documents (e.g. one large file) is first cut into
@@ -143,7 +149,12 @@ enum DataCommand {
             fractions = (200.0 / 1900, 200.0 / 1900)
         case "labelled":
             guard let csv = a.string("--csv") else { throw UsageError(description: "data prepare labelled: --csv FILE is required") }
-            docs = try Corpora.labelled(csv: csv)
+            let read = try Corpora.labelled(csv: csv)
+            docs = read.byLabel
+            if !read.empty.isEmpty {
+                let lines = read.empty.prefix(5).map(String.init).joined(separator: ", ") + (read.empty.count > 5 ? ", …" : "")
+                note("\(csv): \(read.empty.count) row(s) with no text skipped, not counted as documents (line(s) \(lines))")
+            }
         case "folders":
             guard let src = a.string("--source") else { throw UsageError(description: "data prepare folders: --source DIR is required") }
             docs = try Corpora.folders(src)

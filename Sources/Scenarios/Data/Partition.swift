@@ -37,13 +37,15 @@ struct Partition {
             out = byClass
         case .iid:
             let all = shuffled(Array(labels.indices), &rng)
-            out = try draw(&rng) { rng in
-                let shares = sizeAlpha.map { Self.dirichlet(alpha: $0, count: clients, &rng) }
-                    ?? Array(repeating: 1 / Double(clients), count: clients)
-                return Self.cut(all, shares: shares)
+            if let beta = sizeAlpha {
+                out = try draw("size Dirichlet(\(beta))", raise: "--size-alpha", &rng) { rng in
+                    Self.cut(all, shares: Self.dirichlet(alpha: beta, count: clients, &rng))
+                }
+            } else {
+                out = Self.cut(all, shares: Array(repeating: 1 / Double(clients), count: clients))
             }
         case .dirichlet:
-            out = try draw(&rng) { rng in
+            out = try draw("Dirichlet(\(alpha))", raise: "--alpha", &rng) { rng in
                 var clientsDocs = Array(repeating: [Int](), count: clients)
                 for docs in byClass {
                     for (i, part) in Self.cut(docs, shares: Self.dirichlet(alpha: alpha, count: clients, &rng)).enumerated() {
@@ -69,14 +71,14 @@ struct Partition {
         return out
     }
 
-    /// Repeats a random assignment until every client has `minimumDocuments` (FedML's rule).
-    private func draw(_ rng: inout RNG, _ once: (inout RNG) -> [[Int]]) throws -> [[Int]] {
+    /// Repeats a random assignment until every client has `minimumDocuments` (FedML's rule);
+    /// the error names the distribution drawn from (`law`) and the option that sets it (`flag`).
+    private func draw(_ law: String, raise flag: String, _ rng: inout RNG, _ once: (inout RNG) -> [[Int]]) throws -> [[Int]] {
         for _ in 0..<1000 {
             let a = once(&rng)
             if a.allSatisfy({ $0.count >= Self.minimumDocuments }) { return a }
         }
-        let what = kind == .dirichlet ? "Dirichlet(\(alpha))" : "size Dirichlet(\(sizeAlpha ?? 0))"
-        throw Error(description: "--partition \(kind.rawValue): no \(what) draw in 1000 gives each of \(clients) clients \(Self.minimumDocuments) documents (raise the alpha or use fewer clients)")
+        throw Error(description: "--partition \(kind.rawValue): no \(law) draw in 1000 gives each of \(clients) clients \(Self.minimumDocuments) documents (raise \(flag) or use fewer clients)")
     }
 
     private func shuffled(_ a: [Int], _ rng: inout RNG) -> [Int] {
@@ -97,19 +99,31 @@ struct Partition {
         return out
     }
 
-    /// A draw of Dir(α, …, α) over `count` parts, from normalised Gamma(α) draws.
+    /// A draw of Dir(α, …, α) over `count` parts: Gamma(α) draws normalised to sum 1, taken in logs
+    /// (share i = e^(ℓᵢ − max ℓ) / Σⱼ e^(ℓⱼ − max ℓ), ℓ = `logGamma`) so that no α > 0 underflows:
+    /// Gamma(α) draws themselves are often below the smallest Double for α ≲ 1e-3 (e^(−10⁴) at
+    /// α = 1e-4). Shares below the largest by a factor over e^745 come out 0.
     static func dirichlet(alpha: Double, count: Int, _ rng: inout RNG) -> [Double] {
-        let g = (0..<count).map { _ in gamma(alpha, &rng) }
-        let total = g.reduce(0, +)
-        return total > 0 ? g.map { $0 / total } : Array(repeating: 1 / Double(count), count: count)
+        let logs = (0..<count).map { _ in logGamma(alpha, &rng) }
+        let top = logs.max()!
+        let weights = logs.map { PortableMath.exp($0 - top) }
+        let total = weights.reduce(0, +)  // ≥ 1: the largest part's weight is e^0
+        return weights.map { $0 / total }
     }
 
-    /// Gamma(α, 1) by Marsaglia and Tsang (2000); α < 1 through Gamma(α + 1)·U^(1/α).
+    /// The logarithm of a Gamma(α, 1) draw, finite for every α > 0. α < 1 uses Marsaglia and
+    /// Tsang's boost Gamma(α) = Gamma(α + 1)·U^(1/α) as a sum, log Gamma(α + 1) + log(U)/α:
+    /// the product itself underflows for small α (U^(1/α) is e^(−10⁶) at α = 1e-6).
+    static func logGamma(_ alpha: Double, _ rng: inout RNG) -> Double {
+        guard alpha < 1 else { return PortableMath.log(gamma(alpha, &rng)) }
+        let u = max(rng.uniformDouble(), 1e-300)
+        return logGamma(alpha + 1, &rng) + PortableMath.log(u) / alpha
+    }
+
+    /// A Gamma(α, 1) draw: Marsaglia and Tsang (2000) for α ≥ 1; below 1, e^`logGamma`, which is
+    /// 0 where the draw is below the smallest Double (so `dirichlet` works in logs).
     static func gamma(_ alpha: Double, _ rng: inout RNG) -> Double {
-        if alpha < 1 {
-            let u = max(rng.uniformDouble(), 1e-300)
-            return gamma(alpha + 1, &rng) * PortableMath.exp(PortableMath.log(u) / alpha)
-        }
+        guard alpha >= 1 else { return PortableMath.exp(logGamma(alpha, &rng)) }
         let d = alpha - 1.0 / 3, c = 1 / (9 * d).squareRoot()
         while true {
             var x = 0.0, v = 0.0

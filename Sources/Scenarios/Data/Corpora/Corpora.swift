@@ -33,14 +33,19 @@ enum Corpora {
 
     /// Four clients `World, Sports, Business, Sci/Tech` (class index 1-4) from
     /// the AG News CSV; a document is one row, "title. description", in row order.
+    /// Every AG News row has text, so a row whose title and description are both empty
+    /// (after cleaning) is an error, like a malformed one; errors name the file and line.
     static func agnews(csv: String) throws -> [ClientDocuments] {
         let text = try readUTF8(csv, hint: "AG News is not downloaded by scripts/corpora.sh; see ../shared/data/README.md")
         var clients = AGNews.classes.map { ClientDocuments(name: $0, documents: []) }
-        for (number, row) in CSV.rows(text).enumerated() {
-            guard row.count == 3, let label = Int(row[0]), (1...clients.count).contains(label) else {
-                throw Error(description: "\(csv): row \(number + 1): expected three columns \"class 1-4\",\"title\",\"description\", got \(row.count) column(s) starting \(row.first.map { "'\($0.prefix(20))'" } ?? "nothing")")
+        for row in try CSV.rows(text, file: csv) {
+            let f = row.fields
+            guard f.count == 3, let label = Int(f[0]), (1...clients.count).contains(label) else {
+                throw Error(description: "\(csv): line \(row.line): expected three columns \"class 1-4\",\"title\",\"description\", got \(f.count) column(s) starting \(f.first.map { "'\($0.prefix(20))'" } ?? "nothing")")
             }
-            clients[label - 1].documents.append(AGNews.document(title: row[1], description: row[2]))
+            let document = AGNews.document(title: f[1], description: f[2])
+            guard !document.isEmpty else { throw Error(description: "\(csv): line \(row.line): no text (title and description empty)") }
+            clients[label - 1].documents.append(document)
         }
         guard clients.contains(where: { !$0.documents.isEmpty }) else {
             throw Error(description: "\(csv): no rows")
@@ -50,19 +55,26 @@ enum Corpora {
 
     /// Any labelled CSV, one document per row: the first column is the label, the other
     /// columns (joined with a space) the text; one `ClientDocuments` per label, labels in
-    /// sorted order. A first row whose label column reads "label" is a header.
-    static func labelled(csv: String) throws -> [ClientDocuments] {
+    /// sorted order. A first row whose label column reads "label" is a header. A row whose
+    /// text is empty or only white space is no document: it is skipped, and its line is
+    /// returned in `empty` for the caller to report. Errors name the file and line.
+    static func labelled(csv: String) throws -> (byLabel: [ClientDocuments], empty: [Int]) {
         let text = try readUTF8(csv, hint: nil)
-        var byLabel: [String: [String]] = [:]
-        for (number, row) in CSV.rows(text).enumerated() {
-            if number == 0 && row.first?.lowercased() == "label" { continue }
-            guard row.count >= 2, !row[0].isEmpty else {
-                throw Error(description: "\(csv): row \(number + 1): expected a label and at least one text column, got \(row.count) column(s)")
+        var byLabel: [String: [String]] = [:], empty: [Int] = []
+        for (number, row) in try CSV.rows(text, file: csv).enumerated() {
+            let f = row.fields
+            if number == 0 && f.first?.lowercased() == "label" { continue }
+            guard f.count >= 2, !f[0].isEmpty else {
+                throw Error(description: "\(csv): line \(row.line): expected a label and at least one text column, got \(f.count) column(s)")
             }
-            byLabel[row[0], default: []].append(row.dropFirst().joined(separator: " "))
+            let document = f.dropFirst().joined(separator: " ")
+            if document.allSatisfy(\.isWhitespace) { empty.append(row.line); continue }
+            byLabel[f[0], default: []].append(document)
         }
-        guard !byLabel.isEmpty else { throw Error(description: "\(csv): no rows") }
-        return byLabel.keys.sorted().map { ClientDocuments(name: $0, documents: byLabel[$0]!) }
+        guard !byLabel.isEmpty else {
+            throw Error(description: "\(csv): no rows" + (empty.isEmpty ? "" : " with text (\(empty.count) empty)"))
+        }
+        return (byLabel.keys.sorted().map { ClientDocuments(name: $0, documents: byLabel[$0]!) }, empty)
     }
 
     /// One client per sub-folder of `dir` (sorted by name); a document is one
