@@ -3,7 +3,8 @@ public enum RoundPolicy: Codable, Sendable, Equatable {
     /// Wait for every selected client.
     case sync
     /// End the round `seconds` after it starts. Late updates are dropped, or
-    /// with `partial` a client stops after the local steps that fit and sends those.
+    /// with `partial` a client stops after the local steps that fit and sends those; a client
+    /// for which not one step fits is timed and dropped at the deadline as without `partial`.
     case deadline(seconds: Double, partial: Bool)
     /// Select K + extra and keep the first K updates to arrive.
     case overselect(extra: Int)

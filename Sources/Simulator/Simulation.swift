@@ -152,30 +152,35 @@ public final class Simulation {
         var failPoint: Double?
         /// When the device goes offline before its upload ends (its update is lost).
         var offline: SimTime?
+        /// Not one local step fits the partial deadline: timed as the full round it would run
+        /// without `partial`, so it is still on its way at the deadline (its update is lost).
+        var late = false
         /// A lost round trains nothing and its steps do not count.
-        var lost: Bool { failPoint != nil || offline != nil }
+        var lost: Bool { failPoint != nil || offline != nil || late }
     }
 
     /// Draws client i's slowdown and failure for its `draw`-th start, at `t0`. With a partial
     /// deadline `budget` (µs), the most local steps whose download, training (router bursts
-    /// included) and upload end by it, timed exactly as `schedule` will time them; nil when
-    /// not even one step fits. A device whose trace goes off before that round would end
-    /// leaves then (decided here, from the cost model's time, so it trains nothing).
-    private func plan(_ i: Int, draw: Int, at t0: SimTime, budget: SimTime? = nil) -> Plan? {
+    /// included) and upload end by it, timed exactly as `schedule` will time them; when not
+    /// even one step fits, the plan is the one without `partial` (all its steps, `late`), so
+    /// `partial` changes only the clients it lets send something. A device whose trace goes
+    /// off before that round would end leaves then (decided here, from the cost model's time,
+    /// so it trains nothing).
+    private func plan(_ i: Int, draw: Int, at t0: SimTime, budget: SimTime? = nil) -> Plan {
         let c = clients[i]
         var rng = clientStreams[i].split(draw).split(1)
         let slowdown = config.straggler.slowdown(&rng)
         let fails = rng.uniformDouble() < config.dropout.failure
         let failPoint = rng.uniformDouble()
-        var steps = c.localSteps
+        var steps = c.localSteps, late = false
         let duration = { (n: Int) in self.transfer(i) + Self.micros(c.flops(steps: n, after: self.stepsDone[i]) / c.device.flops * slowdown) }
         if let budget {
             while steps > 0 && duration(steps) > budget { steps -= 1 }
-            if steps == 0 { return nil }
+            if steps == 0 { (steps, late) = (c.localSteps, true) }
         }
         let off = c.schedule?.leaves(startingAt: t0)
         return Plan(client: i, steps: steps, slowdown: slowdown, failPoint: fails ? failPoint : nil,
-                    offline: off.flatMap { t0 + duration(steps) > $0 ? $0 : nil })
+                    offline: off.flatMap { t0 + duration(steps) > $0 ? $0 : nil }, late: late)
     }
 
     /// Download + upload time of client i in µs.
@@ -279,15 +284,7 @@ public final class Simulation {
         var pending = 0
         var failed: [Int] = [], dropped: [Int] = [], arrived: [Participation] = []
         var waiting = [Bool](repeating: false, count: clients.count)  // started and not yet resolved
-        var plans: [Plan] = []
-        for i in selected {
-            if let p = plan(i, draw: r, at: t0, budget: budget) {
-                plans.append(p)
-            } else {
-                dropped.append(i)  // not one local step fits before the deadline
-                log(.dropped, r, i, at: t0)
-            }
-        }
+        let plans = selected.map { plan($0, draw: r, at: t0, budget: budget) }
         for (p, flops) in zip(plans, work(plans, round: r)) {
             schedule(p, flops: flops, round: r, at: t0, version: r)
             pending += 1
@@ -383,7 +380,7 @@ public final class Simulation {
         /// run together on the worker pool and stay hidden until each one's training ends.
         func begin(_ ids: [Int], _ t: SimTime) {
             numerics?.launch(ids)
-            let plans = ids.map { plan($0, draw: starts[$0], at: t)! }
+            let plans = ids.map { plan($0, draw: starts[$0], at: t) }
             for (p, flops) in zip(plans, work(plans, round: version)) {
                 schedule(p, flops: flops, round: version, at: t, version: version)
                 starts[p.client] += 1

@@ -18,13 +18,14 @@ final class HTMLReportTests: XCTestCase {
     }
 
     /// Round 0: client 0 downloads until 1 s, trains until 5 s, uploads until 6 s; client 1
-    /// downloads until 2 s and fails at 3 s. Round 1 (deadline at 8 s): client 0 is dropped at
-    /// the start (nothing fits), client 1 downloads until 6.5 s and is dropped at the deadline.
+    /// downloads until 2 s and fails at 3 s. Round 1 (deadline at 8 s): client 0 downloads until
+    /// 7 s, client 1 until 6.5 s, and both are dropped at the deadline.
     /// Client 2 is selected for neither round.
     static let syncEvents: [(Double, EventKind, Int, Int?)] = [
         (0, .roundStart, 0, nil), (1, .downloadDone, 0, 0), (2, .downloadDone, 0, 1), (3, .clientFailure, 0, 1),
         (5, .trainingDone, 0, 0), (6, .uploadDone, 0, 0), (6, .aggregation, 0, nil), (6, .roundStart, 1, nil),
-        (6, .dropped, 1, 0), (6.5, .downloadDone, 1, 1), (8, .dropped, 1, 1), (8, .deadline, 1, nil), (8, .aggregation, 1, nil),
+        (6.5, .downloadDone, 1, 1), (7, .downloadDone, 1, 0), (8, .dropped, 1, 0), (8, .dropped, 1, 1), (8, .deadline, 1, nil),
+        (8, .aggregation, 1, nil),
     ]
 
     func syncTimeline() -> Timeline {
@@ -39,8 +40,9 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(t.bars, [B(client: 0, round: 0, phase: .download, start: 0, end: 1), B(client: 1, round: 0, phase: .download, start: 0, end: 2),
                                 B(client: 1, round: 0, phase: .training, start: 2, end: 3), B(client: 0, round: 0, phase: .training, start: 1, end: 5),
                                 B(client: 0, round: 0, phase: .upload, start: 5, end: 6), B(client: 1, round: 1, phase: .download, start: 6, end: 6.5),
+                                B(client: 0, round: 1, phase: .download, start: 6, end: 7), B(client: 0, round: 1, phase: .training, start: 7, end: 8),
                                 B(client: 1, round: 1, phase: .training, start: 6.5, end: 8)])
-        XCTAssertEqual(t.marks, [Timeline.Event(client: 1, round: 0, mark: .failure, time: 3), Timeline.Event(client: 0, round: 1, mark: .late, time: 6),
+        XCTAssertEqual(t.marks, [Timeline.Event(client: 1, round: 0, mark: .failure, time: 3), Timeline.Event(client: 0, round: 1, mark: .late, time: 8),
                                  Timeline.Event(client: 1, round: 1, mark: .late, time: 8)])
         XCTAssertEqual(t.absences, [Timeline.Absence(client: 2, round: 0, start: 0, end: 6), Timeline.Absence(client: 2, round: 1, start: 6, end: 8)])
         XCTAssertEqual(t.aggregations, [6, 8])
@@ -94,8 +96,8 @@ final class HTMLReportTests: XCTestCase {
         let failure = try XCTUnwrap(s["beta · round 0 · failed or went offline, update lost at 3 s"]?["points"])
         let xs = failure.split(separator: " ").compactMap { Double($0.split(separator: ",")[0]) }
         XCTAssertEqual((xs.min()! + xs.max()!) / 2, 471, accuracy: 0.01, "centred on 3 s")
-        XCTAssertNotNil(s["alpha · round 1 · dropped (late) at 6 s"])
-        XCTAssertNil(s.keys.first { $0.hasPrefix("alpha · round 1 ·") && $0.contains("download") }, "dropped at its start: no bar")
+        XCTAssertNotNil(s["alpha · round 1 · dropped (late) at 8 s"])
+        XCTAssertEqual(s["alpha · round 1 · training 7–8 s"]?["x"], "939", "cut at the drop")
     }
 
     func testManyClientsAreCappedAndSaidSo() throws {

@@ -74,21 +74,34 @@ final class LostUpdateRunTests: XCTestCase {
     }
 
     /// CoMiGS routers train in a burst after every 3rd step; the partial deadline plans with
-    /// it, so the round whose step carries the burst is dropped at its start and its step
-    /// never counts: the step counter stays 2 and the test loss is unchanged.
+    /// it, so the round whose step carries the burst fits no step and its step never counts:
+    /// the step counter stays 2 and the test loss is unchanged. The round itself is the one
+    /// without `partial` (whose step fits in rounds 1 and 2 as well): the same events, the
+    /// same end at the deadline, the same bytes — the download is counted.
     func testPartialDeadlineNeverCountsADroppedStep() throws {
-        let r = try run("""
+        func scenario(partial: Bool) -> String {
+            """
             {"name": "partial-burst", "rounds": 3, \(Self.common), "local_steps": 1, "clients": 1,
              "method": {"name": "comigs", "router_every": 3, "router_iters": 10},
-             "policy": {"name": "deadline", "deadline_s": 0.6, "partial": true}, "outputs": {"save_adapters": false}}
-            """.replacingOccurrences(of: "\"local_steps\": 2, ", with: ""), "burst")
+             "policy": {"name": "deadline", "deadline_s": 0.6, "partial": \(partial)}, "outputs": {"save_adapters": false}}
+            """.replacingOccurrences(of: "\"local_steps\": 2, ", with: "")
+        }
+        let r = try run(scenario(partial: true), "burst"), plain = try run(scenario(partial: false), "burst-plain")
         XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(plain.status, 0, plain.stderr)
         let rounds = try lines(r.dir + "/rounds.jsonl")
         XCTAssertEqual(rounds.map { $0["dropped"]?.arrayValue?.count ?? -1 }, [0, 0, 1])
-        XCTAssertEqual(rounds[2]["start_s"]?.doubleValue, rounds[2]["end_s"]?.doubleValue)
+        XCTAssertEqual(rounds[2]["end_s"]!.doubleValue! - rounds[2]["start_s"]!.doubleValue!, 0.6, accuracy: 1e-9)
+        XCTAssertGreaterThan(rounds[2]["bytes_down"]?.doubleValue ?? 0, 0)
+        for file in ["rounds.jsonl", "events.jsonl"] {
+            XCTAssertEqual(try String(contentsOfFile: r.dir + "/" + file, encoding: .utf8),
+                           try String(contentsOfFile: plain.dir + "/" + file, encoding: .utf8), file)
+        }
         let m = try lines(r.dir + "/metrics.jsonl")
         XCTAssertEqual(m.map { $0["step"]?.doubleValue ?? -1 }, [0, 1, 2, 2])
         XCTAssertEqual(m[3]["test_loss"]?.doubleValue, m[2]["test_loss"]?.doubleValue)
+        XCTAssertEqual(try lines(plain.dir + "/metrics.jsonl").map { $0["step"]?.doubleValue ?? -1 }, [0, 1, 2, 3],
+                       "without partial the late step trained")
         XCTAssertEqual(try lines(r.dir + "/events.jsonl").filter { $0["event"]?.stringValue == "dropped" }.count, 1)
     }
 

@@ -22,6 +22,35 @@ final class SimulationTests: XCTestCase {
         return (sim.run(), events)
     }
 
+    /// One round under `policy` with numerics that record what each round trains (and return
+    /// the cost model's FLOPs), and the bytes downloaded as a run counts them (per download_done).
+    struct Recorded {
+        final class Training: SimulationNumerics {
+            let clients: [SimClient]
+            var rounds: [[Int: Int]] = []
+            init(_ clients: [SimClient]) { self.clients = clients }
+            func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
+                rounds.append(Dictionary(uniqueKeysWithValues: work.map { ($0.client, $0.steps) }))
+                return work.map { clients[$0.client].flops(steps: $0.steps, after: 0) }
+            }
+            func aggregate(_ outcome: RoundOutcome) {}
+        }
+        var out: [RoundOutcome], events: [TimelineEvent] = [], trained: [[Int: Int]], stepsDone: [Int], downloadBytes: Int
+
+        init(_ policy: RoundPolicy, clients: [SimClient]) {
+            let sim = Simulation(clients: clients, config: SimulationConfig(rounds: 1, policy: policy, seed: 7))
+            let training = Training(clients)
+            sim.numerics = training
+            var events: [TimelineEvent] = []
+            sim.onEvent = { events.append($0) }
+            out = sim.run()
+            self.events = events
+            trained = training.rounds
+            stepsDone = sim.stepsDone
+            downloadBytes = events.filter { $0.kind == .downloadDone }.reduce(0) { $0 + clients[$1.client].downloadBytes }
+        }
+    }
+
     func testSyncRoundLastsAsLongAsTheSlowestClient() {
         let (out, events) = run(.sync, rounds: 2)
         XCTAssertEqual(out[0].end, 6_000_000)
@@ -51,12 +80,47 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual(out[0].arrived.map(\.steps), [10, 10, 7])
         XCTAssertEqual(out[0].arrived[2].arrival, 5_400_000)
         XCTAssertEqual(out[0].end, 5_400_000)
-        // 4.15 s leaves 0.15 s: one 0.1 s step for clients 0 and 1, none of client 2's 0.2 s steps,
-        // so client 2 is dropped at the start.
-        let (tight, events) = run(.deadline(seconds: 4.15, partial: true))
-        XCTAssertEqual(tight[0].dropped, [2])
-        XCTAssertEqual(tight[0].arrived.map(\.steps), [1, 1])
-        XCTAssertTrue(events.contains { $0.client == 2 && $0.kind == .dropped && $0.time == 0 })
+    }
+
+    /// 4.05 s leaves 0.05 s after the transfers: no client fits one step (0.1 s, 0.2 s). Each is
+    /// timed as without `partial`: it downloads (2 s), trains (until 3 s, 4 s) and is dropped
+    /// at the deadline, which ends the round; nothing trains and no step counts.
+    func testPartialDeadlineWhereNobodyFitsIsTheRoundWithoutPartial() {
+        let partial = Recorded(.deadline(seconds: 4.05, partial: true), clients: clients())
+        let plain = Recorded(.deadline(seconds: 4.05, partial: false), clients: clients())
+        XCTAssertEqual(partial.out, plain.out)
+        XCTAssertEqual(partial.out[0].end, 4_050_000)
+        XCTAssertEqual(partial.out[0].dropped, [0, 1, 2])
+        XCTAssertEqual(partial.events.map(\.jsonLine), plain.events.map(\.jsonLine))
+        XCTAssertEqual(partial.events.filter { $0.kind == .dropped }.map(\.time), [4_050_000, 4_050_000, 4_050_000])
+        XCTAssertEqual(partial.downloadBytes, plain.downloadBytes)
+        XCTAssertEqual(partial.downloadBytes, 3 * 2_000_000)
+        XCTAssertEqual(partial.trained, [[:]], "dropped without a step: nothing trains")
+        XCTAssertEqual(plain.trained, [[0: 10, 1: 10, 2: 10]])
+        XCTAssertEqual(partial.stepsDone, [0, 0, 0])
+    }
+
+    /// 4.15 s leaves 0.15 s: one 0.1 s step for clients 0 and 1 (arriving at 4.1 s), none of
+    /// client 2's 0.2 s steps. Client 2 is exactly as without `partial` — it downloads, trains
+    /// until 4 s and is dropped at the deadline, so the round lasts until 4.15 s — but trains
+    /// nothing; clients 0 and 1 send their step.
+    func testPartialDeadlineChangesOnlyTheClientsThatFitAStep() {
+        let partial = Recorded(.deadline(seconds: 4.15, partial: true), clients: clients())
+        let plain = Recorded(.deadline(seconds: 4.15, partial: false), clients: clients())
+        XCTAssertEqual(partial.out[0].arrived.map(\.client), [0, 1])
+        XCTAssertEqual(partial.out[0].arrived.map(\.steps), [1, 1])
+        XCTAssertEqual(partial.out[0].arrived.map(\.arrival), [4_100_000, 4_100_000])
+        XCTAssertEqual(partial.out[0].dropped, [2])
+        XCTAssertEqual(partial.out[0].end, 4_150_000)
+        XCTAssertEqual(plain.out[0].dropped, [0, 1, 2])
+        XCTAssertEqual(partial.out[0].end, plain.out[0].end)
+        let two = { (r: Recorded) in r.events.filter { $0.client == 2 }.map(\.jsonLine) }
+        XCTAssertEqual(two(partial), two(plain))
+        XCTAssertEqual(partial.events.filter { $0.client == 2 }.map { "\($0.kind.rawValue)@\($0.time)" },
+                       ["download_done@2000000", "training_done@4000000", "dropped@4150000"])
+        XCTAssertEqual(partial.downloadBytes, plain.downloadBytes)
+        XCTAssertEqual(partial.trained, [[0: 1, 1: 1]])
+        XCTAssertEqual(partial.stepsDone, [1, 1, 0])
     }
 
     func testOverselectKeepsTheFirstK() {
@@ -177,16 +241,42 @@ final class LostAndLateTests: XCTestCase {
     /// Partial deadline 0.65 s, 1 step of 0.1 s per round, a 0.5 s router burst after every
     /// 3rd step, 0.1 s of transfer: rounds 1 and 2 train one step each; round 3's step carries
     /// the burst (0.1 + 0.6 s > 0.65 s), so it is planned as not fitting and dropped at the
-    /// start, with no step counted (and so is round 4's). The amortised cost (0.1 + 0.5/3 s)
+    /// deadline, with no step counted (and so is round 4's). The amortised cost (0.1 + 0.5/3 s)
     /// would have planned it to fit and let it overshoot.
     func testPartialDeadlinePlansWithTheBurstItsStepsCarry() {
-        let c = SimClient(device: d, stepFlops: 1e8, localSteps: 1, uploadBytes: 50_000, downloadBytes: 50_000, routerEvery: 3,
-                          routerBurstFlops: 5e8)
-        let sim = Simulation(clients: [c], config: SimulationConfig(rounds: 4, policy: .deadline(seconds: 0.65, partial: true), seed: 1))
+        let sim = burstRun(rounds: 4)
         let out = sim.run()
         XCTAssertEqual(out.map { $0.arrived.map(\.client) }, [[0], [0], [], []])
         XCTAssertEqual(out.map(\.dropped), [[], [], [0], [0]])
-        XCTAssertEqual(out[2].end, out[2].start, "dropped at the start: nothing to wait for")
+        XCTAssertEqual(out[2].end - out[2].start, 650_000, "timed as without partial: dropped at the deadline")
         XCTAssertEqual(sim.stepsDone, [2])
+    }
+
+    /// The run above, partial deadline 0.65 s.
+    func burstRun(rounds: Int) -> Simulation {
+        let c = SimClient(device: d, stepFlops: 1e8, localSteps: 1, uploadBytes: 50_000, downloadBytes: 50_000, routerEvery: 3,
+                          routerBurstFlops: 5e8)
+        return Simulation(clients: [c], config: SimulationConfig(rounds: rounds, policy: .deadline(seconds: 0.65, partial: true), seed: 1))
+    }
+
+    /// Resumed at the boundary after a round whose client fitted no step (as a checkpoint does:
+    /// time, event count, steps), the run goes on exactly as the uninterrupted one: the dropped
+    /// client leaves nothing in flight.
+    func testResumeAfterARoundWithoutAFittingStepIsTheSameRun() {
+        let full = burstRun(rounds: 5)
+        var events: [String] = []
+        full.onEvent = { events.append($0.jsonLine) }
+        let out = full.run()
+        for done in [3, 4] {
+            let first = burstRun(rounds: done)
+            _ = first.run()
+            let rest = burstRun(rounds: 5)
+            var tail: [String] = []
+            rest.onEvent = { tail.append($0.jsonLine) }
+            XCTAssertEqual(rest.run(after: done, now: first.now, events: first.eventCount, stepsDone: first.stepsDone), Array(out[done...]))
+            XCTAssertEqual(tail, Array(events.suffix(tail.count)), "after round \(done)")
+            XCTAssertEqual(rest.eventCount, full.eventCount)
+            XCTAssertEqual(rest.stepsDone, full.stepsDone)
+        }
     }
 }

@@ -22,7 +22,7 @@ struct Timeline: Equatable {
         /// mid-round, and its update is lost.
         case failure
         /// dropped under a sync policy: still on its way at the deadline or after the first K
-        /// arrived (over-selection), or not one local step fitted a partial deadline.
+        /// arrived (over-selection).
         case late
         /// dropped under async: the update arrived staler than max_staleness and was discarded.
         case stale
@@ -78,8 +78,7 @@ struct Timeline: Equatable {
                 // Logged right after the client's upload_done: nothing of it is in flight.
                 marks.append(Event(client: c, round: e.round, mark: .stale, time: t))
             case .dropped:
-                // At its round's start a drop means the client never began (nothing fitted the deadline).
-                if doing[c] != nil || t > roundStart { bars.append(bar) }
+                bars.append(bar)
                 doing[c] = nil
                 marks.append(Event(client: c, round: e.round, mark: .late, time: t))
             default: break
