@@ -6,7 +6,7 @@ let commands: [(name: String, summary: String, usage: String, run: ([String]) th
     ("run", "run a scenario file: training, simulation, results folder", RunCommand.usage, RunCommand.run),
     ("sweep", "run a grid of scenario variants; skips finished runs; --shard I/N", SweepCommand.usage, SweepCommand.run),
     ("report", "mean ± std tables from finished runs", ReportCommand.usage, ReportCommand.run),
-    ("plot", "SVG charts of run folders: perplexity against time and rounds, generalist share", PlotCommand.usage, PlotCommand.run),
+    ("plot", "SVG charts of run folders: perplexity against time and rounds, routing shares", PlotCommand.usage, PlotCommand.run),
     ("trace", "SVG of a text with each token coloured by the expert it chose", TraceCommand.usage, TraceCommand.run),
     ("golden", "re-run the golden routing traces and compare byte for byte (--update)", GoldenCommand.usage, GoldenCommand.run),
     ("bench", "time training steps of the engine (gpt-tiny, comigs-tiny)", BenchCommand.usage, BenchCommand.run),

@@ -57,7 +57,7 @@ public struct AdapterConfig: Codable, Sendable, Equatable {
     /// LoRA rank; 0 means no LoRA at all (then the base must train).
     public var rank: Int = 8
     public var alpha: Float = 16
-    /// MLP experts; expert 0 is the generalist, the rest are specialists.
+    /// MLP experts (CoMiGS puts its generalists first, then the client's specialists).
     public var experts: Int = 1
     public var router: RouterMode = .topK
     /// nil: k = min(2, experts).
@@ -119,6 +119,9 @@ public struct AdapterConfig: Codable, Sendable, Equatable {
     public var balancesBlockOutput: Bool { loadBalance == .blockOutput && hasRouter }
     /// A learned router exists only with two or more experts in top-k mode.
     public var hasRouter: Bool { experts > 1 && router == .topK }
+    /// Why no token is routed, as messages say it ("one expert", "its experts are averaged");
+    /// nil when there is a router.
+    public var withoutRouter: String? { hasRouter ? nil : experts > 1 ? "its experts are averaged" : "one expert" }
 
     public func validate() throws {
         if rank < 0 { throw ModelError.invalidConfig("LoRA rank must be ≥ 0, got \(rank)") }

@@ -8,7 +8,7 @@ public enum ParamRole: Sendable, Hashable, CustomStringConvertible {
     case base
     /// LoRA on the attention `c_attn` / `c_proj` (one copy, no experts).
     case attentionLoRA(LoRAFactor)
-    /// LoRA of MLP expert `expert` (0 = the generalist) on `c_fc` / `c_proj`.
+    /// LoRA of MLP expert `expert` (0-based) on `c_fc` / `c_proj`.
     case expertLoRA(expert: Int, LoRAFactor)
     /// A per-layer router matrix.
     case router

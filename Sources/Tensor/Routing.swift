@@ -55,7 +55,8 @@ public struct RoutingStats: Sendable, Equatable {
 }
 
 /// Accumulates per-layer routing statistics over forward passes (evaluation
-/// windows). Sums run in token order, in Double, so results are deterministic.
+/// windows). Sums run in token order, in Double, so results are deterministic. Experts
+/// 0..<generalists are the side the origin statistics call generalists (the caller says which).
 public final class RoutingTally {
     public let layers: Int, experts: Int, generalists: Int
     // Per layer: tokens, entropy sum and label counts; per layer × expert: top-1 counts, probability sums.

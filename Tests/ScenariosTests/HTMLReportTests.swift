@@ -144,7 +144,7 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(page.contains("<th>bayes ppl</th>") && page.contains("<td class=\"n\">10.250</td>") && page.contains("<td>—</td>"))
         XCTAssertTrue(page.contains("Mean test perplexity 13.500 over 2 clients"))
         XCTAssertTrue(page.contains("<td>deadline · deadline_s 9.000 · partial false</td>"), "the deadline policy's keys, not async's buffer")
-        XCTAssertTrue(page.contains("None: the method has no router"))
+        XCTAssertTrue(page.contains("<p>None: fedavg has no router (its experts are averaged).</p>"))
         XCTAssertEqual(page.components(separatedBy: "<svg ").count - 1, 3, "two perplexity charts and the timeline")
         // Self-contained: nothing to fetch, nothing to run (the only URL is SVG's namespace name).
         for outside in ["src=", "href=", "<link", "@import", "url(", "<script"] { XCTAssertFalse(page.contains(outside), outside) }

@@ -170,6 +170,7 @@ final class PicturesTests: XCTestCase {
             XCTAssertEqual(shown, top1)
         }
         XCTAssertTrue(svg.titles.contains { $0.contains("(specialist)") } && svg.titles.contains { $0.contains("(generalist)") })
+        XCTAssertTrue(svg.texts.contains("generalist (expert 0)") && svg.texts.contains("specialist (the others)"))
         XCTAssertTrue(svg.texts.contains("client 1: beta"))
         XCTAssertTrue(svg.texts.contains("<") && svg.texts.contains("&") && svg.texts.contains("⏎"))
 
@@ -182,6 +183,128 @@ final class PicturesTests: XCTestCase {
         XCTAssertEqual(try TraceCommand.tokens(runDir: run, client: 1, count: 4), [17, 18, 19, 20])
         XCTAssertThrowsError(try TraceCommand.run([run, "--client", "5", "--layer", "0"])) { e in
             XCTAssertTrue("\(e)".contains("client-5.safetensors"), "\(e)")
+        }
+    }
+
+    /// The legend names CoMiGS's roles that are present, and numbers the experts of every other mixture.
+    func testTraceLegendNamesRolesOrNumbers() {
+        let keys = { (roles: ExpertRoles?, experts: Int) in TracePicture.legend(roles, experts: experts).map { "\($0.text) #\($0.hue)" } }
+        XCTAssertEqual(keys(ExpertRoles(generalists: 1), 4), ["generalist (expert 0) #0", "specialist (the others) #1"])
+        XCTAssertEqual(keys(ExpertRoles(generalists: 2), 2), ["generalist (experts 0–1) #0"])
+        XCTAssertEqual(keys(ExpertRoles(generalists: 0), 2), ["specialist (every expert) #1"])
+        XCTAssertEqual(keys(nil, 7), (0..<7).map { "expert \($0) #\($0 % 6)" })
+        XCTAssertEqual(TracePicture.label(1, ExpertRoles(generalists: 1)), "expert 1 (specialist)")
+        XCTAssertEqual(TracePicture.label(1, nil), "expert 1")
+    }
+
+    /// A tiny real run (the small base, so each takes about a second) of `method`, from the
+    /// package root; returns its folder.
+    func tinyRun(_ method: String, rounds: Int, _ sets: [String] = []) throws -> String {
+        let scenario = dir + "/tiny.json"
+        try write(RunTests.tiny, scenario)
+        let r = try comigs(["run", scenario, "--out", dir + "/runs", "--quiet", "--set", "method.name=" + method, "--set", "rounds=\(rounds)",
+                            "--set", "model.base=models/synthetic-byte-mini.safetensors"] + sets.flatMap { ["--set", $0] }, cwd: packageRoot)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r.stdout.trimmingCharacters(in: .newlines)
+    }
+
+    /// `comigs trace` on a run of a method without a router draws nothing: exit 2, one line
+    /// naming the method and why (one expert, or experts averaged).
+    func testTraceRefusesAMethodWithoutARouter() throws {
+        let unrouted = ["local", "fedavg", "centralized", "pcl", "ffa-lora", "fedsa-lora", "fdlora", "flexlora", "hetlora"]
+        XCTAssertEqual(Set(unrouted + ["comigs", "fedavg-moe", "local-moe", "pfedmoe"]), Set(MethodRegistry.names), "classify every method")
+        var refusals: [String: String] = [:]
+        for name in unrouted {
+            let run = try tinyRun(name, rounds: 0)
+            for pick in ["all", "0"] {
+                let r = try comigs(["trace", run, "--client", pick, "--layer", "0"], cwd: packageRoot)
+                refusals[name] = r.stderr
+                XCTAssertEqual(r.status, 2, "\(name): \(r.stderr)")
+                XCTAssertTrue(r.stderr.hasPrefix("comigs: trace: \(name) has no router ("), r.stderr)
+                XCTAssertTrue(r.stderr.hasSuffix("): there is no routing to draw\n"), r.stderr)
+                XCTAssertEqual(r.stdout, "")
+            }
+            let page = try HTMLReport.run(run)
+            XCTAssertTrue(page.contains("<h2>Routing trace</h2>\n<p>None: \(name) has no router ("), name)
+            XCTAssertFalse(page.contains("<h2>Generalist share</h2>") || page.contains("<h2>Top-1 share per expert</h2>"), name)
+        }
+        XCTAssertEqual(refusals["fedavg"], "comigs: trace: fedavg has no router (its experts are averaged): there is no routing to draw\n")
+        XCTAssertEqual(refusals["hetlora"], "comigs: trace: hetlora has no router (one expert): there is no routing to draw\n")
+    }
+
+    /// pFedMoE, FedAvg-MoE and Local-MoE have routers but no generalists or specialists: the
+    /// trace, the share picture and the HTML page number their experts ("expert e") and never
+    /// use CoMiGS's words, which a CoMiGS run keeps; a CoMiGS client with one expert is left
+    /// out of `--client all` (with a note) and refused by number.
+    func testExpertsAreNamedByTheMethodsRoles() throws {
+        let cases: [(method: String, sets: [String], experts: Int, sharing: String)] = [
+            ("pfedmoe", [], 2, "2 experts per client, expert 0 shared"),
+            ("fedavg-moe", ["method.experts=3"], 3, "3 experts per client, every one shared"),
+            ("local-moe", [], 2, "2 experts per client, none shared"),
+            ("comigs", ["method.specialists=[0,1,1,1]"], 2, "1–2 experts per client, 1 of them generalist(s)"),
+        ]
+        for (method, sets, experts, sharing) in cases {
+            let run = try tinyRun(method, rounds: 1, sets)
+            let comigs_ = method == "comigs"
+            let traced = try comigs(["trace", run, "--client", "all", "--layer", "1", "--tokens", "40"], cwd: packageRoot)
+            XCTAssertEqual(traced.status, 0, traced.stderr)
+            let trace = try SVGContent.parse(run + "/trace_clientall_layer1.svg")
+            let panels = comigs_ ? [1, 2, 3] : [0, 1, 2, 3]
+            XCTAssertEqual(trace.titles.count, 40 * panels.count, method)
+            for c in panels { XCTAssertTrue(trace.texts.contains { $0.hasPrefix("client \(c):") }, "\(method): client \(c)") }
+            let named = Set(trace.titles.map { $0.split(separator: "·")[1].trimmingCharacters(in: .whitespaces) })
+            if comigs_ {
+                XCTAssertFalse(trace.texts.contains { $0.hasPrefix("client 0:") })
+                XCTAssertEqual(traced.stderr, "trace: client 0 has no router (one expert); left out\n")
+                XCTAssertTrue(named.isSubset(of: ["expert 0 (generalist)", "expert 1 (specialist)"]) && !named.isEmpty, "\(named)")
+                XCTAssertTrue(trace.texts.contains("generalist (expert 0)") && trace.texts.contains("specialist (the others)"))
+                let one = try comigs(["trace", run, "--client", "0", "--layer", "1"], cwd: packageRoot)
+                XCTAssertEqual(one.status, 2)
+                XCTAssertEqual(one.stderr, "comigs: trace: client 0 of this comigs run has no router (one expert): there is no routing to draw\n")
+            } else {
+                XCTAssertTrue(named.isSubset(of: Set((0..<experts).map { "expert \($0)" })) && named.count > 1, "\(method): \(named)")
+                for e in 0..<experts { XCTAssertTrue(trace.texts.contains("expert \(e)"), "\(method): legend of expert \(e)") }
+                let document = try String(contentsOfFile: run + "/trace_clientall_layer1.svg", encoding: .utf8).lowercased()
+                XCTAssertFalse(document.contains("generalist") || document.contains("specialist"), method)
+            }
+
+            // The share picture: the generalists' share for CoMiGS, else one panel per expert
+            // whose cells are routing.jsonl's top-1 shares at the last evaluation.
+            let plotted = try comigs(["plot", run], cwd: packageRoot)
+            XCTAssertEqual(plotted.status, 0, plotted.stderr)
+            let files = plotted.stdout.split(separator: "\n").map { URL(fileURLWithPath: String($0)).lastPathComponent }
+            XCTAssertEqual(files, ["ppl_vs_time.svg", "ppl_vs_round.svg", comigs_ ? "generalist_share.svg" : "expert_share.svg"], method)
+            let heat = try SVGContent.parse(run + "/" + files[2])
+            let routing = try RunResults(run).routing
+            let last = routing.filter { $0.round == routing.last!.round && $0.client == 1 && $0.layer == 0 }
+            XCTAssertEqual(last.count, 1)
+            if comigs_ {
+                XCTAssertTrue(heat.texts.contains("generalist share"))
+                XCTAssertTrue(heat.texts.contains(PlotCommand.format2(last[0].top1Share[0])))
+            } else {
+                for e in 0..<experts { XCTAssertTrue(heat.texts.contains { $0.hasSuffix("· expert \(e)") }, "\(method): panel \(e)") }
+                XCTAssertEqual(heat.texts.filter { $0.contains("· expert") }.count, experts)
+                // Panels of 4 clients × `layers` cells, row by row: client 1's first cell holds layer 0's share.
+                let cells = heat.texts.filter { $0.count == 4 && $0.hasPrefix("0.") || $0 == "1.00" }, layers = routing.map(\.layer).max()! + 1
+                XCTAssertEqual(cells.count, experts * 4 * layers)
+                for e in 0..<experts {
+                    XCTAssertEqual(cells[(e * 4 + 1) * layers], PlotCommand.format2(last[0].top1Share[e]), "\(method): expert \(e)")
+                }
+                let document = try String(contentsOfFile: run + "/expert_share.svg", encoding: .utf8).lowercased()
+                XCTAssertFalse(document.contains("generalist") || document.contains("specialist"), method)
+            }
+
+            // The HTML page, outside the resolved scenario.json it quotes (whose keys name roles).
+            let reported = try comigs(["report", run, "--html", run + "/report.html"], cwd: packageRoot)
+            XCTAssertEqual(reported.status, 0, reported.stderr)
+            let page = try String(contentsOfFile: run + "/report.html", encoding: .utf8)
+            let shown = page.replacingOccurrences(of: #"<details>[\s\S]*?</details>"#, with: "", options: .regularExpression)
+            XCTAssertTrue(shown.contains("<tr><th>method</th><td>\(method) · \(sharing)</td></tr>"), method)
+            XCTAssertTrue(shown.contains(comigs_ ? "<h2>Generalist share</h2>" : "<h2>Top-1 share per expert</h2>"), method)
+            XCTAssertEqual(shown.components(separatedBy: "<svg ").count - 1, 5, "\(method): perplexity ×2, timeline, share, trace")
+            if !comigs_ {
+                XCTAssertNil(shown.lowercased().range(of: "generalist|specialist", options: .regularExpression), method)
+            }
         }
     }
 }

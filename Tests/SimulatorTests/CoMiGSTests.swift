@@ -54,6 +54,16 @@ final class CoMiGSTests: XCTestCase {
         XCTAssertEqual(try federation(CoMiGS(generalists: 2, specialists: [0], rank: 4)).sharedBytes(0), 4 * 2 * (768 + 2 * 1280), "2G ships all LoRA")
     }
 
+    /// Only CoMiGS has generalists and specialists (the scenario's tuning keeps them), and its
+    /// generalists are exactly the experts that travel; every other method's experts are numbered.
+    func testOnlyCoMiGSHasExpertRoles() throws {
+        for name in MethodRegistry.names where name != "comigs" { XCTAssertNil(try MethodRegistry.make(name).expertRoles, name) }
+        let c = CoMiGS(generalists: 2, specialists: [3])
+        XCTAssertEqual(Tuned(c).expertRoles, ExpertRoles(generalists: 2))
+        XCTAssertEqual((0..<5).map { c.expertRoles!.isGeneralist($0) }, (0..<5).map { c.shares(.expertLoRA(expert: $0, .a)) })
+        XCTAssertEqual((0..<5).filter { c.expertRoles!.isGeneralist($0) }, [0, 1])
+    }
+
     /// Routers move only in router steps, experts only in expert steps; router steps read
     /// the validation split (or the training split for CoMiGS-train).
     func testAlternatingUpdates() throws {

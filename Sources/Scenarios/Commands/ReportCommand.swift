@@ -15,10 +15,11 @@ enum ReportCommand {
 
         --html also writes one self-contained page (inline SVG and CSS; no script, no network).
         For a single run folder: the scenario in brief, the per-client table, perplexity
-        against simulated time and round, the generalist share (mixtures), the routing trace
-        (when the run's base and adapters load) and a timeline of the simulated events, one
-        row per client. Otherwise: the table and, per row label, perplexity against simulated
-        time. scripts/render-html.sh FILE PNG renders it with headless Chromium.
+        against simulated time and round, the generalist share (CoMiGS) or each expert's share
+        (the other mixtures), the routing trace (when the method has a router and the run's
+        base and adapters load) and a timeline of the simulated events, one row per client.
+        Otherwise: the table and, per row label, perplexity against simulated time.
+        scripts/render-html.sh FILE PNG renders it with headless Chromium.
         """
 
     static func run(_ args: [String]) throws {

@@ -15,18 +15,20 @@ enum HTMLReport {
 
     /// The page of one finished run folder: the scenario in brief, the per-client table and
     /// totals, perplexity against simulated time and against round, the timeline of the
-    /// simulated events, the generalist share (mixtures) and the routing trace (when the run's
-    /// base and adapters load; else a sentence saying why not). Errors name the file: no scenario.json,
-    /// summary.json, events.jsonl or rounds.jsonl; a malformed line (file:line).
+    /// simulated events, the generalist share (CoMiGS) or each expert's share (the other
+    /// mixtures) and the routing trace (when the method routes and the run's base and adapters
+    /// load; else a sentence saying why not). Errors name the file: no scenario.json, or one that
+    /// no longer validates, summary.json, events.jsonl or rounds.jsonl; a malformed line (file:line).
     static func run(_ dir: String) throws -> String {
         let run = try RunResults(dir)
+        let method = try RunMethod(run)
         guard let summary = run.summary else { throw run.missing("summary.json") }
         let timeline = try Timeline(events: run.events(), rounds: run.rounds(), async: run.policy == "async",
                                     clients: summary["clients"]?.arrayValue?.count ?? 0)
         let title = run.name + " — " + run.method + (run.seed.map { ", seed \($0)" } ?? "")
         var body = "<h1>\(e(title))</h1>\n<p class=\"lead\">" + e(headline(summary)) + "</p>\n"
         body += "<p class=\"note\">Run folder <code>\(e(run.path))</code>; written by <code>comigs report --html</code>.</p>\n"
-        body += "<h2>Scenario</h2>\n" + keyValues(scenarioSummary(run))
+        body += "<h2>Scenario</h2>\n" + keyValues(scenarioSummary(run, method))
         body += "<details><summary>the resolved scenario.json</summary><pre>\(e(run.scenario.text(indent: "  ")))</pre></details>\n"
         body += columns(["<h2>Results per client</h2>\n" + clientTable(summary), "<h2>Totals</h2>\n" + keyValues(summaryTotals(summary))])
         for (key, rows) in summaryLists(summary) { body += "<h3>\(e(key.replacingOccurrences(of: "_", with: " ")))</h3>\n" + objectTable(rows) }
@@ -35,8 +37,10 @@ enum HTMLReport {
         // The timeline before the routing pictures: it is what explains the perplexity against time.
         body += "<h2>Timeline</h2>\n<p>" + e(timelineCaption(async: run.policy == "async")) + "</p>\n"
         body += figure(TimelinePicture.render(timeline, title: "Simulated events per client", names: run.clientName))
-        if let heat = PlotCommand.generalistShare([run], label) { body += "<h2>Generalist share</h2>\n" + figure(heat) }
-        body += "<h2>Routing trace</h2>\n" + trace(run)
+        for kind in PlotCommand.Share.allCases {
+            if let heat = PlotCommand.share(kind, [run], label, [method]) { body += "<h2>\(kind.heading)</h2>\n" + figure(heat) }
+        }
+        body += "<h2>Routing trace</h2>\n" + trace(run, method)
         return page(title: title, body: body)
     }
 
@@ -73,11 +77,13 @@ enum HTMLReport {
     }
 
     /// The scenario in brief; the page holds the whole of it below.
-    static func scenarioSummary(_ run: RunResults) -> [(String, String)] {
+    static func scenarioSummary(_ run: RunResults, _ m: RunMethod) -> [(String, String)] {
         let s = run.scenario
         var method = run.method
-        if let experts = run.routing.first?.top1Share.count, experts > 1 {
-            method += " · \(experts) experts per client, \(run.generalists) of them generalist(s)"
+        if m.withoutRouter == nil {
+            let experts = (0..<m.clients).map { m.strategy.adapters(client: $0).experts }, most = experts.max() ?? 0
+            method += " · \(experts.min() == most ? "" : "\(experts.min() ?? 0)–")\(most) experts per client, "
+                + (m.roles.map { "\($0.generalists) of them generalist(s)" } ?? m.sharing(experts: most))
         }
         let clients = run.summary?["clients"]?.arrayValue ?? []
         var devices: [(String, Int)] = []
@@ -123,15 +129,13 @@ enum HTMLReport {
         return table(keys.map { $0.replacingOccurrences(of: "_", with: " ") }, rows.map { r in keys.map { r[$0].map(value) ?? "—" } })
     }
 
-    /// The routing trace of every client at the middle layer, or why there is none.
-    static func trace(_ run: RunResults) -> String {
-        guard run.routing.contains(where: { $0.top1Share.count > 1 }) else {
-            return "<p>None: the method has no router (one expert per client, or no routing data in routing.jsonl).</p>\n"
-        }
+    /// The routing trace of every client with a router at the middle layer, or why there is none.
+    static func trace(_ run: RunResults, _ method: RunMethod) -> String {
+        if let none = method.withoutRouter { return "<p>None: \(e(none)).</p>\n" }
         do {
             let base = try TraceCommand.loadBase(run)
-            let svg = try TraceCommand.picture(run, base: base, clients: TraceCommand.allClients(run), layer: base.model.config.nLayer / 2,
-                                               text: nil, count: traceTokens)
+            let svg = try TraceCommand.picture(run, method, base: base, clients: TraceCommand.allClients(run, method),
+                                               layer: base.model.config.nLayer / 2, text: nil, count: traceTokens)
             return figure(svg)
         } catch {
             return "<p>Not drawn: \(e("\(error)")).</p>\n"

@@ -9,8 +9,11 @@ enum PlotCommand {
           ppl_vs_time.svg       mean test perplexity over clients against simulated time
           ppl_vs_round.svg      the same against the round
           generalist_share.svg  per client and layer, the share of tokens whose top-1 expert
-                                is a generalist at the last evaluation (runs with routing
-                                data and more than one expert)
+                                is a generalist at the last evaluation (CoMiGS runs)
+          expert_share.svg      the same share for each expert, one panel per expert (runs of
+                                the other mixtures: pFedMoE, FedAvg-MoE, Local-MoE, whose
+                                experts are numbered, not generalists and specialists)
+        A run whose method has no router has no share picture.
         One line per run, labelled by method and seed (by folder name when those repeat); the
         perplexity axis is logarithmic when it spans more than 10×. Prints each path written.
         """
@@ -34,14 +37,24 @@ enum PlotCommand {
             try perplexity(runs, names, against: x).write(to: path)
             written.append(path)
         }
-        if let heat = generalistShare(runs, names) {
-            let path = out + "/generalist_share.svg"
-            try heat.write(to: path)
-            written.append(path)
-        } else {
-            note("plot: no run has routing data with more than one expert; generalist_share.svg not written")
+        // Only runs with routing data need their method (which rebuilds from scenario.json).
+        let methods = try runs.map { $0.routing.isEmpty ? nil : try RunMethod($0) }
+        let shares = Share.allCases.compactMap { k in share(k, runs, names, methods).map { (k.file, $0) } }
+        if shares.isEmpty { note("plot: no run has routing data (a router); no share picture written") }
+        for (file, heat) in shares {
+            try heat.write(to: out + "/" + file)
+            written.append(out + "/" + file)
         }
         return written
+    }
+
+    /// A heatmap of top-1 shares: the generalists' (runs whose method has `ExpertRoles`) or
+    /// each expert's (the other mixtures, whose experts are only numbered).
+    enum Share: CaseIterable {
+        case generalist, expert
+
+        var file: String { self == .generalist ? "generalist_share.svg" : "expert_share.svg" }
+        var heading: String { self == .generalist ? "Generalist share" : "Top-1 share per expert" }
     }
 
     /// The x axis of a perplexity chart.
@@ -68,20 +81,32 @@ enum PlotCommand {
         return Set(l).count == l.count ? l : runs.map(\.folderName)
     }
 
-    /// One heatmap per run (clients down, layers across) of the generalist top-1
-    /// share at each client's last evaluation, panels flowing left to right.
-    static func generalistShare(_ runs: [RunResults], _ names: [String]) -> SVG? {
+    /// The `kind` heatmap of the runs it applies to, nil when none does: clients down, layers
+    /// across, the top-1 share at each client's last evaluation; one panel per run (generalist
+    /// share) or per run and expert, flowing left to right. `methods`: each run's method (nil
+    /// for a run without routing data).
+    static func share(_ kind: Share, _ runs: [RunResults], _ names: [String], _ methods: [RunMethod?]) -> SVG? {
         struct Panel { var run: RunResults, label: String, clients: [Int], layers: Int, value: [Int: [Int: Double]] }
         var panels: [Panel] = []
-        for (run, label) in zip(runs, names) where run.routing.contains(where: { $0.top1Share.count > 1 }) {
+        for ((run, label), method) in zip(zip(runs, names), methods) where run.routing.contains(where: { $0.top1Share.count > 1 }) {
             var last: [Int: [Int: RoutingRecord]] = [:]  // client → layer → latest record (file order breaks ties)
             for r in run.routing {
                 if let o = last[r.client]?[r.layer], (o.round, o.step) > (r.round, r.step) { continue }
                 last[r.client, default: [:]][r.layer] = r
             }
-            panels.append(Panel(run: run, label: label, clients: last.keys.sorted(),
-                                layers: (run.routing.map(\.layer).max() ?? 0) + 1,
-                                value: last.mapValues { $0.mapValues(\.generalistShare) }))
+            let panel = { (label: String, value: (RoutingRecord) -> Double?) in
+                Panel(run: run, label: label, clients: last.keys.sorted(), layers: (run.routing.map(\.layer).max() ?? 0) + 1,
+                      value: last.mapValues { $0.compactMapValues(value) })
+            }
+            switch (kind, method?.roles) {
+            case (.generalist, let roles?):
+                panels.append(panel(label) { r in r.top1Share.indices.filter(roles.isGeneralist).map { r.top1Share[$0] }.reduce(0, +) })
+            case (.expert, nil):
+                for e in 0..<(run.routing.map(\.top1Share.count).max() ?? 0) {
+                    panels.append(panel("\(label) · expert \(e)") { r in r.top1Share.indices.contains(e) ? r.top1Share[e] : nil })
+                }
+            default: continue
+            }
         }
         guard !panels.isEmpty else { return nil }
         let cellW = 52.0, cellH = 26.0, rowLabel = 96.0, gap = 28.0, width = 720.0
@@ -96,8 +121,10 @@ enum PlotCommand {
             rowHeight = max(rowHeight, h)
         }
         var svg = SVG(width: maxX, height: y + rowHeight + 64)
-        svg.text("Share of tokens whose top-1 expert is a generalist (last evaluation)", 16, 24, size: 15, bold: true)
-        svg.text("rows: clients · columns: layers · 0 = all to specialists, 1 = all to generalists", 16, 44, size: 11,
+        svg.text(kind == .generalist ? "Share of tokens whose top-1 expert is a generalist (last evaluation)"
+                     : "Share of tokens whose top-1 expert is each expert (last evaluation)", 16, 24, size: 15, bold: true)
+        svg.text(kind == .generalist ? "rows: clients · columns: layers · 0 = all to specialists, 1 = all to generalists"
+                     : "one panel per expert · rows: clients · columns: layers · 0 = no token, 1 = every token", 16, 44, size: 11,
                  fill: "#555555")
         for (p, o) in zip(panels, origin) {
             svg.text(p.label, o.x, o.y, size: 12, bold: true)
@@ -122,7 +149,7 @@ enum PlotCommand {
         for i in 0..<10 { svg.rect(16 + Double(i) * 18, sy, 18, 12, fill: shade((Double(i) + 0.5) / 10)) }
         svg.text("0", 16, sy + 26, size: 10, anchor: .middle)
         svg.text("1", 196, sy + 26, size: 10, anchor: .middle)
-        svg.text("generalist share", 206, sy + 10, size: 11)
+        svg.text(kind == .generalist ? "generalist share" : "top-1 share", 206, sy + 10, size: 11)
         return svg
     }
 

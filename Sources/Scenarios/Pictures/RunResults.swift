@@ -14,17 +14,14 @@ struct MetricRecord: Decodable {
 
 /// One line of `routing.jsonl`: one client and layer at one evaluation.
 struct RoutingRecord: Decodable {
-    var round: Int, step: Int, simTime: Double, client: Int, layer: Int, generalists: Int
+    var round: Int, step: Int, simTime: Double, client: Int, layer: Int
     var top1Share: [Double], meanProb: [Double], entropy: Double
     var generalToGeneralist: Double?, privateToSpecialist: Double?, accuracy: Double?
 
     enum CodingKeys: String, CodingKey {
-        case round, step, client, layer, generalists, entropy, accuracy, simTime = "sim_time_s", top1Share = "top1_share",
+        case round, step, client, layer, entropy, accuracy, simTime = "sim_time_s", top1Share = "top1_share",
              meanProb = "mean_prob", generalToGeneralist = "general_to_generalist", privateToSpecialist = "private_to_specialist"
     }
-
-    /// Share of tokens whose top-1 expert is a generalist.
-    var generalistShare: Double { top1Share.prefix(generalists).reduce(0, +) }
 }
 
 /// One line of `events.jsonl` (Simulator's `TimelineEvent`): no client for server events.
@@ -78,8 +75,6 @@ struct RunResults {
     /// The round policy's name (sync, deadline, overselect, async).
     var policy: String { scenario["policy"]?["name"]?.stringValue ?? "sync" }
     var seed: Int? { summary?["seed"]?.doubleValue.map { Int($0) } }
-    /// As the routing records count them, else the scenario's `method.generalists`, else 1.
-    var generalists: Int { routing.first?.generalists ?? scenario["method"]?["generalists"]?.doubleValue.map { Int($0) } ?? 1 }
 
     func clientName(_ i: Int) -> String {
         guard case .array(let cs)? = summary?["clients"] else { return "client \(i)" }

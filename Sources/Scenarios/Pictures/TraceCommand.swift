@@ -6,13 +6,16 @@ enum TraceCommand {
         usage: comigs trace RUN_DIR --client I|all [--client J ...] --layer L [--text FILE | --tokens N] [--out FILE]
 
         The paper's routing picture: every token of a text drawn in a box coloured by the
-        expert its router chose first at layer L (0-based) — generalists blue, specialists
-        orange, darker the surer the router. Loads the run's base (scenario.json model.base)
-        and each client's adapters (RUN_DIR/clients/client-I.safetensors) and runs the text in
-        windows of the model's context. The text is FILE's bytes (byte-level tokens) or the
-        first N tokens (default 256) of the client's test split. --client repeats, or `all`:
-        one panel per client. Writes RUN_DIR/trace_client<I>_layer<L>.svg (or --out) and
-        prints its path.
+        expert its router chose first at layer L (0-based) — for CoMiGS by role, generalists
+        blue and specialists orange; for the other mixtures (pFedMoE, FedAvg-MoE, Local-MoE)
+        one colour per expert, named "expert e" — darker the surer the router. Loads the run's
+        base (scenario.json model.base) and each client's adapters
+        (RUN_DIR/clients/client-I.safetensors) and runs the text in windows of the model's
+        context. The text is FILE's bytes (byte-level tokens) or the first N tokens (default
+        256) of the client's test split. --client repeats, or `all`: one panel per client with
+        a router. A run whose method has no router (one expert, or experts averaged: Local,
+        FedAvg, PCL, FlexLoRA, HetLoRA, …) is refused. Writes RUN_DIR/trace_client<I>_layer<L>.svg
+        (or --out) and prints its path.
         """
 
     static func run(_ args: [String]) throws {
@@ -27,7 +30,9 @@ enum TraceCommand {
             throw UsageError(description: "trace: give --text or --tokens, not both")
         }
         let run = try RunResults(dir)
-        let clients = try picks.flatMap { try $0 == "all" ? allClients(run) : [client($0, run)] }
+        let method = try RunMethod(run)
+        if let none = method.withoutRouter { throw UsageError(description: "trace: \(none): there is no routing to draw") }
+        let clients = try picks.flatMap { try $0 == "all" ? allClients(run, method) : [client($0, run, method)] }
         let base = try loadBase(run)
         let layer = try a.int("--layer", default: 0, range: 0...base.model.config.nLayer - 1)
         let count = try a.int("--tokens", default: 256, range: 1...1_000_000)
@@ -35,7 +40,7 @@ enum TraceCommand {
             guard let d = FileManager.default.contents(atPath: f) else { throw UsageError(description: "trace: cannot read \(f)") }
             return ("text \(URL(fileURLWithPath: f).lastPathComponent)", d.map { Int32($0) })
         }
-        let svg = try picture(run, base: base, clients: clients, layer: layer, text: text, count: count)
+        let svg = try picture(run, method, base: base, clients: clients, layer: layer, text: text, count: count)
         let tag = picks == ["all"] ? "all" : clients.map(String.init).joined(separator: "+")
         let out = a.string("--out") ?? "\(dir)/trace_client\(tag)_layer\(layer).svg"
         try svg.write(to: out)
@@ -55,10 +60,11 @@ enum TraceCommand {
         return (path, base)
     }
 
-    /// The routing picture: one panel per client of `clients`, each routing `text` (labelled
-    /// tokens) through the client's adapters on `base`, or else the first `count` tokens of the
-    /// client's test split. Errors: unreadable adapters, data that cannot be read or rebuilt.
-    static func picture(_ run: RunResults, base: (path: String, model: GPT), clients: [Int], layer: Int,
+    /// The routing picture: one panel per client of `clients` (clients with a router), each
+    /// routing `text` (labelled tokens) through the client's adapters on `base`, or else the
+    /// first `count` tokens of the client's test split; experts named as `method` names them.
+    /// Errors: unreadable adapters, data that cannot be read or rebuilt.
+    static func picture(_ run: RunResults, _ method: RunMethod, base: (path: String, model: GPT), clients: [Int], layer: Int,
                         text: (label: String, tokens: [Int32])?, count: Int) throws -> SVG {
         // The test splits are read (or the synthetic corpus rebuilt) once for all panels.
         let splits = text == nil ? try testSplits(runDir: run.path) : []
@@ -72,23 +78,31 @@ enum TraceCommand {
         }
         return TracePicture.render(title: "\(run.name) (\(run.method)): top-1 expert per token at layer \(layer)",
                                    subtitle: "\(text?.label ?? "test split") · base \(base.path)", panels: panels,
-                                   generalists: run.generalists)
+                                   roles: method.roles)
     }
 
-    static func allClients(_ run: RunResults) throws -> [Int] {
+    /// The clients with saved adapters and a router; one without a router (a comigs client
+    /// with a single expert) is left out with a note.
+    static func allClients(_ run: RunResults, _ method: RunMethod) throws -> [Int] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: run.path + "/clients")) ?? []
         let ids = files.compactMap { f -> Int? in
             guard f.hasPrefix("client-"), f.hasSuffix(".safetensors") else { return nil }
             return Int(f.dropFirst("client-".count).dropLast(".safetensors".count))
         }.sorted()
         guard !ids.isEmpty else { throw RunResults.Error(description: "\(run.path)/clients: no client-<i>.safetensors adapters") }
-        return ids
+        for c in ids { if let why = method.withoutRouter(client: c) { note("trace: client \(c) has no router (\(why)); left out") } }
+        let routed = ids.filter(method.routes)
+        guard !routed.isEmpty else { throw UsageError(description: "trace: no client with adapters in \(run.path)/clients has a router") }
+        return routed
     }
 
-    static func client(_ s: String, _ run: RunResults) throws -> Int {
+    static func client(_ s: String, _ run: RunResults, _ method: RunMethod) throws -> Int {
         guard let c = Int(s), c >= 0 else { throw UsageError(description: "--client: expected a client number or all, got '\(s)'") }
         guard FileManager.default.fileExists(atPath: run.adapters(client: c)) else {
             throw RunResults.Error(description: "\(run.adapters(client: c)): missing (no adapters saved for client \(c)?)")
+        }
+        if let why = method.withoutRouter(client: c) {
+            throw UsageError(description: "trace: client \(c) of this \(method.name) run has no router (\(why)): there is no routing to draw")
         }
         return c
     }

@@ -1,41 +1,52 @@
+import Simulator
+
 /// One client's routed text.
 struct TracePanel {
     var title: String
     /// Byte-level tokens, each token's top-1 expert and that expert's router probability.
     var tokens: [Int32], top1: [Int32], prob: [Float]
+    /// The client's experts (two or more: it has a router).
     var experts: Int
 }
 
-/// Draws routed byte-level text: one box per token, coloured by its top-1
-/// expert (generalists blue, specialists orange), darker the more probable.
+/// Draws routed byte-level text: one box per token, coloured by its top-1 expert — by role
+/// when the method has them (generalists blue, specialists orange), else one hue per expert
+/// — darker the more probable.
 enum TracePicture {
     static let width = 720.0, margin = 16.0, charWidth = 7.8, boxHeight = 18.0, lineHeight = 21.0
 
-    static func render(title: String, subtitle: String, panels: [TracePanel], generalists: Int) -> SVG {
+    /// Light and dark end of each expert's colour (Okabe–Ito hues; they repeat after six
+    /// experts). Under roles, generalists take the first and specialists the second.
+    static let hues = [("#d8e8f5", "#0072B2"), ("#fbe0c8", "#D55E00"), ("#d4eee7", "#009E73"), ("#f6e8f0", "#CC79A7"),
+                       ("#fbefd4", "#E69F00"), ("#e2f2fb", "#56B4E9")]
+
+    /// `roles`: the method's generalists and specialists, nil to name experts by number.
+    static func render(title: String, subtitle: String, panels: [TracePanel], roles: ExpertRoles?) -> SVG {
+        let keys = legend(roles, experts: panels.map(\.experts).max() ?? 0)
+        let top = 92 + Double((keys.count - 1) / 2) * 18  // two keys a row
         let shown = panels.map { glyphs($0.tokens) }
         let laid = zip(panels, shown).map { layout($1, newline: $0.tokens.map { $0 == 10 }) }
         let heights = laid.map { 30 + Double(($0.last?.line ?? -1) + 1) * lineHeight + 14 }
-        var svg = SVG(width: width, height: 92 + heights.reduce(0, +))
+        var svg = SVG(width: width, height: top + heights.reduce(0, +))
         svg.text(title, margin, 24, size: 15, bold: true)
         svg.text(subtitle, margin, 42, size: 11, fill: "#555555")
-        for (i, x) in [margin, 220].enumerated() {
+        for (i, key) in keys.enumerated() {
+            let x = i % 2 == 0 ? margin : 220, y = 54 + Double(i / 2) * 18
             for (j, t) in [0.0, 0.5, 1].enumerated() {
-                svg.rect(x + Double(j) * 16, 54, 14, 14, fill: colour(specialist: i == 1, certainty: t).fill)
+                svg.rect(x + Double(j) * 16, y, 14, 14, fill: colour(hues[key.hue], certainty: t).fill)
             }
-            let experts = generalists == 1 ? "expert 0" : "experts 0–\(generalists - 1)"
-            svg.text(i == 0 ? "generalist (\(experts))" : "specialist (the others)", x + 54, 65, size: 11)
+            svg.text(key.text, x + 54, y + 11, size: 11)
         }
         svg.text("light: router unsure (1/E) · dark: sure (1)", 440, 65, size: 11, fill: "#555555")
-        var y = 92.0
+        var y = top
         for ((p, g), (boxes, height)) in zip(zip(panels, shown), zip(laid, heights)) {
             svg.text(p.title, margin, y + 14, size: 12, bold: true)
             for (i, b) in boxes.enumerated() {
                 let e = Int(p.top1[i]), by = y + 24 + Double(b.line) * lineHeight
-                let certainty = p.experts > 1 ? (Double(p.prob[i]) - 1 / Double(p.experts)) / (1 - 1 / Double(p.experts)) : 1
-                let c = colour(specialist: e >= generalists, certainty: certainty)
-                let kind = e >= generalists ? "specialist" : "generalist"
+                let certainty = (Double(p.prob[i]) - 1 / Double(p.experts)) / (1 - 1 / Double(p.experts))
+                let c = colour(hues[hue(e, roles)], certainty: certainty)
                 svg.rect(margin + b.x, by, b.w, boxHeight, fill: c.fill,
-                         title: "byte \(p.tokens[i]) · expert \(e) (\(kind)) · p \(SVG.num(Double(p.prob[i])))")
+                         title: "byte \(p.tokens[i]) · \(label(e, roles)) · p \(SVG.num(Double(p.prob[i])))")
                 if !g[i].isEmpty && g[i] != " " {
                     svg.text(g[i], margin + b.x + b.w / 2, by + 13, size: 13, anchor: .middle, fill: c.ink, mono: true)
                 }
@@ -45,10 +56,27 @@ enum TracePicture {
         return svg
     }
 
-    /// Fill and text colour: light to dark with the router's certainty in [0, 1].
-    static func colour(specialist: Bool, certainty: Double) -> (fill: String, ink: String) {
-        let fill = specialist ? SVG.mix("#fbe0c8", "#D55E00", certainty) : SVG.mix("#d8e8f5", "#0072B2", certainty)
-        return (fill, certainty > 0.75 ? "#ffffff" : "#222222")  // whichever contrasts more
+    /// Expert e as the picture names it: "expert 0 (generalist)" under roles, else "expert 0".
+    static func label(_ e: Int, _ roles: ExpertRoles?) -> String {
+        roles.map { "expert \(e) (\($0.isGeneralist(e) ? "generalist" : "specialist"))" } ?? "expert \(e)"
+    }
+
+    /// Expert e's index into `hues`: its role's under roles, else its own.
+    static func hue(_ e: Int, _ roles: ExpertRoles?) -> Int { roles.map { $0.isGeneralist(e) ? 0 : 1 } ?? e % hues.count }
+
+    /// The legend's keys (text and index into `hues`) for panels of up to `experts` experts:
+    /// the roles present, else one key per expert.
+    static func legend(_ roles: ExpertRoles?, experts: Int) -> [(text: String, hue: Int)] {
+        guard let g = roles?.generalists else { return (0..<experts).map { ("expert \($0)", hue($0, nil)) } }
+        var keys: [(text: String, hue: Int)] = []
+        if g > 0 { keys.append(("generalist (" + (g == 1 ? "expert 0" : "experts 0–\(g - 1)") + ")", hue(0, roles))) }
+        if experts > g { keys.append(("specialist (" + (g > 0 ? "the others" : "every expert") + ")", hue(g, roles))) }
+        return keys
+    }
+
+    /// Fill and text colour: from a hue's light end to its dark end with the router's certainty in [0, 1].
+    static func colour(_ hue: (light: String, dark: String), certainty: Double) -> (fill: String, ink: String) {
+        (SVG.mix(hue.light, hue.dark, certainty), certainty > 0.75 ? "#ffffff" : "#222222")  // whichever contrasts more
     }
 
     /// What each byte shows: printable ASCII as is, a multi-byte UTF-8 character

@@ -214,7 +214,8 @@ struct Report {
     }
 
     /// Per run of a mixture: the last evaluation's agreement of the router's generalist
-    /// probability with the exact origin posterior, per layer (correlation; mean |gap|).
+    /// probability (expert 0's for a mixture without generalists, `RunEvaluation.generalists`)
+    /// with the exact origin posterior, per layer (correlation; mean |gap|).
     var routingPerSeed: String {
         let layers = posteriorLayers
         guard layers > 0 else { return "" }

@@ -27,7 +27,10 @@ struct RunEvaluation {
     let context: Int
     /// Window starts per client (nil: every full non-overlapping window).
     let starts: [[Int]?]
-    /// Experts 0..<generalists are reported as generalists (expert 0 alone without specialists).
+    /// Experts 0..<generalists are the "generalist" side of routing.jsonl's origin statistics
+    /// (`generalists`, `general_to_generalist`, …): the method's generalists (`ExpertRoles`),
+    /// else expert 0 alone — pFedMoE's shared expert, and for FedAvg-MoE and Local-MoE an
+    /// expert like the others, so there those fields measure expert 0 against the rest.
     let generalists: Int
     /// One replica per client when a single pooled model is scored on each client's split.
     let scorers: [GPT]?
@@ -48,7 +51,7 @@ struct RunEvaluation {
             let count = c.count(.test)
             return (0..<windows).map { _ in rng.int(below: count - context) }
         }
-        generalists = s.method == "comigs" ? s.int("method.generalists") : 1
+        generalists = federation?.strategy.expertRoles?.generalists ?? 1
         let starts = starts
         floors = world.flatMap { w in
             data.map { d in d.indices.map { i in Floor(w, client: i, data: d[i], starts: starts[i], context: context) } }

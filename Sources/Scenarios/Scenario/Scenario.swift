@@ -299,8 +299,8 @@ struct Scenario {
         }
         if let k = optionalInt("method.top_k") {
             // The method's own adapters say whether it routes (top-k over two or more experts).
-            if (try? MethodRegistry.make(name).adapters(client: 0).hasRouter) != true {
-                throw ScenarioError(key: "method.top_k", reason: "\(name) has no router (\(experts(client: 0) > 1 ? "its experts are averaged" : "one expert"))")
+            if let why = try ClientSetup.strategy(self, specialists: perClient("method.specialists")).adapters(client: 0).withoutRouter {
+                throw ScenarioError(key: "method.top_k", reason: "\(name) has no router (\(why))")
             }
             for i in 0..<n where k > experts(client: i) {
                 throw ScenarioError(key: "method.top_k", reason: "\(k) exceeds the \(experts(client: i)) expert(s) of client \(i) under \(name)")

@@ -32,11 +32,13 @@ public struct CoMiGS: CollaborationStrategy {
         guard generalists > 0 else { return false }
         switch role {
         case .attentionLoRA: return true
-        case .expertLoRA(let e, _): return e < generalists
+        case .expertLoRA(let e, _): return roles.isGeneralist(e)
         case .base, .router: return false
         }
     }
 
     public var aggregator: any Aggregator { WeightedMean() }
     public var routerSchedule: RouterSchedule? { schedule }
+    public var expertRoles: ExpertRoles? { roles }
+    var roles: ExpertRoles { ExpertRoles(generalists: generalists) }
 }

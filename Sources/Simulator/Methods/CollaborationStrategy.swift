@@ -19,6 +19,9 @@ public protocol CollaborationStrategy: Sendable {
     func startsInCommon(_ role: ParamRole) -> Bool
     /// A batch size the method fixes (the centralized reference's 256), else nil.
     var batch: Int? { get }
+    /// Which experts are generalists and which specialists, for a method that has these roles
+    /// (CoMiGS); nil (the default) for a method whose experts are only numbered.
+    var expertRoles: ExpertRoles? { get }
     /// Adds the gradient of a method's extra training loss (HetLoRA's rank
     /// regulariser) for a client whose MLP LoRA location l uses its first `ranks[l]` slots.
     func regularize(_ model: GPT, ranks: [Int])
@@ -29,6 +32,7 @@ extension CollaborationStrategy {
     public func trains(_ role: ParamRole) -> Bool { role != .base }
     public func startsInCommon(_ role: ParamRole) -> Bool { shares(role) }
     public var batch: Int? { nil }
+    public var expertRoles: ExpertRoles? { nil }
     public func regularize(_ model: GPT, ranks: [Int]) {}
 }
 

@@ -34,5 +34,6 @@ public struct Tuned: CollaborationStrategy {
     public func trains(_ role: ParamRole) -> Bool { method.trains(role) }
     public func startsInCommon(_ role: ParamRole) -> Bool { method.startsInCommon(role) }
     public var batch: Int? { method.batch }
+    public var expertRoles: ExpertRoles? { method.expertRoles }
     public func regularize(_ model: GPT, ranks: [Int]) { method.regularize(model, ranks: ranks) }
 }

@@ -1,0 +1,49 @@
+import Simulator
+import Tensor
+
+/// A run's method rebuilt from its scenario.json, for pictures and reports: which clients'
+/// MLPs route (`AdapterConfig.hasRouter` of the method's adapters) and what its experts are
+/// called — "generalist"/"specialist" by the method's `ExpertRoles` (CoMiGS), else "expert e".
+struct RunMethod {
+    let name: String
+    let strategy: any CollaborationStrategy
+    let clients: Int
+
+    /// Errors: a scenario.json that no longer validates (naming the file).
+    init(_ run: RunResults) throws {
+        do {
+            let s = try Scenario.make(run.scenario)
+            // A comigs run that fitted specialists to memory records, per client, the count it used.
+            let used = run.summary?["clients"]?.arrayValue?.compactMap { $0["specialists"]?.doubleValue.map { Int($0) } } ?? []
+            strategy = try ClientSetup.strategy(s, specialists: used.count == s.clientCount ? used : s.perClient("method.specialists"))
+            name = s.method
+            clients = s.clientCount
+        } catch let e as ScenarioError {
+            throw RunResults.Error(description: "\(run.path)/scenario.json: \(e)")
+        }
+    }
+
+    var roles: ExpertRoles? { strategy.expertRoles }
+
+    func routes(client i: Int) -> Bool { strategy.adapters(client: i).hasRouter }
+
+    /// Why client i's MLP routes no token ("one expert", "its experts are averaged"); nil when it routes.
+    func withoutRouter(client i: Int) -> String? { strategy.adapters(client: i).withoutRouter }
+
+    /// "fedavg has no router (its experts are averaged)" when no client's MLP routes, else nil.
+    var withoutRouter: String? {
+        guard !(0..<clients).contains(where: routes), let why = withoutRouter(client: 0) else { return nil }
+        return "\(name) has no router (\(why))"
+    }
+
+    /// What each of `experts` experts shares, for a method without roles: "every one shared",
+    /// "none shared" or "expert 0 shared" (pFedMoE) — from the method's own `shares`.
+    func sharing(experts: Int) -> String {
+        let shared = (0..<experts).filter { strategy.shares(.expertLoRA(expert: $0, .a)) }
+        switch shared.count {
+        case experts: return "every one shared"
+        case 0: return "none shared"
+        default: return (shared.count == 1 ? "expert " : "experts ") + shared.map(String.init).joined(separator: ", ") + " shared"
+        }
+    }
+}
