@@ -21,8 +21,8 @@ public enum Checkpoint {
     private static func describe(_ model: GPT, _ extra: [String: String], format: String) throws -> [String: String] {
         var meta = extra
         meta["format"] = format
-        meta["config"] = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
-        meta["adapters"] = String(decoding: try JSONEncoder().encode(model.adapters), as: UTF8.self)
+        meta["config"] = String(decoding: try JSONEncoder.sortedKeys().encode(model.config), as: UTF8.self)
+        meta["adapters"] = String(decoding: try JSONEncoder.sortedKeys().encode(model.adapters), as: UTF8.self)
         return meta
     }
 

@@ -247,3 +247,14 @@ public indirect enum JSON: Equatable, Sendable {
         }
     }
 }
+
+extension JSONEncoder {
+    /// The encoder for everything comigs writes: object keys sorted. Foundation's default order
+    /// follows its dictionaries' hashing, which is seeded per process, so the same value would
+    /// give different bytes in two runs (a safetensors header, meta.json, a printed result).
+    public static func sortedKeys(pretty: Bool = false) -> JSONEncoder {
+        let enc = JSONEncoder()
+        enc.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        return enc
+    }
+}
