@@ -18,7 +18,9 @@ let package = Package(
         .target(name: "Kernels"),
         .target(name: "Tensor", dependencies: ["Kernels", "CBLAS"]),
         .target(name: "Simulator", dependencies: ["Tensor"]),
-        .executableTarget(name: "Scenarios", dependencies: ["Simulator", "Tensor"]),
+        // BuildInfo records the commit and compiler of each build (`comigs --version`, run folders' provenance.json).
+        .plugin(name: "BuildInfo", capability: .buildTool()),
+        .executableTarget(name: "Scenarios", dependencies: ["Simulator", "Tensor"], plugins: ["BuildInfo"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Tensor"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Simulator", "Tensor"]),

@@ -2,10 +2,11 @@
 # The release binary on emulated x86-64 CPUs (qemu-user) must run and write the same bytes
 # as on this machine's own CPU (issue 12): -cpu Nehalem (SSE4.2, no AVX: the generic kernels)
 # and -cpu Haswell (AVX2 and FMA, no AVX-512: the AVX2 kernels, chosen by CPUID as on an
-# AVX2-only laptop or runner). Each side makes a synthetic corpus, runs one round (metrics,
-# routing, events, rounds) and evaluates a checkpoint; the Nehalem side also re-runs the
-# golden traces against the committed files (Haswell's emulated AVX2 is too slow for that;
-# GoldenTests runs them on every path this machine has). Needs `swift build -c release`
+# AVX2-only laptop or runner). Each side makes a synthetic corpus, runs one round on it (every
+# file of the run folder is compared but provenance.json, which names the machine) and
+# evaluates a checkpoint; the Nehalem side also re-runs the golden traces against the committed
+# files (Haswell's emulated AVX2 is too slow for that; GoldenTests runs them on every path this
+# machine has). Needs `swift build -c release`
 # (or COMIGS_BIN=path) and qemu-user (scripts/setup.sh installs it). Takes about 3 minutes. The emulated side drops OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE
 # (a forced AVX2 OpenBLAS kernel would crash without AVX); results never depend on them.
 set -euo pipefail
@@ -33,17 +34,20 @@ done
 for side in native emulated haswell; do
   start=$SECONDS
   $side data synth --clients 2 --tokens 6000 --seed 5 --out "$work/$side/data" 2>/dev/null
-  $side run Tests/Emulated/one-round.json --set "data.path=$work/$side/data" --out "$work/$side/runs" --quiet > "$work/$side/run-dir"
+  ln -sfn "$work/$side/data" "$work/data"  # one data path for every side's scenario.json
+  $side run Tests/Emulated/one-round.json --set "data.path=$work/data" --out "$work/$side/runs" --quiet > "$work/$side/run-dir"
   $side eval --checkpoint models/synthetic-byte-mini.safetensors --data "$work/$side/data/2/test_0.bin" 2>/dev/null | tail -1 > "$work/$side/eval.json"
   echo "emulated-check: $side side done in $((SECONDS - start)) s"
 done
 
+files() { (cd "$1" && find . -type f ! -name provenance.json | sort); }
 same() { if cmp -s "$1" "$2"; then echo "  same: $3"; else echo "  DIFFERENT: $3"; fail=1; fi; }
 for side in emulated haswell; do
   echo "native against $side:"
   for f in $(cd "$work/native/data" && find . -type f | sort); do same "$work/native/data/$f" "$work/$side/data/$f" "data synth ${f#./}"; done
   n=$(cat "$work/native/run-dir"); e=$(cat "$work/$side/run-dir")
-  for f in metrics.jsonl routing.jsonl events.jsonl rounds.jsonl; do same "$n/$f" "$e/$f" "run $f"; done
+  if [ "$(files "$n")" != "$(files "$e")" ]; then echo "  DIFFERENT: the run folders hold different files"; fail=1; fi
+  for f in $(files "$n"); do same "$n/$f" "$e/$f" "run ${f#./}"; done
   same "$work/native/eval.json" "$work/$side/eval.json" "eval $(cat "$work/native/eval.json")"
 done
 

@@ -18,6 +18,7 @@ let commands: [(name: String, summary: String, usage: String, run: ([String]) th
 let usage = "usage: comigs <command> [options]    (comigs help <command> for details)\n\ncommands:\n"
     + commands.map { "  \($0.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n")
     + "\n  help       this text; 'comigs help scenario' lists every scenario key"
+    + "\n  --version  the version, the git commit it was built from (and whether the sources differed) and the compiler"
 
 // A file-size limit (ulimit -f) must fail a write with an error, not kill the process.
 signal(SIGXFSZ, SIG_IGN)
@@ -29,6 +30,8 @@ do {
         if argv.count > 1, argv[1] == "scenario" {
             print(argv.contains("--markdown") ? ScenarioDocs.markdown : ScenarioDocs.text)
         } else if argv.count > 1, let c = commands.first(where: { $0.name == argv[1] }) { print(c.usage) } else { print(usage) }
+    case "--version":
+        print(Build.text)
     case let name?:
         guard let c = commands.first(where: { $0.name == name }) else {
             throw UsageError(description: "unknown command '\(name)'; see 'comigs help'")

@@ -15,20 +15,6 @@ final class ResumeTests: XCTestCase {
          "clients": [{"device": "low"}, {"device": "mid"}, {"device": "high"}, {"device": "mid", "availability": 0.7}],
          "heterogeneity": {"straggler": {"kind": "lognormal", "sigma": 0.5}, "dropout": {"failure": 0.2}}}
         """
-    static let outputs = ["metrics.jsonl", "routing.jsonl", "events.jsonl", "rounds.jsonl", "summary.md", "scenario.json", "metrics.csv", RunExports.eventFile]
-
-    func assertSameRun(_ a: String, _ b: String, _ context: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        for name in Self.outputs {
-            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: a + "/" + name)), try Data(contentsOf: URL(fileURLWithPath: b + "/" + name)),
-                           "\(context): \(name) differs", file: file, line: line)
-        }
-        // summary.json matches except for its wall time.
-        func summary(_ dir: String) throws -> String {
-            try String(contentsOfFile: dir + "/summary.json", encoding: .utf8).split(separator: "\n").filter { !$0.contains("wall_time_s") }.joined()
-        }
-        XCTAssertEqual(try summary(a), try summary(b), context, file: file, line: line)
-    }
-
     func lines(_ path: String) -> Int {
         (try? Data(contentsOf: URL(fileURLWithPath: path)))?.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } ?? 0
     }
@@ -59,7 +45,8 @@ final class ResumeTests: XCTestCase {
             usleep(useconds_t(k * 23_000))
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
-            if !FileManager.default.fileExists(atPath: run + "/summary.json") { killedMidway += 1 }
+            let midway = !FileManager.default.fileExists(atPath: run + "/summary.json")
+            if midway { killedMidway += 1 }
             if k == 2 {
                 // A crash mid-write leaves a torn last line: resume must drop it.
                 let h = try FileHandle(forWritingTo: URL(fileURLWithPath: run + "/events.jsonl"))
@@ -67,9 +54,22 @@ final class ResumeTests: XCTestCase {
                 try h.write(contentsOf: Data(#"{"t_us":12"#.utf8))
                 try h.close()
             }
+            // As a comigs that wrote no provenance.json left the folder.
+            if k == 3, midway { try FileManager.default.removeItem(atPath: run + "/" + Provenance.file) }
             let r = try comigs(["run", file, "--resume", run, "--quiet"], cwd: packageRoot)
             XCTAssertEqual(r.status, 0, r.stderr)
-            try assertSameRun(reference, run, "killed at point \(k)")
+            try assertSameRunFolder(reference, run, "killed at point \(k)")
+            // The killed session left no wall time; the resuming one records where it started.
+            let sessions = try JSON.parse(Data(contentsOf: URL(fileURLWithPath: run + "/" + Provenance.file)))["sessions"]?.arrayValue ?? []
+            XCTAssertEqual(sessions.count, midway ? 2 : 1, "one session per process that worked on the run")
+            if midway, sessions.count == 2 {
+                XCTAssertEqual(sessions[0]["wall_time_s"], .null)
+                XCTAssertEqual(sessions[0]["from_round"], k == 3 ? nil : .int(0))
+                XCTAssertEqual(sessions[0]["comigs_version"], k == 3 ? .null : .string(Build.version))
+                XCTAssertNotNil(sessions[1]["from_round"]?.doubleValue)
+                XCTAssertNotNil(sessions[1]["wall_time_s"]?.doubleValue)
+                XCTAssertNil(Provenance.wallTime(run), "a killed session's time is unknown")
+            }
         }
         XCTAssertGreaterThanOrEqual(killedMidway, 4, "the kills should land before the run finishes")
     }
@@ -139,7 +139,7 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(r.status, 2, "checkpoint_every is part of the scenario: " + r.stderr)
         let resumed = try comigs(["run", file, "--resume", run, "--quiet"], cwd: packageRoot)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        try assertSameRun(full.stdout.trimmingCharacters(in: .newlines), run, "after a full disk")
+        try assertSameRunFolder(full.stdout.trimmingCharacters(in: .newlines), run, "after a full disk")
     }
 
     /// A finite base on the edge of float range (one final-norm gain of 1.5e38; a NaN

@@ -22,7 +22,10 @@ final class RunTests: XCTestCase {
 
     func read(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
-    /// Issue 4: the same scenario and seed give byte-identical outputs on 1, 2 and 4 workers.
+    /// Issue 4: the same scenario and seed give byte-identical run folders on 1, 2 and 4 workers:
+    /// every file, the clients' adapters included, but provenance.json. Each run is its own
+    /// process, so anything written in hash order (Foundation's JSONEncoder without sorted
+    /// keys, a dictionary or a set) differs between them.
     func testOutputsAreIdenticalForAnyNumberOfWorkers() throws {
         let dir = try temporaryDirectory("workers")
         let file = try write(Self.tiny, dir)
@@ -32,24 +35,33 @@ final class RunTests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
             folders.append(r.stdout.split(separator: "\n").last.map(String.init) ?? "")
         }
-        for name in ["metrics.jsonl", "events.jsonl", "rounds.jsonl", "scenario.json", "metrics.csv", RunExports.eventFile] {
-            let reference = try read(folders[0] + "/" + name)
-            XCTAssertGreaterThan(reference.count, 100, name)
-            for f in folders.dropFirst() { XCTAssertEqual(try read(f + "/" + name), reference, "\(name) differs in \(f)") }
-        }
+        XCTAssertEqual(runFolderFiles(folders[0]), ["clients/client-0.safetensors", "clients/client-1.safetensors", "clients/client-2.safetensors",
+                                                    "clients/client-3.safetensors", "events.jsonl", "metrics.csv", "metrics.jsonl", "rounds.jsonl",
+                                                    "routing.jsonl", "scenario.json", "summary.json", "summary.md", RunExports.eventFile])
+        for f in folders.dropFirst() { try assertSameRunFolder(folders[0], f, "workers") }
         // The centralized model is scored on every client's test split at once (replicas).
-        var centralized: [Data] = []
+        var centralized: [String] = []
         for w in [1, 2] {
             let r = try comigs(["run", file, "--out", "\(dir)/c\(w)", "--workers", "\(w)", "--quiet", "--set", "method.name=centralized",
                                 "--set", "rounds=1", "--set", "local_steps=1"], cwd: packageRoot)
             XCTAssertEqual(r.status, 0, r.stderr)
-            centralized.append(try read(r.stdout.trimmingCharacters(in: .newlines) + "/metrics.jsonl"))
+            centralized.append(r.stdout.trimmingCharacters(in: .newlines))
         }
-        XCTAssertEqual(centralized[0], centralized[1])
+        try assertSameRunFolder(centralized[0], centralized[1], "centralized")
         // 4 clients evaluated before training and after each of the 2 rounds.
         let metrics = String(decoding: try read(folders[0] + "/metrics.jsonl"), as: UTF8.self).split(separator: "\n")
         XCTAssertEqual(metrics.count, 12)
         XCTAssertTrue(metrics[0].hasPrefix(#"{"round":0,"step":0,"sim_time_s":0.0,"client":0,"train_loss":null,"test_loss":"#))
+    }
+
+    /// Foundation's JSONEncoder writes object keys in its dictionaries' hash order, seeded per
+    /// process: every encoder that writes output is `JSONEncoder.sortedKeys`, the one place that makes one.
+    func testEveryJSONEncoderSortsItsKeys() throws {
+        let sources = packageRoot + "/Sources"
+        let files = (FileManager.default.enumerator(atPath: sources)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".swift") }
+        XCTAssertGreaterThan(files.count, 50)
+        let making = try files.filter { try String(contentsOfFile: sources + "/" + $0, encoding: .utf8).contains("JSONEncoder()") }
+        XCTAssertEqual(making, ["Tensor/JSON.swift"])
     }
 
     func testRunFolderHoldsEveryOutputAndIsNeverReused() throws {
@@ -61,13 +73,13 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(first.stdout, dir + "/runs/tiny-fedavg-seed0\n")
         XCTAssertEqual(second.stdout, dir + "/runs/tiny-fedavg-seed0-2\n")
         let run = dir + "/runs/tiny-fedavg-seed0"
-        for f in ["scenario.json", "metrics.jsonl", "events.jsonl", "rounds.jsonl", "summary.json", "summary.md"] {
+        for f in ["scenario.json", "metrics.jsonl", "events.jsonl", "rounds.jsonl", "summary.json", "summary.md", Provenance.file] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/" + f), f)
         }
         let summary = try JSON.parse(try read(run + "/summary.json"))
         XCTAssertEqual(summary["method"], .string("fedavg"))
         XCTAssertEqual(summary["seed"], .int(0))
-        for key in ["clients", "mean_test_ppl", "bytes_up", "bytes_down", "sim_time_s", "wall_time_s"] { XCTAssertNotNil(summary[key], key) }
+        for key in ["clients", "mean_test_ppl", "bytes_up", "bytes_down", "sim_time_s"] { XCTAssertNotNil(summary[key], key) }
         // The resolved scenario runs as is and names the override.
         let resolved = try Scenario.load(run + "/scenario.json")
         XCTAssertEqual(resolved.method, "fedavg")
@@ -85,14 +97,21 @@ final class RunTests: XCTestCase {
             let summary = """
                 {"name":"x","label":"CoMiGS","method":"comigs","seed":\(i),"clients":[{"id":0,"name":"a","test_ppl":\(ppl[0])},\
                 {"id":1,"name":"b","test_ppl":\(ppl[1])}],"mean_test_ppl":\((ppl[0] + ppl[1]) / 2),"bytes_up":4000000,"bytes_down":0,\
-                "sim_time_s":10,"wall_time_s":1}
+                "sim_time_s":10}
                 """
             _ = try write(summary, run, "summary.json")
+            // r0 ran in two sessions; r1 was killed once (no wall time recorded), so its total is unknown.
+            let walls = i == 0 ? "1.5, 2.25" : "null, 4"
+            _ = try write(#"{"sessions": ["# + walls.split(separator: ",").map { #"{"wall_time_s": \#($0)}"# }.joined(separator: ",") + "]}",
+                          run, Provenance.file)
         }
-        let r = try comigs(["report", dir + "/r0", dir + "/r1"])
+        let r = try comigs(["report", dir + "/r0", dir + "/r1", "--csv", dir + "/runs.csv"])
         XCTAssertEqual(r.status, 0, r.stderr)
         // Means 15 and 22 → 18.5 ± 4.95; client a 12 ± 2.83, client b 25 ± 7.07; 2 MB per client.
         XCTAssertTrue(r.stdout.contains("| CoMiGS | 2 | 18.50 ± 4.95 | 12.00 ± 2.83 | 25.00 ± 7.07 | 2.00 | 10.0 |"), r.stdout)
+        // wall_time_s, the last column, is the sum of a run's sessions (provenance.json).
+        let csv = try String(contentsOfFile: dir + "/runs.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        XCTAssertEqual(csv.map { $0.last.map(String.init) }, ["wall_time_s", "3.75", ""])
     }
 
     func testSweepSkipsFinishedRunsAndShards() throws {

@@ -28,6 +28,25 @@ final class AdapterCheckpointTests: XCTestCase {
         return (base, m)
     }
 
+    /// The configs in the metadata list their keys sorted, at every depth: Foundation's default
+    /// order is hash order, seeded per process, so two identical runs wrote different bytes.
+    func testMetadataConfigsHaveSortedKeys() throws {
+        let (_, m) = try client(AdapterConfig(rank: 4, experts: 3, topK: 1))
+        try Checkpoint.saveAdapters(m, to: dir + "/c.safetensors")
+        let st = try Safetensors(path: dir + "/c.safetensors")
+        func assertSorted(_ j: JSON, _ path: String) {
+            guard case .object(let members) = j else { return }
+            XCTAssertEqual(members.map(\.0), members.map(\.0).sorted(), path)
+            for (k, v) in members { assertSorted(v, path + "." + k) }
+        }
+        for key in ["config", "adapters"] {
+            let j = try JSON.parse(try XCTUnwrap(st.metadata[key]))
+            guard case .object(let members) = j else { return XCTFail("\(key) is not an object") }
+            XCTAssertGreaterThan(members.count, 2, key)
+            assertSorted(j, key)
+        }
+    }
+
     func testRoundTripIsBitExactAndStoresOnlyAdapters() throws {
         let ad = AdapterConfig(rank: 4, experts: 3, topK: 1)
         let (base, m) = try client(ad)

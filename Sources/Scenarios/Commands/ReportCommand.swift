@@ -9,7 +9,9 @@ enum ReportCommand {
         sweep's folder, or the folders of several sweep shards — and prints a markdown table:
         mean ± std over seeds of the mean test perplexity, and of each client's, per row label
         (the scenario's label, else its method), with megabytes uploaded per client and
-        simulated time. --csv also writes one line per run. A sweep's folder lists the runs the
+        simulated time. --csv also writes one line per run; its wall_time_s comes from the run's
+        provenance.json (summed over the sessions that made the run; empty when one of them was
+        killed or the folder has no such file). A sweep's folder lists the runs the
         sweep expects (sweep-runs.json): when any of them is finished in none of the folders,
         the table is headed "Incomplete sweep" and the exit code is 1.
 

@@ -16,16 +16,22 @@ enum RunCommand {
           events.jsonl    the simulated timeline, one event per line
           rounds.jsonl    per aggregation: who was selected, arrived, failed, dropped; bytes up and
                           down in total and per client
-          summary.json    per-client and mean test perplexity, bytes, simulated and wall time
+          summary.json    per-client and mean test perplexity, bytes, simulated time
           summary.md      the same as a table
           clients/        each client's final adapters (for 'comigs trace')
+          provenance.json what produced the run, per session (the run, then each --resume): start
+                          time, comigs version, git commit, compiler, kernel path, CPU, OS, workers
+                          and, once the session finished the run, its wall time
         and prints each run folder on stdout as it finishes (the last line is the last run).
         --set overrides any key, validated like the file (e.g. --set method.name=fedavg --set rounds=2;
-        clients.1.device=low indexes a list). --workers (default: cores) never changes results.
+        clients.1.device=low indexes a list). --workers (default: cores) never changes results:
+        the same scenario and seed give the same bytes in every file but provenance.json, the one
+        file that differs between identical runs.
         Every checkpoint_every rounds a run writes RUN_DIR/checkpoints/round-<r>/; --resume continues
         an interrupted run from its last complete checkpoint (outputs written after it, torn lines
-        included, are cut) and finishes with exactly the files an uninterrupted run writes. FILE
-        and --set must describe the same scenario. summary.json appears only when a run is complete.
+        included, are cut) and finishes with exactly the files an uninterrupted run writes
+        (provenance.json aside, which lists the sessions). FILE and --set must describe the
+        same scenario. summary.json appears only when a run is complete.
         Progress goes to stderr unless --quiet. Exit codes: 2 bad scenario, data or output,
         3 training diverged (a non-finite loss or gradient; what was written stays).
         """

@@ -49,9 +49,7 @@ enum Dataset {
                 }
             }
         }
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(meta).write(to: URL(fileURLWithPath: "\(out)/meta.json"), options: .atomic)
+        try JSONEncoder.sortedKeys(pretty: true).encode(meta).write(to: URL(fileURLWithPath: "\(out)/meta.json"), options: .atomic)
     }
 
     /// Reads every client of `dir` (the folder holding `<num_clients>/`, or that folder

@@ -243,13 +243,13 @@ struct Report {
             + names.map { csvField("\($0)_ppl") }.joined(separator: ",") + ",bytes_up,bytes_down,sim_time_s,wall_time_s\n"
         func v(_ x: JSON?) -> String { x.map { $0 == .null ? "" : $0.text() } ?? "" }
         for row in rows {
-            for r in row.runs {
+            for (r, folder) in zip(row.runs, row.folders) {
                 let cs = names.map { name in row.clients.firstIndex(of: name).flatMap { Self.clientPPL(r, $0) }.map { "\($0)" } ?? "" }
                 let corr = Self.posteriorCorrelation(r)
                 let known = (floor ? [v(r["bayes_mean_ppl"]), v(r["ppl_over_bayes"])] : [])
                     + (0..<layers).map { l in corr.count == layers ? "\(corr[l])" : "" }
                 out += ([csvField(row.label), r["method"]?.stringValue ?? "", v(r["seed"]), v(r["mean_test_ppl"])] + known + cs
-                        + [v(r["bytes_up"]), v(r["bytes_down"]), v(r["sim_time_s"]), v(r["wall_time_s"])]).joined(separator: ",") + "\n"
+                        + [v(r["bytes_up"]), v(r["bytes_down"]), v(r["sim_time_s"]), v(Provenance.wallTime(folder).map { .double($0) })]).joined(separator: ",") + "\n"
             }
         }
         return out

@@ -58,6 +58,7 @@ final class ScenarioRun {
     /// Runs the scenario into the folder; with `resume`, continues from that checkpoint.
     func run(resume: (RunCheckpoint, Safetensors)? = nil) throws -> JSON {
         let s = scenario, start = DispatchTime.now().uptimeNanoseconds
+        let provenance = try Provenance.begin(folder, fromRound: resume?.0.round ?? 0, workers: workers)
         let time = inputs.context
         let setup = inputs.setup
         let strategy = setup.strategy
@@ -161,15 +162,15 @@ final class ScenarioRun {
         if let stalled { throw TrainingDiverged(description: "run stalled: \(stalled); the outputs so far are kept in \(folder.path)") }
         if let fed, s.bool("outputs.save_adapters") { try saveAdapters(fed, clients: fedClients) }
 
-        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let routingLines = try RunExports.lines(folder.file("routing.jsonl"))
         let summary = summarize(setup: setup, results: lastPPL, fit: fit, floors: evaluation.floors,
                                 routing: RoutingSummary.lastEvaluation(routingLines),
                                 scored: evaluation.moment(ofRound: total)!, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
-                                events: eventCount, wall: wall)
+                                events: eventCount)
         // Before summary.json, which marks the run finished.
         try RunExports.write(folder, routing: routingLines)
         try folder.write("summary.md", summaryMarkdown(summary))
+        try provenance.finish(wall: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         try folder.write("summary.json", summary.text(indent: "  ") + "\n")
         try? FileManager.default.removeItem(atPath: folder.file("checkpoints"))  // complete: nothing to resume
         return summary
@@ -246,7 +247,7 @@ final class ScenarioRun {
 
     func summarize(setup: ClientSetup, results: [Evaluation.Result], fit: BaseFit?, floors: [RunEvaluation.Floor]?, routing: [JSON],
                    scored: RunEvaluation.Moment, bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?,
-                   events: Int, wall: Double) -> JSON {
+                   events: Int) -> JSON {
         let s = scenario
         let clients: [JSON] = (0..<s.clientCount).map { i in
             var m: [(String, JSON)] = [("id", .int(i)), ("name", .string(setup.names[i])), ("device", .string(setup.devices[i].name))]
@@ -270,7 +271,7 @@ final class ScenarioRun {
                         + (routing.isEmpty ? [] : [("routing", .array(routing))]) + [
                         ("bytes_up", .int(bytes.up)), ("bytes_down", .int(bytes.down)), ("sim_time_s", .double(Double(simTime) / 1e6)),
                         ("time_to_target_s", s.optionalDouble("target_ppl") == nil ? .null : .optional(reached.map { Double($0) / 1e6 })),
-                        ("events", .int(events)), ("wall_time_s", .double((wall * 1000).rounded() / 1000))])
+                        ("events", .int(events))])
     }
 
     func summaryMarkdown(_ summary: JSON) -> String {
@@ -297,7 +298,6 @@ final class ScenarioRun {
                 + "| layer | accuracy | posterior correlation | posterior gap |\n|---|---|---|---|\n" + rows.joined() + "\n"
         }
         out += "Bytes up: \(num(summary["bytes_up"], "%.0f")), down: \(num(summary["bytes_down"], "%.0f"))  \n"
-        // Wall time is in summary.json only, so a resumed run's summary.md matches an uninterrupted one.
         out += "Simulated time: \(num(summary["sim_time_s"], "%.1f")) s\n"
         return out
     }
