@@ -100,6 +100,8 @@ final class RunTests: XCTestCase {
                 "sim_time_s":10}
                 """
             _ = try write(summary, run, "summary.json")
+            // One experiment: the same resolved scenario but for the seed.
+            _ = try write(#"{"name": "x", "label": "CoMiGS", "seeds": [\#(i)], "method": {"name": "comigs"}}"#, run, "scenario.json")
             // r0 ran in two sessions; r1 was killed once (no wall time recorded), so its total is unknown.
             let walls = i == 0 ? "1.5, 2.25" : "null, 4"
             _ = try write(#"{"sessions": ["# + walls.split(separator: ",").map { #"{"wall_time_s": \#($0)}"# }.joined(separator: ",") + "]}",
