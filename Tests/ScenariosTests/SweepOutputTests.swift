@@ -63,6 +63,12 @@ final class SweepOutputTests: ScratchFolderTestCase {
         XCTAssertEqual(w.status, 2)
         XCTAssertTrue(w.stderr.hasPrefix("comigs: point 2 (wide): method.rank: client 3 (client-3): LoRA rank 1024 exceeds 128 = min(in, out)"), w.stderr)
         XCTAssertEqual(files(dir + "/cwd"), [], "no point trained")
+
+        let english = try sweepFile(#", {"label": "english", "set": {"model.base": "\#(packageRoot)/models/english-byte-tiny.safetensors"}}"#)
+        let e = try comigs(["sweep", english, "--quiet"], cwd: dir + "/cwd")
+        XCTAssertEqual(e.status, 2)
+        XCTAssertTrue(e.stderr.hasPrefix("comigs: point 2 (english): model.base: \(packageRoot)/models/english-byte-tiny.safetensors learned English prose"), e.stderr)
+        XCTAssertEqual(files(dir + "/cwd"), [], "no point trained")
     }
 
     func testShellQuotingOfTheSbatchLine() {

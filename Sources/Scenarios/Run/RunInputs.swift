@@ -6,8 +6,6 @@ import Tensor
 /// or the file, so bad input stops the run before anything is written).
 struct RunInputs {
     let base: GPT
-    /// The language the base learned (its `general_language` metadata), when recorded.
-    let baseLanguage: String?
     /// The training sequence length (`model.context`, 0 = the base's).
     let context: Int
     /// Every client's device, availability, name and method, its adapters checked against the
@@ -21,24 +19,29 @@ struct RunInputs {
         let time = try context(s, base: base)
         let (devices, schedules) = try ClientSetup.devices(s)
         let data = s.bool("numerics") ? try ScenarioData.load(s, vocab: base.config.vocabSize, context: time) : nil
-        let learned = metadata[GeneralLanguage.key]
-        if let learned, let spoken = data?.generalLanguage, learned != spoken {
-            throw ScenarioError(key: "model.base", reason: "\(s.string("model.base")!) learned \(GeneralLanguage.describe(learned)), but the data "
-                                + "(\(s.string("data.source") == "folder" ? "data.path" : "data.source")) is \(GeneralLanguage.describe(spoken))"
-                                + (GeneralLanguage.bases(for: spoken).map { "; a base that learned it: \($0)" } ?? "; pretrain a base on it (comigs pretrain)"))
-        }
+        try checkLanguage(s, learned: metadata[GeneralLanguage.key], spoken: data?.generalLanguage)
         let setup = try ClientSetup.make(s, devices: devices, schedules: schedules, config: base.config, time: time,
                                          dataNames: data?.clients.map(\.name))
-        return RunInputs(base: base, baseLanguage: learned, context: time, setup: setup, data: data)
+        return RunInputs(base: base, context: time, setup: setup, data: data)
     }
 
     /// What a sweep checks of every point before the first one trains: its base, devices and each
     /// client's adapters against them (ranks, memory) — all but the data, which is read when it runs.
     static func preflight(_ s: Scenario) throws {
-        let (base, _) = try base(s)
+        let (base, metadata) = try base(s)
+        if s.bool("numerics") { try checkLanguage(s, learned: metadata[GeneralLanguage.key], spoken: try ScenarioData.generalLanguage(s)) }
         let (devices, schedules) = try ClientSetup.devices(s)
         _ = try ClientSetup.make(s, devices: devices, schedules: schedules, config: base.config, time: try context(s, base: base),
                                  dataNames: nil, quiet: true)
+    }
+
+    /// Refuses a base that learned (`learned`, its metadata) another general language than the
+    /// data's (`spoken`); nothing to check when either is not recorded (`BaseFit` then warns).
+    static func checkLanguage(_ s: Scenario, learned: String?, spoken: String?) throws {
+        guard let learned, let spoken, learned != spoken else { return }
+        throw ScenarioError(key: "model.base", reason: "\(s.string("model.base")!) learned \(GeneralLanguage.describe(learned)), but the data "
+                            + "(\(s.string("data.source") == "folder" ? "data.path" : "data.source")) is \(GeneralLanguage.describe(spoken))"
+                            + (GeneralLanguage.bases(for: spoken).map { "; a base that learned it: \($0)" } ?? "; pretrain a base on it (comigs pretrain)"))
     }
 
     /// The base model a scenario names, and its file's metadata.

@@ -28,11 +28,8 @@ struct ScenarioData {
             guard meta.vocab_size <= vocab else {
                 throw ScenarioError(key: "data.path", reason: "\(path): vocabulary \(meta.vocab_size) exceeds the base's \(vocab) (model.base)")
             }
-            let world: SyntheticCorpus?
-            do { world = try SyntheticCorpus(meta: meta) } catch { throw ScenarioError(key: "data.path", reason: "\(path)/\(error)") }
-            data = ScenarioData(clients: clients, world: world,
-                                generalLanguage: meta.parameters[GeneralLanguage.key] ?? (world == nil ? nil : SyntheticCorpus.generalLanguage),
-                                tokenizer: meta.tokenizer)
+            let world = try Self.world(meta, path: path)
+            data = ScenarioData(clients: clients, world: world, generalLanguage: Self.generalLanguage(meta, world: world), tokenizer: meta.tokenizer)
         } else {
             guard SyntheticCorpus.vocab <= vocab else {
                 throw ScenarioError(key: "model.base", reason: "vocabulary \(vocab) is smaller than the synthetic corpus's \(SyntheticCorpus.vocab)")
@@ -47,6 +44,27 @@ struct ScenarioData {
             }
         }
         return data
+    }
+
+    /// The generating process of a `data synth` folder (nil for any other), or an error naming `data.path`.
+    static func world(_ meta: DatasetMeta, path: String) throws -> SyntheticCorpus? {
+        do { return try SyntheticCorpus(meta: meta) } catch { throw ScenarioError(key: "data.path", reason: "\(path)/\(error)") }
+    }
+
+    /// The language of a folder's general text: what its meta.json records, or the synthetic
+    /// corpus's for a `data synth` folder written before the key existed.
+    static func generalLanguage(_ meta: DatasetMeta, world: SyntheticCorpus?) -> String? {
+        meta.parameters[GeneralLanguage.key] ?? (world == nil ? nil : SyntheticCorpus.generalLanguage)
+    }
+
+    /// The data's general language from the scenario and, for a folder, its meta.json alone
+    /// (what a sweep checks of every point before the first trains).
+    static func generalLanguage(_ s: Scenario) throws -> String? {
+        guard s.string("data.source") == "folder" else { return SyntheticCorpus.generalLanguage }
+        let path = s.string("data.path")!
+        let meta: DatasetMeta
+        do { meta = try Dataset.readMeta(path).meta } catch { throw ScenarioError(key: "data.path", reason: "\(error)") }
+        return generalLanguage(meta, world: try world(meta, path: path))
     }
 
     /// The built-in corpus's knobs as the scenario sets them.
