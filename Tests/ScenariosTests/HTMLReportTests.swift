@@ -124,7 +124,7 @@ final class HTMLReportTests: XCTestCase {
             + #"{"round":1,"step":2,"sim_time_s":6,"client":1,"test_ppl":14.5}"# + "\n"
         let files: [String: String] = [
             "scenario.json": #"{"name": \#(JSON.quote(name)), "label": \#(JSON.quote(label)), "rounds": 1, "local_steps": 2, "batch": 4, "micro_batch": 4, "eval_every": 1, "eval_when": "before_aggregation", "method": {"name": "fedavg"}, "policy": {"name": "deadline", "deadline_s": 9.0, "partial": false, "buffer": 2}, "model": {"base": "none.safetensors"}}"#,
-            "summary.json": #"{"name": \#(JSON.quote(name)), "label": \#(JSON.quote(label)), "method": "fedavg", "seed": 0, "clients": [{"id": 0, "name": "a&b", "device": "low", "test_ppl": 12.5, "bayes_ppl": 10.25}, {"id": 1, "name": "<i>", "device": "mid", "test_ppl": 14.5}], "mean_test_ppl": 13.5, "bytes_up": 1000, "sim_time_s": 6.0}"#,
+            "summary.json": #"{"name": \#(JSON.quote(name)), "label": \#(JSON.quote(label)), "method": "fedavg", "seed": 0, "clients": [{"id": 0, "name": "a&b", "device": "low", "test_ppl": 12.5, "bayes_ppl": 10.25}, {"id": 1, "name": "<i>", "device": "mid", "test_ppl": 14.5}], "mean_test_ppl": 13.5, "base_misfits": [1], "bytes_up": 1000, "sim_time_s": 6.0}"#,
             "metrics.jsonl": metrics,
             "events.jsonl": events ?? syncLines.joined(),
             "rounds.jsonl": #"{"round":0,"start_s":0.0,"end_s":6.0,"selected":[0,1],"arrived":[0],"failed":[1],"dropped":[]}"# + "\n",
@@ -144,6 +144,7 @@ final class HTMLReportTests: XCTestCase {
         // Every member of summary.json's clients is a column: the extra one too, blank where absent.
         XCTAssertTrue(page.contains("<th>bayes ppl</th>") && page.contains("<td class=\"n\">10.250</td>") && page.contains("<td>—</td>"))
         XCTAssertTrue(page.contains("Mean test perplexity 13.500 over 2 clients"))
+        XCTAssertTrue(page.contains("<tr><th>base_misfits</th><td>1</td></tr>"), "a list of numbers is a value, not a table")
         XCTAssertTrue(page.contains("<td>deadline · deadline_s 9.000 · partial false</td>"), "the deadline policy's keys, not async's buffer")
         XCTAssertTrue(page.contains("<p>None: fedavg has no router (its experts are averaged).</p>"))
         XCTAssertEqual(page.components(separatedBy: "<svg ").count - 1, 3, "two perplexity charts and the timeline")

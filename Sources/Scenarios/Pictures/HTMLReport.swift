@@ -106,17 +106,24 @@ enum HTMLReport {
         ]
     }
 
-    /// summary.json's single values (numbers, strings), as they are.
+    /// summary.json's single values (numbers, strings) as they are, and its lists of them
+    /// (e.g. the clients in base_misfits) joined, "none" when empty.
     static func summaryTotals(_ summary: JSON) -> [(String, String)] {
         guard case .object(let members) = summary else { return [] }
-        return members.filter { $0.1.arrayValue == nil }.map { ($0.0, value($0.1)) }
+        return members.compactMap { k, v in
+            guard let items = v.arrayValue else { return (k, value(v)) }
+            if isObjectList(items) { return nil }
+            return (k, items.isEmpty ? "none" : items.map(value).joined(separator: ", "))
+        }
     }
 
     /// summary.json's lists of objects other than the clients (e.g. the routing per layer), in order.
     static func summaryLists(_ summary: JSON) -> [(String, [JSON])] {
         guard case .object(let members) = summary else { return [] }
-        return members.compactMap { k, v in k == "clients" ? nil : v.arrayValue.map { (k, $0) } }
+        return members.compactMap { k, v in k == "clients" ? nil : v.arrayValue.flatMap { isObjectList($0) ? (k, $0) : nil } }
     }
+
+    static func isObjectList(_ items: [JSON]) -> Bool { !items.isEmpty && items.allSatisfy { if case .object = $0 { true } else { false } } }
 
     /// One row per client of summary.json, one column per member any client has (first seen
     /// first), so whatever a run records per client (perplexity, loss, specialists, …) shows.
