@@ -3,31 +3,93 @@ struct UsageError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Minimal `--flag value` parsing; unknown flags are errors that name them.
+/// A mistake in how a command was called: an unknown or malformed option or operand, a missing one, a value
+/// out of its range, two options that exclude each other. Printed as one line naming the command and where its
+/// usage is — "comigs: run: unknown option '--sed' (did you mean '--seed'?); see 'comigs help run'" — exit
+/// code 2, never the usage text itself, so stderr holds one line like every other error.
+struct Misuse: Error, CustomStringConvertible {
+    let description: String
+
+    /// "unknown <kind> '<name>'" with " (did you mean '<meaning>'?)", else " (known: <known>)" when given.
+    static func unknown(_ kind: String, _ name: String, meaning: String?, otherwise known: [String] = []) -> Misuse {
+        let hint = meaning.map { " (did you mean '\($0)'?)" } ?? (known.isEmpty ? "" : " (known: " + known.joined(separator: ", ") + ")")
+        return Misuse(description: "unknown \(kind) '\(name)'" + hint)
+    }
+
+    /// An unknown name among a short list (commands, subcommands, corpora): the near miss, else the list.
+    static func unknown(_ kind: String, _ name: String, among known: [String]) -> Misuse {
+        unknown(kind, name, meaning: Spelling.nearest(name, among: known), otherwise: known)
+    }
+
+    /// The one-line usage error: "<command>: <problem>; see 'comigs help <command>'" (nil command: the
+    /// top level, "see 'comigs help'").
+    func usageError(command: String?) -> UsageError {
+        UsageError(description: command.map { "\($0): \(description); see 'comigs help \($0)'" } ?? "\(description); see 'comigs help'")
+    }
+}
+
+/// A command's arguments: options `--name value` or `--name=value` (a value may start with '-': `--lr -1`),
+/// switches `--name`, and operands (`positional`). Any other argument starting with '-' (`--nope`, `-q`) is an
+/// unknown option: a `Misuse` naming it and the option it may mean.
 struct Arguments {
     var positional: [String] = []
     private var values: [String: [String]] = [:]
     private var flags: Set<String> = []
 
-    /// `valued` flags take a value (the last one counts; `all` returns every one, e.g. repeated `--set`).
+    /// `valued` options take a value (the last one counts; `all` returns every one, e.g. repeated `--set`).
     init(_ args: [String], valued: Set<String>, switches: Set<String> = []) throws {
         var i = 0
         while i < args.count {
             let a = args[i]
-            if valued.contains(a) {
-                guard i + 1 < args.count else { throw UsageError(description: "\(a) needs a value") }
-                values[a, default: []].append(args[i + 1])
-                i += 2
-            } else if switches.contains(a) {
-                flags.insert(a)
+            // "--set=rounds=1": the option is what precedes the first '='.
+            let equals = a.hasPrefix("--") ? a.firstIndex(of: "=") : nil
+            let name = equals.map { String(a[..<$0]) } ?? a, inline = equals.map { String(a[a.index(after: $0)...]) }
+            if valued.contains(name) {
+                if let inline {
+                    guard !inline.isEmpty else { throw Misuse(description: "'\(name)' needs a value after '='") }
+                    values[name, default: []].append(inline)
+                    i += 1
+                } else {
+                    guard i + 1 < args.count else { throw Misuse(description: "'\(name)' needs a value") }
+                    values[name, default: []].append(args[i + 1])
+                    i += 2
+                }
+            } else if switches.contains(name) {
+                guard inline == nil else { throw Misuse(description: "'\(name)' takes no value, got '\(a)'") }
+                flags.insert(name)
                 i += 1
-            } else if a.hasPrefix("--") {
-                throw UsageError(description: "unknown option \(a)")
+            } else if a.count > 1 && a.hasPrefix("-") {
+                throw Misuse.unknown("option", name, meaning: Self.meant(name, among: (valued.union(switches)).sorted()))
             } else {
                 positional.append(a)
                 i += 1
             }
         }
+    }
+
+    /// The option a mistyped one most likely means: the nearest in spelling ("--sed" → "--seed", "-seed" →
+    /// "--seed"), or for a one-letter option the one long option starting with that letter ("-q" → "--quiet").
+    static func meant(_ option: String, among known: [String]) -> String? {
+        let bare = { (o: String) in String(o.drop(while: { $0 == "-" })) }
+        if option.count == 2 && bare(option).count == 1 {
+            let starting = known.filter { bare($0).hasPrefix(bare(option)) }
+            return starting.count == 1 ? starting[0] : nil
+        }
+        return Spelling.nearest(bare(option), among: known.map(bare)).map { "--" + $0 }
+    }
+
+    /// The first operand, which names one of `known` (data's synth or prepare, bench's engine, gemm, …).
+    func subcommand(_ known: [String]) throws -> String {
+        guard let s = positional.first else {
+            throw Misuse(description: "expected a subcommand (" + known.joined(separator: ", ") + ")")
+        }
+        guard known.contains(s) else { throw Misuse.unknown("subcommand", s, among: known) }
+        return s
+    }
+
+    /// Refuses operands after the first `count` (a stray word is a mistake, not something to ignore).
+    func refuseOperands(beyond count: Int) throws {
+        if positional.count > count { throw Misuse(description: "unexpected operand '\(positional[count])'") }
     }
 
     func string(_ name: String) -> String? { values[name]?.last }
@@ -37,7 +99,7 @@ struct Arguments {
     func int(_ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
         guard let s = string(name) else { return d }
         guard let v = Int(s), range.contains(v) else {
-            throw UsageError(description: "\(name): expected an integer in \(range.lowerBound)...\(range.upperBound), got '\(s)'")
+            throw Misuse(description: "\(name): expected an integer in \(range.lowerBound)...\(range.upperBound), got '\(s)'")
         }
         return v
     }
@@ -45,7 +107,7 @@ struct Arguments {
     func double(_ name: String, default d: Double, range: ClosedRange<Double>) throws -> Double {
         guard let s = string(name) else { return d }
         guard let v = Double(s), range.contains(v) else {
-            throw UsageError(description: "\(name): expected a number in [\(range.lowerBound), \(range.upperBound)], got '\(s)'")
+            throw Misuse(description: "\(name): expected a number in [\(range.lowerBound), \(range.upperBound)], got '\(s)'")
         }
         return v
     }

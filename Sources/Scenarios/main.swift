@@ -19,24 +19,39 @@ let usage = "usage: comigs <command> [options]    (comigs help <command> for det
     + commands.map { "  \($0.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n")
     + "\n  help       this text; 'comigs help scenario' lists every scenario key"
     + "\n  --version  the version, the git commit it was built from (and whether the sources differed) and the compiler"
+    + "\n\nOptions take their value as '--key value' or '--key=value'."
 
 // A file-size limit (ulimit -f) must fail a write with an error, not kill the process.
 signal(SIGXFSZ, SIG_IGN)
 let argv = Array(CommandLine.arguments.dropFirst())
 do {
     if let e = MatMul.environmentError { throw UsageError(description: e) }
+    let names = commands.map(\.name)
     switch argv.first {
-    case nil, "help", "--help", "-h":
-        if argv.count > 1, argv[1] == "scenario" {
-            print(argv.contains("--markdown") ? ScenarioDocs.markdown : ScenarioDocs.text)
-        } else if argv.count > 1, let c = commands.first(where: { $0.name == argv[1] }) { print(c.usage) } else { print(usage) }
+    case nil:
+        throw Misuse(description: "expected a command (" + names.joined(separator: ", ") + ")").usageError(command: nil)
+    case "help", "--help", "-h":
+        switch argv.dropFirst().first {
+        case nil: print(usage)
+        case "scenario": print(argv.contains("--markdown") ? ScenarioDocs.markdown : ScenarioDocs.text)
+        case let topic?:
+            guard let c = commands.first(where: { $0.name == topic }) else {
+                throw Misuse.unknown("help topic", topic, among: names + ["scenario"]).usageError(command: nil)
+            }
+            print(c.usage)
+        }
     case "--version":
         print(Build.text)
     case let name?:
         guard let c = commands.first(where: { $0.name == name }) else {
-            throw UsageError(description: "unknown command '\(name)'; see 'comigs help'")
+            throw (name.hasPrefix("-") ? Misuse.unknown("option", name, meaning: Arguments.meant(name, among: ["--help", "--version"]))
+                                       : Misuse.unknown("command", name, among: names)).usageError(command: nil)
         }
-        if argv.contains("--help") || argv.contains("-h") { print(c.usage) } else { try c.run(Array(argv.dropFirst())) }
+        if argv.contains("--help") || argv.contains("-h") {
+            print(c.usage)
+        } else {
+            do { try c.run(Array(argv.dropFirst())) } catch let m as Misuse { throw m.usageError(command: name) }
+        }
     }
 } catch let e as GoldenMismatch {
     FileHandle.standardError.write(Data("comigs: \(e)\n".utf8))

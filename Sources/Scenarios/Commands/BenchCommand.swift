@@ -42,13 +42,15 @@ enum BenchCommand {
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["--config", "--threads", "--steps", "--clients", "--rounds", "--batch",
                                              "--private-share", "--seeds"])
-        if a.positional == ["methods"] {
+        let bench = try a.subcommand(["engine", "gemm", "kernels", "events", "workers", "methods"])
+        try a.refuseOperands(beyond: 1)
+        if bench == "methods" {
             try methods(rounds: try a.int("--rounds", default: 10, range: 1...1000), steps: try a.int("--steps", default: 5, range: 1...1000),
                         batch: try a.int("--batch", default: 32, range: 8...4096), share: try a.double("--private-share", default: SyntheticCorpus.Spec().privateShare, range: 0...1),
                         seeds: try a.int("--seeds", default: 3, range: 1...100))
             return
         }
-        if a.positional == ["events"] {
+        if bench == "events" {
             let r = EventBenchmark.run(clients: try a.int("--clients", default: 100_000, range: 1...10_000_000),
                                        rounds: try a.int("--rounds", default: 100, range: 1...1_000_000))
             note(String(format: "%d clients × %d rounds: %d events in %.2f s (%.2f M events/s)",
@@ -56,23 +58,22 @@ enum BenchCommand {
             try printJSON(r)
             return
         }
-        if a.positional == ["gemm"] {
+        if bench == "gemm" {
             try gemm()
             return
         }
-        if a.positional == ["kernels"] {
+        if bench == "kernels" {
             try printJSON(KernelsReport(active: MatMul.activePath.name,
                                         supported: MatMul.Path.allCases.filter(\.isSupported).map(\.name)))
             return
         }
-        if a.positional == ["workers"] {
+        if bench == "workers" {
             try workers(rounds: try a.int("--rounds", default: 2, range: 1...1000), steps: try a.int("--steps", default: 5, range: 1...1000))
             return
         }
-        guard a.positional == ["engine"] else { throw UsageError(description: "bench: expected bench engine|gemm|kernels|events|workers|methods\n" + usage) }
         let configs = a.string("--config").map { $0 == "all" ? EngineBenchmark.configs : [$0] } ?? EngineBenchmark.configs
         for c in configs where EngineBenchmark.adapters(for: c) == nil {
-            throw UsageError(description: "--config: unknown config '\(c)' (known: \(EngineBenchmark.configs.joined(separator: ", ")), all)")
+            throw Misuse(description: "--config: unknown config '\(c)' (known: \(EngineBenchmark.configs.joined(separator: ", ")), all)")
         }
         let threads = a.string("--threads") != nil ? [try a.int("--threads", default: 1, range: 1...64)] : [1, 2]
         let steps = try a.int("--steps", default: 20, range: 1...100_000)

@@ -66,21 +66,18 @@ enum DataCommand {
                                              "--pretrain-tokens", "--out", "--cache", "--csv", "--source", "--tokenizer",
                                              "--vocab", "--merges", "--context", "--partition", "--alpha",
                                              "--classes-per-client", "--size-alpha"], switches: ["--ood"])
-        switch a.positional.first {
-        case "synth": try synth(a)
-        case "prepare": try prepare(a)
-        default: throw UsageError(description: "data: expected 'synth' or 'prepare'; see 'comigs help data'")
-        }
+        if try a.subcommand(["synth", "prepare"]) == "synth" { try synth(a) } else { try prepare(a) }
     }
 
     static func synth(_ a: Arguments) throws {
-        guard let out = a.string("--out") else { throw UsageError(description: "data synth: --out is required") }
+        try a.refuseOperands(beyond: 1)
+        guard let out = a.string("--out") else { throw Misuse(description: "synth: --out is required") }
         var spec = SyntheticCorpus.Spec()
         spec.clients = try a.int("--clients", default: 4, range: 1...1024)
         if let t = a.string("--tokens") {
             let parts = t.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard parts.allSatisfy({ ($0 ?? 0) >= 100 }), parts.count == 1 || parts.count == spec.clients else {
-                throw UsageError(description: "--tokens: expected one count ≥ 100, or one per client (\(spec.clients)), got '\(t)'")
+                throw Misuse(description: "--tokens: expected one count ≥ 100, or one per client (\(spec.clients)), got '\(t)'")
             }
             spec.tokens = parts.map { $0! }
         }
@@ -124,15 +121,15 @@ enum DataCommand {
         case "byte": return ByteTokenizer()
         case "gpt2":
             guard let v = a.string("--vocab"), let m = a.string("--merges") else {
-                throw UsageError(description: "--tokenizer gpt2 needs --vocab vocab.json and --merges merges.txt")
+                throw Misuse(description: "--tokenizer gpt2 needs --vocab vocab.json and --merges merges.txt")
             }
             return try GPT2Tokenizer(vocab: v, merges: m)
-        case let t: throw UsageError(description: "--tokenizer: expected byte or gpt2, got '\(t)'")
+        case let t: throw Misuse(description: "--tokenizer: expected byte or gpt2, got '\(t)'")
         }
     }
 
     static func prepare(_ a: Arguments) throws {
-        guard a.positional.count == 2 else { throw UsageError(description: "data prepare: name one corpus; see 'comigs help data'") }
+        guard a.positional.count == 2 else { throw Misuse(description: "prepare: name one corpus") }
         let name = a.positional[1]
         let out = a.string("--out") ?? "data/\(name)"
         let seed = UInt64(try a.int("--seed", default: 0, range: 0...Int(Int32.max)))
@@ -148,7 +145,7 @@ enum DataCommand {
             docs = try Corpora.agnews(csv: a.string("--csv") ?? "../shared/data/agnews/test.csv")
             fractions = (200.0 / 1900, 200.0 / 1900)
         case "labelled":
-            guard let csv = a.string("--csv") else { throw UsageError(description: "data prepare labelled: --csv FILE is required") }
+            guard let csv = a.string("--csv") else { throw Misuse(description: "prepare labelled: --csv FILE is required") }
             let read = try Corpora.labelled(csv: csv)
             docs = read.byLabel
             if !read.empty.isEmpty {
@@ -156,13 +153,13 @@ enum DataCommand {
                 note("\(csv): \(read.empty.count) row(s) with no text skipped, not counted as documents (line(s) \(lines))")
             }
         case "folders":
-            guard let src = a.string("--source") else { throw UsageError(description: "data prepare folders: --source DIR is required") }
+            guard let src = a.string("--source") else { throw Misuse(description: "prepare folders: --source DIR is required") }
             docs = try Corpora.folders(src)
-        default: throw UsageError(description: "data prepare: unknown corpus '\(name)' (multilingual, domains, agnews, labelled, folders)")
+        default: throw Misuse.unknown("corpus", name, among: ["multilingual", "domains", "agnews", "labelled", "folders"])
         }
-        if a.has("--ood") && name != "agnews" { throw UsageError(description: "--ood applies to agnews only") }
+        if a.has("--ood") && name != "agnews" { throw Misuse(description: "--ood applies to agnews only") }
         let partition = try self.partition(a, seed: seed, labelled: name == "agnews" || name == "labelled")
-        if a.has("--ood") && partition.kind != .natural { throw UsageError(description: "--ood applies to the natural partition only") }
+        if a.has("--ood") && partition.kind != .natural { throw Misuse(description: "--ood applies to the natural partition only") }
         var perLabel: PerLabel? = nil
         if name == "agnews" || name == "labelled" { (docs, perLabel) = try partitioned(docs, partition) }
         let files = docs.map(\.documents.count)
@@ -212,11 +209,11 @@ enum DataCommand {
         var p = Partition()
         let given = ["--partition", "--clients", "--alpha", "--classes-per-client", "--size-alpha"].filter { a.string($0) != nil }
         guard labelled || given.isEmpty else {
-            throw UsageError(description: "\(given[0]) applies to the labelled corpora (agnews, labelled) only")
+            throw Misuse(description: "\(given[0]) applies to the labelled corpora (agnews, labelled) only")
         }
         if let k = a.string("--partition") {
             guard let kind = Partition.Kind(rawValue: k) else {
-                throw UsageError(description: "--partition: expected one of \(Partition.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(k)'")
+                throw Misuse(description: "--partition: expected one of \(Partition.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(k)'")
             }
             p.kind = kind
         }
@@ -226,11 +223,11 @@ enum DataCommand {
         p.classesPerClient = try a.int("--classes-per-client", default: 2, range: 1...10_000)
         p.sizeAlpha = try a.string("--size-alpha").map { _ in try a.double("--size-alpha", default: 1, range: 1e-6...1e6) }
         if p.kind == .natural && a.string("--clients") != nil {
-            throw UsageError(description: "--clients: the natural partition has one client per label; choose --partition iid, dirichlet or shards")
+            throw Misuse(description: "--clients: the natural partition has one client per label; choose --partition iid, dirichlet or shards")
         }
-        if p.kind != .dirichlet && a.string("--alpha") != nil { throw UsageError(description: "--alpha applies to --partition dirichlet") }
-        if p.kind != .shards && a.string("--classes-per-client") != nil { throw UsageError(description: "--classes-per-client applies to --partition shards") }
-        if p.kind != .iid && p.sizeAlpha != nil { throw UsageError(description: "--size-alpha applies to --partition iid") }
+        if p.kind != .dirichlet && a.string("--alpha") != nil { throw Misuse(description: "--alpha applies to --partition dirichlet") }
+        if p.kind != .shards && a.string("--classes-per-client") != nil { throw Misuse(description: "--classes-per-client applies to --partition shards") }
+        if p.kind != .iid && p.sizeAlpha != nil { throw Misuse(description: "--size-alpha applies to --partition iid") }
         return p
     }
 

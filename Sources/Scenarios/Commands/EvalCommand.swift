@@ -27,8 +27,9 @@ enum EvalCommand {
 
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["--checkpoint", "--data", "--context", "--batch"])
-        guard let ck = a.string("--checkpoint") else { throw UsageError(description: "eval: --checkpoint is required") }
-        guard let data = a.string("--data") else { throw UsageError(description: "eval: --data is required") }
+        try a.refuseOperands(beyond: 0)
+        guard let ck = a.string("--checkpoint") else { throw Misuse(description: "--checkpoint is required") }
+        guard let data = a.string("--data") else { throw Misuse(description: "--data is required") }
         let model: GPT, metadata: [String: String]
         do { (model, metadata) = try Checkpoint.loadAnyRecorded(ck) } catch { throw UsageError(description: "--checkpoint: \(error)") }
         let t = try a.int("--context", default: model.config.blockSize, range: 1...model.config.blockSize)

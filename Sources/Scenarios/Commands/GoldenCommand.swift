@@ -31,6 +31,7 @@ enum GoldenCommand {
 
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["--dir"], switches: ["--update"])
+        try a.refuseOperands(beyond: 0)
         let dir = a.string("--dir") ?? "Tests/Golden"
         let diffs = try compare(dir: dir, update: a.has("--update"))
         for d in diffs { print("\(d.scenario)/\(d.file): \(d.summary)") }

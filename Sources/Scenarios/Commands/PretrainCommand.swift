@@ -23,7 +23,7 @@ enum PretrainCommand {
         switch name {
         case "byte-tiny": return GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 128, vocabSize: vocab)
         case "byte-mini": return GPTConfig(nLayer: 2, nHead: 2, nEmbd: 64, blockSize: 64, vocabSize: vocab)
-        default: throw UsageError(description: "--config: unknown config '\(name)' (byte-tiny, byte-mini)")
+        default: throw Misuse(description: "--config: unknown config '\(name)' (byte-tiny, byte-mini)")
         }
     }
 
@@ -39,14 +39,15 @@ enum PretrainCommand {
 
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["--data", "--config", "--steps", "--out", "--batch", "--lr", "--seed", "--threads"])
-        guard let data = a.string("--data") else { throw UsageError(description: "pretrain: --data is required") }
-        guard let out = a.string("--out") else { throw UsageError(description: "pretrain: --out is required") }
+        try a.refuseOperands(beyond: 0)
+        guard let data = a.string("--data") else { throw Misuse(description: "--data is required") }
+        guard let out = a.string("--out") else { throw Misuse(description: "--out is required") }
         let steps = try a.int("--steps", default: 1000, range: 1...10_000_000)
         let batch = try a.int("--batch", default: 32, range: 1...4096)
         let threads = try a.int("--threads", default: 2, range: 1...64)
         let seed = UInt64(try a.int("--seed", default: 0, range: 0...Int(Int32.max)))
         let lr = Float(try a.double("--lr", default: 1e-3, range: 1e-6...1))
-        guard batch % threads == 0 else { throw UsageError(description: "--batch \(batch) must be a multiple of --threads \(threads)") }
+        guard batch % threads == 0 else { throw Misuse(description: "--batch \(batch) must be a multiple of --threads \(threads)") }
         let (meta, _) = try Dataset.read(data)
         let dir = try Dataset.locate(data, clients: nil)
         let train = try TokenFile.read(dir + "/pretrain_train.bin", vocab: meta.vocab_size)

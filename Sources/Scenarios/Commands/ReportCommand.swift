@@ -26,7 +26,7 @@ enum ReportCommand {
 
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["--csv", "--html"])
-        guard !a.positional.isEmpty else { throw UsageError(description: "report: expected at least one folder\n" + usage) }
+        guard !a.positional.isEmpty else { throw Misuse(description: "expected at least one folder") }
         let report = try Report.collect(a.positional)
         guard !report.rows.isEmpty else { throw ScenarioError(key: a.positional.joined(separator: " "), reason: "no finished runs (summary.json) found") }
         if let csv = a.string("--csv") { try AtomicFile.write(Data(report.csv.utf8), to: csv) }

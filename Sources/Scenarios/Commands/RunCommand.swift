@@ -38,7 +38,7 @@ enum RunCommand {
 
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["--out", "--workers", "--seed", "--set", "--resume"], switches: ["--quiet"])
-        guard a.positional.count == 1 else { throw UsageError(description: "run: expected one scenario file\n" + usage) }
+        guard a.positional.count == 1 else { throw Misuse(description: "expected one scenario file") }
         let scenario = try Scenario.load(a.positional[0], overrides: a.all("--set"))
         let seeds = a.string("--seed") != nil ? [UInt64(try a.int("--seed", default: 0, range: 0...Int(Int32.max)))] : scenario.seeds
         let workers = try a.int("--workers", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)

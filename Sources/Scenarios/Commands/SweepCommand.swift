@@ -36,25 +36,25 @@ enum SweepCommand {
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["--out", "--shard", "--point", "--workers"],
                               switches: ["--quiet", "--dry-run", "--status", "--merge", "--run-missing"])
-        guard a.positional.count == 1 else { throw UsageError(description: "sweep: expected one sweep file\n" + usage) }
+        guard a.positional.count == 1 else { throw Misuse(description: "expected one sweep file") }
         let file = a.positional[0]
         let sweep = try Sweep.load(file, out: a.string("--out"))
-        if a.has("--run-missing") && !a.has("--merge") { throw UsageError(description: "--run-missing goes with --merge") }
+        if a.has("--run-missing") && !a.has("--merge") { throw Misuse(description: "--run-missing goes with --merge") }
         if a.has("--status") { return status(sweep, file: file) }
         var shard = (index: 0, count: 1)
         if let s = a.string("--shard") {
             let parts = s.split(separator: "/").compactMap { Int($0) }
             guard parts.count == 2, parts[1] >= 1, (0..<parts[1]).contains(parts[0]) else {
-                throw UsageError(description: "--shard: expected I/N with 0 ≤ I < N, got '\(s)'")
+                throw Misuse(description: "--shard: expected I/N with 0 ≤ I < N, got '\(s)'")
             }
             shard = (parts[0], parts[1])
         }
         var only: Int?
         if a.string("--point") != nil {
-            guard a.string("--shard") == nil else { throw UsageError(description: "--point and --shard exclude each other") }
+            guard a.string("--shard") == nil else { throw Misuse(description: "--point and --shard exclude each other") }
             let n = sweep.points.count
             guard let i = Int(a.string("--point")!), (0..<n).contains(i) else {
-                throw UsageError(description: "--point: \(file) has \(n) points (0…\(n - 1)), got '\(a.string("--point")!)'")
+                throw Misuse(description: "--point: \(file) has \(n) points (0…\(n - 1)), got '\(a.string("--point")!)'")
             }
             only = i
         }

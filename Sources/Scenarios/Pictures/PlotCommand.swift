@@ -20,7 +20,7 @@ enum PlotCommand {
 
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["--out"])
-        guard let first = a.positional.first else { throw UsageError(description: "plot: at least one RUN_DIR is required") }
+        guard let first = a.positional.first else { throw Misuse(description: "at least one RUN_DIR is required") }
         let runs = try a.positional.map(RunResults.init)
         let out = a.string("--out") ?? first
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

@@ -21,13 +21,13 @@ enum TraceCommand {
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["--client", "--layer", "--text", "--tokens", "--out"])
         guard a.positional.count == 1, let dir = a.positional.first else {
-            throw UsageError(description: "trace: exactly one RUN_DIR is required")
+            throw Misuse(description: "exactly one RUN_DIR is required")
         }
         let picks = a.all("--client")
-        guard !picks.isEmpty else { throw UsageError(description: "trace: --client I (or all) is required") }
-        guard a.string("--layer") != nil else { throw UsageError(description: "trace: --layer L is required") }
+        guard !picks.isEmpty else { throw Misuse(description: "--client I (or all) is required") }
+        guard a.string("--layer") != nil else { throw Misuse(description: "--layer L is required") }
         if a.string("--text") != nil && a.string("--tokens") != nil {
-            throw UsageError(description: "trace: give --text or --tokens, not both")
+            throw Misuse(description: "give --text or --tokens, not both")
         }
         let run = try RunResults(dir)
         let method = try RunMethod(run)
@@ -97,7 +97,7 @@ enum TraceCommand {
     }
 
     static func client(_ s: String, _ run: RunResults, _ method: RunMethod) throws -> Int {
-        guard let c = Int(s), c >= 0 else { throw UsageError(description: "--client: expected a client number or all, got '\(s)'") }
+        guard let c = Int(s), c >= 0 else { throw Misuse(description: "--client: expected a client number or all, got '\(s)'") }
         guard FileManager.default.fileExists(atPath: run.adapters(client: c)) else {
             throw RunResults.Error(description: "\(run.adapters(client: c)): missing (no adapters saved for client \(c)?)")
         }

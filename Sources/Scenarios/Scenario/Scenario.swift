@@ -119,25 +119,10 @@ struct Scenario {
         let siblings = ScenarioKeys.all.map(\.path).filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count).split(separator: ".")[0]) }
         var seen = Set<String>()
         let unique = siblings.filter { seen.insert($0).inserted }
-        guard let best = unique.min(by: { editDistance($0, last) < editDistance($1, last) }), editDistance(best, last) <= 3 else {
+        guard let best = Spelling.nearest(last, among: unique) else {
             return " (known here: " + unique.joined(separator: ", ") + ")"
         }
         return ", did you mean '\(prefix)\(best)'?"
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var row = Array(0...b.count)
-        for i in 1...max(1, a.count) where !a.isEmpty {
-            var prev = row[0]
-            row[0] = i
-            for j in 1...max(1, b.count) where !b.isEmpty {
-                let cur = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
-                prev = cur
-            }
-        }
-        return a.isEmpty ? b.count : row[b.count]
     }
 
     static func checkValue(_ x: JSON, _ type: KeyType, at p: String) throws {
