@@ -10,7 +10,8 @@ let commands: [(name: String, summary: String, usage: String, run: ([String]) th
     ("trace", "SVG of a text with each token coloured by the expert it chose", TraceCommand.usage, TraceCommand.run),
     ("golden", "re-run the golden routing traces and compare byte for byte (--update)", GoldenCommand.usage, GoldenCommand.run),
     ("bench", "time training steps of the engine (gpt-tiny, comigs-tiny)", BenchCommand.usage, BenchCommand.run),
-    ("eval", "exact loss and perplexity of a checkpoint on a token file", EvalCommand.usage, EvalCommand.run),
+    ("eval", "exact loss and perplexity of a checkpoint, or of a run's client, on a token file", EvalCommand.usage, EvalCommand.run),
+    ("export", "write a run's client model out: a Hugging Face GPT-2 folder (merged), or base + adapters", ExportCommand.usage, ExportCommand.run),
     ("data", "make the synthetic corpus or prepare a real one", DataCommand.usage, DataCommand.run),
     ("pretrain", "pretrain a tiny base GPT on general text", PretrainCommand.usage, PretrainCommand.run),
 ]

@@ -28,7 +28,7 @@ public enum CostModel {
 
     /// FLOPs of one forward + backward pass on `batch` sequences of `time` tokens.
     ///
-    /// Forward, per layer (N tokens, width C, F = 4C, rank r, m_e tokens at expert e):
+    /// Forward, per layer (N tokens, width C, MLP width F (4C unless n_inner), rank r, m_e tokens at expert e):
     ///   c_attn 2NC·3C, c_proj 2NC², causal attention, c_fc 2NCF (once), router 2NCE,
     ///   expert LoRA 2·m_e·r·(C+F) twice, shared c_proj 2NFC (once), LoRA on attention 2Nr(C+3C) + 2Nr·2C;
     ///   then the LM head 2NCV.
@@ -38,7 +38,7 @@ public enum CostModel {
     /// through its rank (dh, dx).
     public static func trainingFlops(config: GPTConfig, adapters ad: AdapterConfig, batch: Int, time: Int,
                                      routing: [[Int]]? = nil, trains: Trains = Trains()) -> Int {
-        let n = batch * time, c = config.nEmbd, f = 4 * c, v = config.vocabSize, e = ad.experts
+        let n = batch * time, c = config.nEmbd, f = config.mlpWidth, v = config.vocabSize, e = ad.experts
         let ra = ad.rank(of: .attentionLoRA(.a)), rm = ad.rank(of: .expertLoRA(expert: 0, .a))
         let routed = routing ?? expectedRouting(ad, layers: config.nLayer, tokens: n)
         let base = trains.base || ad.trainBase
@@ -77,7 +77,7 @@ public enum CostModel {
     }
 
     public static func parameters(config: GPTConfig, adapters ad: AdapterConfig) -> Parameters {
-        let c = config.nEmbd, f = 4 * c, r = ad.rank, ra = ad.rank(of: .attentionLoRA(.a))
+        let c = config.nEmbd, f = config.mlpWidth, r = ad.rank, ra = ad.rank(of: .attentionLoRA(.a))
         let perLayerBase = 2 * 2 * c + (c * 3 * c + 3 * c) + (c * c + c) + (c * f + f) + (f * c + c)
         let perLayerLoRA = ra * (c + 3 * c) + ra * (c + c) + ad.experts * r * 2 * (c + f)
         let router = ad.hasRouter ? ad.experts * c : 0
@@ -91,7 +91,7 @@ public enum CostModel {
     /// (fp32), plus the activations the engine keeps for one micro-batch.
     public static func memoryBytes(config: GPTConfig, adapters ad: AdapterConfig, batch: Int, time: Int) -> Int {
         let p = parameters(config: config, adapters: ad)
-        let n = batch * time, c = config.nEmbd, f = 4 * c, r = ad.rank, e = ad.experts
+        let n = batch * time, c = config.nEmbd, f = config.mlpWidth, r = ad.rank, e = ad.experts
         let k = ad.hasRouter ? ad.k : e
         let model = 4 * n * c + 2 * n + n * config.vocabSize + 2 * n
         let attention = 6 * n * c + batch * config.nHead * time * time + 2 * n * c + time * time + 2 * 2 * n * ad.rank(of: .attentionLoRA(.a))

@@ -71,7 +71,7 @@ final class Block {
         attn = CausalSelfAttention(prefix + ".attn", config: config, builder: builder, flops: flops)
         ln2Gain = builder.make(prefix + ".ln_2.weight", .base, [c], .ones)
         ln2Bias = builder.make(prefix + ".ln_2.bias", .base, [c], .zeros)
-        mlp = MoEMLP(prefix + ".mlp", width: c, projStd: 0.02 / (2 * Float(config.nLayer)).squareRoot(),
+        mlp = MoEMLP(prefix + ".mlp", width: c, inner: config.mlpWidth, projStd: 0.02 / (2 * Float(config.nLayer)).squareRoot(),
                      builder: builder, flops: flops)
         balance = builder.adapters.balancesBlockOutput ? BlockOutputBalance(router: mlp.router) : nil
     }

@@ -30,9 +30,7 @@ public enum Checkpoint {
     public static func load(_ path: String) throws -> GPT { try load(Safetensors(path: path)) }
 
     private static func load(_ st: Safetensors) throws -> GPT {
-        if st.metadata["format"] == adaptersFormat {
-            throw ModelError.checkpoint("\(st.path): holds adapters only; load it on its base (Checkpoint.loadAdapters)")
-        }
+        if st.metadata["format"] == adaptersFormat { throw ModelError.adaptersOnly(path: st.path) }
         let (config, adapters) = try configs(st)
         let model = try GPT(config: config, adapters: adapters, rng: RNG(seed: 0, stream: "load"))
         try fill(model, from: st, roles: { _ in true })
@@ -94,8 +92,11 @@ public enum Checkpoint {
             guard let v = j[k] as? Int else { throw ModelError.checkpoint("\(path): missing integer '\(k)'") }
             return v
         }
+        // n_inner: absent or null means 4·n_embd.
+        let inner = j["n_inner"].flatMap { $0 is NSNull ? nil : $0 }, nInner = inner as? Int
+        guard inner == nil || nInner != nil else { throw ModelError.checkpoint("\(path): 'n_inner' must be an integer or null") }
         let c = GPTConfig(nLayer: try int("n_layer"), nHead: try int("n_head"), nEmbd: try int("n_embd"),
-                          blockSize: try int("n_positions"), vocabSize: try int("vocab_size"))
+                          blockSize: try int("n_positions"), vocabSize: try int("vocab_size"), nInner: nInner)
         try c.validate()
         return c
     }
@@ -105,18 +106,16 @@ public enum Checkpoint {
     /// Besides the weights, the file may hold the attention-mask buffers (`h.<i>.attn.bias`,
     /// `attn.masked_bias`) and `lm_head.weight`, which must then equal the token embedding
     /// (GPT-2 ties them); anything else is an error, as in `requireExactly`.
-    public static func loadHuggingFaceBase(_ folder: String, into model: GPT) throws {
+    /// Returns the file's safetensors metadata but `format` (what `saveHuggingFace` recorded beside it).
+    @discardableResult
+    public static func loadHuggingFaceBase(_ folder: String, into model: GPT) throws -> [String: String] {
         let st = try Safetensors(path: folder + "/model.safetensors")
         let prefix = st.entry("transformer.wte.weight") != nil ? "transformer." : ""
         let bases = model.parameters.filter { $0.role == .base }
         let names = bases.map { prefix + String($0.name.dropFirst("transformer.".count)) }
         try st.requireExactly(names, ignorable: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") || $0 == "lm_head.weight" },
                               described: "GPT-2 of \(folder)/config.json (\(model.config.summary))")
-        for (p, name) in zip(bases, names) {
-            let conv1D = p.value.shape.count == 2 && (name.hasSuffix("c_attn.weight") || name.hasSuffix("c_proj.weight")
-                                                      || name.hasSuffix("c_fc.weight"))
-            try st.read(name, into: p.value, transpose: conv1D)
-        }
+        for (p, name) in zip(bases, names) { try st.read(name, into: p.value, transpose: isConv1D(name, p.value.shape)) }
         if st.entry("lm_head.weight") != nil, let wte = bases.first(where: { $0.name == "transformer.wte.weight" })?.value {
             let head = Tensor(wte.shape)
             try st.read("lm_head.weight", into: head)
@@ -124,19 +123,24 @@ public enum Checkpoint {
                 throw ModelError.checkpoint("\(folder)/model.safetensors: tensor 'lm_head.weight' differs from the token embedding; only tied GPT-2 heads are supported")
             }
         }
+        return st.metadata.filter { $0.key != "format" }
     }
 
-    /// A model from either a comigs `.safetensors` file or a Hugging Face folder.
+    /// A model from a comigs `.safetensors` file, a Hugging Face folder or a mixture folder (`saveMixture`).
     public static func loadAny(_ path: String) throws -> GPT { try loadAnyRecorded(path).model }
 
-    /// `loadAny`, with the file's safetensors metadata (what it was pretrained on, …; empty for a
-    /// Hugging Face folder).
+    /// `loadAny`, with the file's safetensors metadata (what it was pretrained on, …; for a folder
+    /// what `model.safetensors` records besides `format`, for a mixture folder its adapters file's).
     public static func loadAnyRecorded(_ path: String) throws -> (model: GPT, metadata: [String: String]) {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            let adapters = path + "/" + mixtureAdapters
+            if FileManager.default.fileExists(atPath: adapters) {
+                let base = try loadAny(path + "/" + mixtureBase)
+                return (try loadAdapters(adapters, base: base), try Safetensors(path: adapters).metadata)
+            }
             let model = try GPT(config: try huggingFaceConfig(path), adapters: .dense, rng: RNG(seed: 0, stream: "load"))
-            try loadHuggingFaceBase(path, into: model)
-            return (model, [:])
+            return (model, try loadHuggingFaceBase(path, into: model))
         }
         let st = try Safetensors(path: path)
         return (try load(st), st.metadata)

@@ -5,22 +5,29 @@ public struct GPTConfig: Codable, Sendable, Equatable {
     public var nEmbd: Int
     public var blockSize: Int
     public var vocabSize: Int
+    /// The MLP's hidden width when it is not 4·n_embd (Hugging Face GPT-2's `n_inner`): a model whose
+    /// averaged experts were merged has one MLP E times as wide (`Checkpoint.saveHuggingFace`). nil: 4·n_embd.
+    public var nInner: Int?
 
-    public init(nLayer: Int, nHead: Int, nEmbd: Int, blockSize: Int, vocabSize: Int) {
+    public init(nLayer: Int, nHead: Int, nEmbd: Int, blockSize: Int, vocabSize: Int, nInner: Int? = nil) {
         self.nLayer = nLayer
         self.nHead = nHead
         self.nEmbd = nEmbd
         self.blockSize = blockSize
         self.vocabSize = vocabSize
+        self.nInner = nInner
     }
 
     enum CodingKeys: String, CodingKey {
-        case nLayer = "n_layer", nHead = "n_head", nEmbd = "n_embd", blockSize = "n_positions", vocabSize = "vocab_size"
+        case nLayer = "n_layer", nHead = "n_head", nEmbd = "n_embd", blockSize = "n_positions", vocabSize = "vocab_size", nInner = "n_inner"
     }
+
+    /// The MLP's hidden width F (`c_fc` n_embd → F, `c_proj` F → n_embd).
+    public var mlpWidth: Int { nInner ?? 4 * nEmbd }
 
     public func validate() throws {
         for (k, v) in [("n_layer", nLayer), ("n_head", nHead), ("n_embd", nEmbd), ("n_positions", blockSize),
-                       ("vocab_size", vocabSize)] where v <= 0 {
+                       ("vocab_size", vocabSize), ("n_inner", mlpWidth)] where v <= 0 {
             throw ModelError.invalidConfig("\(k) must be positive, got \(v)")
         }
         if nEmbd % nHead != 0 { throw ModelError.invalidConfig("n_embd \(nEmbd) is not divisible by n_head \(nHead)") }
@@ -30,6 +37,7 @@ public struct GPTConfig: Codable, Sendable, Equatable {
     /// "n_layer 4, n_head 4, n_embd 128, n_positions 128, vocab_size 512": the config as messages name it.
     public var summary: String {
         "n_layer \(nLayer), n_head \(nHead), n_embd \(nEmbd), n_positions \(blockSize), vocab_size \(vocabSize)"
+            + (nInner.map { ", n_inner \($0)" } ?? "")
     }
 
     /// The benchmark model of issue 2: 4 layers, 4 heads, width 128, context 128, vocab 512.
@@ -138,12 +146,15 @@ public struct AdapterConfig: Codable, Sendable, Equatable {
 public enum ModelError: Error, CustomStringConvertible, Equatable {
     case invalidConfig(String)
     case checkpoint(String)
+    /// A file of one client's adapters (`Checkpoint.saveAdapters`) where a whole model was expected.
+    case adaptersOnly(path: String)
     case nonFinite(String)
 
     public var description: String {
         switch self {
         case .invalidConfig(let m): "invalid model config: \(m)"
         case .checkpoint(let m): m
+        case .adaptersOnly(let path): "\(path): holds one client's adapters, not a whole model"
         case .nonFinite(let m): m
         }
     }

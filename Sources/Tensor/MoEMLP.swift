@@ -6,24 +6,25 @@ final class Expert {
     /// Gathered input rows, pre-activation, GELU output, and the LoRA part of c_proj's output.
     var x: Tensor?, h: Tensor?, g: Tensor?, y: Tensor?
 
-    init(_ prefix: String, index e: Int, width c: Int, builder: ParameterBuilder, flops: FlopCounter) {
+    init(_ prefix: String, index e: Int, width c: Int, inner f: Int, builder: ParameterBuilder, flops: FlopCounter) {
         let role = { (f: LoRAFactor) in ParamRole.expertLoRA(expert: e, f) }
         let lora = builder.adapters.rank > 0
-        fc = lora ? LoRA(prefix + ".c_fc", role: role, inF: c, outF: 4 * c, builder: builder, flops: flops) : nil
-        proj = lora ? LoRA(prefix + ".c_proj", role: role, inF: 4 * c, outF: c, builder: builder, flops: flops) : nil
+        fc = lora ? LoRA(prefix + ".c_fc", role: role, inF: c, outF: f, builder: builder, flops: flops) : nil
+        proj = lora ? LoRA(prefix + ".c_proj", role: role, inF: f, outF: c, builder: builder, flops: flops) : nil
     }
 }
 
-/// The MLP as a mixture of E LoRA experts sharing one frozen base (DESIGN §3):
+/// The MLP (width C → F → C, F = 4C unless `GPTConfig.nInner`) as a mixture of E LoRA experts
+/// sharing one frozen base (DESIGN §3):
 /// `out = Σ_e w_e · (Wp·gelu(Wf·x + bf + Lf_e(x)) + bp + Lp_e(·))`.
 /// Both base products are shared: `Wf·x` is computed once for all tokens, and
 /// because `Wp` is linear, `Σ_e w_e·Wp·g_e = Wp·(Σ_e w_e·g_e)` is one product
 /// too, however many experts a token visits. Only the LoRA terms and GELU run
 /// per expert, on the rows routed to it. With E = 1 this is a plain (LoRA) MLP.
 final class MoEMLP {
-    let width: Int
-    let fcWeight: Parameter, fcBias: Parameter     // base c_fc [4C, C]
-    let projWeight: Parameter, projBias: Parameter // base c_proj [C, 4C]
+    let width: Int, inner: Int
+    let fcWeight: Parameter, fcBias: Parameter     // base c_fc [F, C]
+    let projWeight: Parameter, projBias: Parameter // base c_proj [C, F]
     let experts: [Expert]
     let router: Router
     let flops: FlopCounter
@@ -31,15 +32,16 @@ final class MoEMLP {
     private var h0: Tensor?, mix: Tensor?, wsum: Tensor?
     private var dh0: Tensor?, dmix: Tensor?, dOutBias: Tensor?, dg: Tensor?, dh: Tensor?, dy: Tensor?, dxe: Tensor?
 
-    init(_ prefix: String, width c: Int, projStd: Float, builder: ParameterBuilder, flops: FlopCounter) {
+    init(_ prefix: String, width c: Int, inner f: Int, projStd: Float, builder: ParameterBuilder, flops: FlopCounter) {
         width = c
+        inner = f
         self.flops = flops
-        fcWeight = builder.make(prefix + ".c_fc.weight", .base, [4 * c, c], .normal(std: 0.02))
-        fcBias = builder.make(prefix + ".c_fc.bias", .base, [4 * c], .zeros)
-        projWeight = builder.make(prefix + ".c_proj.weight", .base, [c, 4 * c], .normal(std: projStd))
+        fcWeight = builder.make(prefix + ".c_fc.weight", .base, [f, c], .normal(std: 0.02))
+        fcBias = builder.make(prefix + ".c_fc.bias", .base, [f], .zeros)
+        projWeight = builder.make(prefix + ".c_proj.weight", .base, [c, f], .normal(std: projStd))
         projBias = builder.make(prefix + ".c_proj.bias", .base, [c], .zeros)
         experts = (0..<builder.adapters.experts).map {
-            Expert(prefix + ".experts.\($0)", index: $0, width: c, builder: builder, flops: flops)
+            Expert(prefix + ".experts.\($0)", index: $0, width: c, inner: f, builder: builder, flops: flops)
         }
         router = Router(prefix, width: c, builder: builder, flops: flops)
     }
@@ -47,7 +49,7 @@ final class MoEMLP {
     private var single: Bool { experts.count == 1 }
 
     func prepare(_ n: Int) {
-        let c = width, f = 4 * width
+        let c = width, f = inner
         h0 = sized(h0, n * f); dh0 = sized(dh0, n * f); mix = sized(mix, n * f); dmix = sized(dmix, n * f)
         wsum = sized(wsum, n); dOutBias = sized(dOutBias, n)
         dg = sized(dg, n * f); dh = sized(dh, n * f); dy = sized(dy, n * c); dxe = sized(dxe, n * c)
@@ -63,7 +65,7 @@ final class MoEMLP {
 
     /// Writes `out`; returns the layer's load-balancing loss.
     func forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, n: Int) -> Float {
-        let c = width, f = 4 * width
+        let c = width, f = inner
         let h0 = h0!.ptr
         Linear.forward(h0, x, fcWeight.ptr, fcBias.ptr, n: n, inF: c, outF: f)
         flops.gemm(n, f, c)
@@ -120,7 +122,7 @@ final class MoEMLP {
     /// Writes dx from dOut; `lbScale` is the weight of this layer's LB loss in the total loss.
     func backward(dx: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, n: Int,
                   lbScale: Float) {
-        let c = width, f = 4 * width
+        let c = width, f = inner
         let dh0 = dh0!.ptr, dmix = dmix!.ptr, dxe = dxe!.ptr, h0 = h0!.ptr, bp = projBias.ptr
         let mix = mixPtr, ws = wsum!.ptr
         // Shared c_proj: dmix = dOut·Wp; dWp += dOutᵀ·mix; dbp += Σ_t wsum_t·dOut_t.

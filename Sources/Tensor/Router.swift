@@ -59,6 +59,9 @@ final class Router {
         meanProb = Array(repeating: 0, count: experts)
     }
 
+    /// The weight of each expert without a learned router: 1/E.
+    static func meanWeight(experts: Int) -> Float { 1 / Float(experts) }
+
     func prepare(_ n: Int) {
         logits = sized(logits, n * experts)
         probs = sized(probs, n * experts)
@@ -75,7 +78,7 @@ final class Router {
         let cw = choiceWeight!.ptr, ch = choice.ptr
         guard let weight else {
             // One expert, or "no router": every token goes to every expert with weight 1/E.
-            let w = 1 / Float(experts)
+            let w = Self.meanWeight(experts: experts)
             for t in 0..<n { for e in 0..<experts { ch[t * k + e] = Int32(e); cw[t * k + e] = w } }
             buildAssignments(n: n)
             return 0

@@ -81,7 +81,7 @@ struct RunResults {
         return cs.first { $0["id"]?.doubleValue == Double(i) }?["name"]?.stringValue ?? "client \(i)"
     }
 
-    func adapters(client: Int) -> String { "\(path)/clients/client-\(client).safetensors" }
+    func adapters(client: Int) -> String { "\(path)/" + ClientModel.adapters(client: client) }
 
     /// Mean test perplexity over clients per evaluation round; the time is when
     /// the last client was evaluated.

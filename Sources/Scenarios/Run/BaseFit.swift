@@ -17,11 +17,14 @@ struct BaseFit {
     /// `starts[i]`: client i's scored windows (nil: every full window), as `RunEvaluation` scores them.
     init(basePPL: [Double], data: [ClientData], starts: [[Int]?], context: Int, vocab: Int) {
         self.basePPL = basePPL
-        unigramPPL = data.indices.map { i in
-            let test = data[i].tokens[.test] ?? []
-            let unigram = Unigram(train: data[i].tokens[.train] ?? [], vocab: vocab)
-            return PortableMath.exp(unigram.loss(test, starts: starts[i] ?? Evaluation.fullWindows(test.count, context: context), context: context))
-        }
+        unigramPPL = data.indices.map { i in Self.unigramPPL(data[i], starts: starts[i], context: context, vocab: vocab) }
+    }
+
+    /// A unigram model of the client's train split (add-one smoothing), on its scored test windows.
+    static func unigramPPL(_ data: ClientData, starts: [Int]?, context: Int, vocab: Int) -> Double {
+        let test = data.tokens[.test] ?? []
+        let unigram = Unigram(train: data.tokens[.train] ?? [], vocab: vocab)
+        return PortableMath.exp(unigram.loss(test, starts: starts ?? Evaluation.fullWindows(test.count, context: context), context: context))
     }
 
     /// Clients whose base is worse than their unigram model.

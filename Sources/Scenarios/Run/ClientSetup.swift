@@ -81,7 +81,7 @@ struct ClientSetup {
         let first = try strategy(s, specialists: specialists)
         let names = (0..<s.clientCount).map { i in s.string("clients.\(i).name") ?? dataNames?[i] ?? "client-\(i)" }
         for i in 0..<s.clientCount {
-            let ad = first.adapters(client: s.method == "centralized" ? 0 : i)
+            let ad = first.adapters(client: s.pooled ? 0 : i)
             if let problem = ad.rankProblem(config) {
                 throw ScenarioError(key: "method.rank", reason: "client \(i) (\(names[i])): \(problem) (\(config.nEmbd) for model.base)")
             }

@@ -119,22 +119,25 @@ struct RunEvaluation {
     /// Scores every client concurrently on the federation's pool. A non-finite loss throws
     /// (exit 3) so that no output line ever holds it.
     func score(_ fed: Federation, _ data: [ClientData], round: Int, keptIn folder: RunFolder) throws -> [Score] {
-        let scores = fed.pool.map(Array(data.indices)) { i in
-            let m = scorers?[i] ?? fed.model(i), test = data[i].tokens[.test] ?? [], labels = data[i].origins[.test]
-            let tally = m.adapters.hasRouter ? RoutingTally(layers: m.config.nLayer, experts: m.adapters.experts, generalists: generalists) : nil
-            let posterior = floors.map { f in { (s: Int) in f[i].generalPosterior[s]! } }
-            let result = test.withUnsafeBufferPointer { x in
-                (labels ?? []).withUnsafeBufferPointer { o in
-                    Evaluation.evaluate(m, tokens: x, starts: starts[i] ?? Evaluation.fullWindows(test.count, context: context),
-                                        context: context, routing: tally, origins: labels == nil ? nil : o, posterior: posterior)
-                }
-            }
-            return Score(result: result, routing: tally?.stats ?? [])
-        }
+        let scores = fed.pool.map(Array(data.indices)) { i in score(scorers?[i] ?? fed.model(i), client: i, data: data[i]) }
         if let i = scores.firstIndex(where: { !$0.result.loss.isFinite }) {
             throw TrainingDiverged(description: "client \(i): test loss is \(scores[i].result.loss) after round \(round); the outputs so far are kept in \(folder.path)")
         }
         return scores
+    }
+
+    /// Model `m` on client i's scored windows of its test split (`data`: the client's splits).
+    func score(_ m: GPT, client i: Int, data: ClientData) -> Score {
+        let test = data.tokens[.test] ?? [], labels = data.origins[.test]
+        let tally = m.adapters.hasRouter ? RoutingTally(layers: m.config.nLayer, experts: m.adapters.experts, generalists: generalists) : nil
+        let posterior = floors.map { f in { (s: Int) in f[i].generalPosterior[s]! } }
+        let result = test.withUnsafeBufferPointer { x in
+            (labels ?? []).withUnsafeBufferPointer { o in
+                Evaluation.evaluate(m, tokens: x, starts: starts[i] ?? Evaluation.fullWindows(test.count, context: context),
+                                    context: context, routing: tally, origins: labels == nil ? nil : o, posterior: posterior)
+            }
+        }
+        return Score(result: result, routing: tally?.stats ?? [])
     }
 
     /// The `metrics.jsonl` line and the `routing.jsonl` lines of one client's score.

@@ -62,7 +62,7 @@ final class ScenarioRun {
         let time = inputs.context
         let setup = inputs.setup
         let strategy = setup.strategy
-        let pooled = s.method == "centralized"
+        let pooled = s.pooled
         let fedClients = pooled ? 1 : s.clientCount
         let training = trainingConfig(context: time)
         let fed: Federation? = try data.map { d in
@@ -99,6 +99,8 @@ final class ScenarioRun {
                 for line in r { routing.append(line) }
             }
             events.append(TimelineEvent(time: t, kind: .evaluation, round: round, client: -1).jsonLine)
+            // The models the last evaluation scored (before the last aggregation, by default) are the clients' own.
+            if round == evaluation.rounds, s.bool("outputs.save_adapters") { try saveAdapters(fed, clients: fedClients, round: round, moment) }
             lastPPL = scores.map(\.result)
             let mean = lastPPL.map(\.ppl).reduce(0, +) / Double(lastPPL.count)
             if reached == nil, let target = s.optionalDouble("target_ppl"), mean <= target { reached = t }
@@ -160,7 +162,6 @@ final class ScenarioRun {
         for w in writers { try w.close() }
         if let f = numerics.failure { throw f }
         if let stalled { throw TrainingDiverged(description: "run stalled: \(stalled); the outputs so far are kept in \(folder.path)") }
-        if let fed, s.bool("outputs.save_adapters") { try saveAdapters(fed, clients: fedClients) }
 
         let routingLines = try RunExports.lines(folder.file("routing.jsonl"))
         let summary = summarize(setup: setup, results: lastPPL, fit: fit, floors: evaluation.floors,
@@ -210,10 +211,14 @@ final class ScenarioRun {
                   ("bytes_up_per_client", .array(up.map { .int($0) })), ("bytes_down_per_client", .array(down.map { .int($0) }))])
     }
 
-    /// Each client's final adapters and routers, for `comigs trace`.
-    func saveAdapters(_ fed: Federation, clients: Int) throws {
+    /// Each client's adapters and routers as the last evaluation scores them (`ClientModel` reads them
+    /// back), recording that round and moment.
+    func saveAdapters(_ fed: Federation, clients: Int, round: Int, _ moment: RunEvaluation.Moment) throws {
         try FileManager.default.createDirectory(atPath: folder.file("clients"), withIntermediateDirectories: true)
-        for i in 0..<clients { try Checkpoint.saveAdapters(fed.model(i), to: folder.file("clients/client-\(i).safetensors")) }
+        for i in 0..<clients {
+            try Checkpoint.saveAdapters(fed.model(i), to: folder.file(ClientModel.adapters(client: i)),
+                                        metadata: [ClientModel.roundKey: "\(round)", ClientModel.scoredKey: moment.rawValue])
+        }
     }
 
     func simulationConfig(clients n: Int) throws -> SimulationConfig {

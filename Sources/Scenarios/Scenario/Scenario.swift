@@ -76,6 +76,8 @@ struct Scenario {
 
     var name: String { string("name")! }
     var method: String { string("method.name")! }
+    /// One model trained on every client's data pooled (`centralized`), scored on each client's split.
+    var pooled: Bool { method == "centralized" }
     var seeds: [UInt64] { if case .array(let s)? = value("seeds") { s.map { if case .number(let v, _) = $0 { UInt64(v) } else { 0 } } } else { [0] } }
     /// The number of clients: the list's length, or a population's count.
     var clientCount: Int {

@@ -172,7 +172,7 @@ enum ScenarioKeys {
         ScenarioKey("checkpoint_every", .int(0...100_000), .int(5),
                     "Write a checkpoint every this many rounds (0: never) for `comigs run --resume`; not under the async policy, whose clients are never between rounds (an async run resumes by starting over)."),
         ScenarioKey("outputs.dir", .string, .string("runs"), "Folder that receives the run folders (--out overrides)."),
-        ScenarioKey("outputs.save_adapters", .bool, .bool(true), "Write each client's final adapters (clients/client-<i>.safetensors, for `comigs trace`)."),
+        ScenarioKey("outputs.save_adapters", .bool, .bool(true), "Write each client's adapters and routers as the run's last evaluation scored them (clients/client-<i>.safetensors): `comigs eval --run`, `export` and `trace` read them."),
     ]
 
     /// Keys that were removed, and what replaces them (named in the error).
