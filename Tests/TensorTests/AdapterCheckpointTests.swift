@@ -78,7 +78,8 @@ final class AdapterCheckpointTests: XCTestCase {
             XCTAssertTrue("\(e)".hasPrefix(path + ": adapters for base config"), "\(e)")
         }
         XCTAssertThrowsError(try Checkpoint.load(path)) { e in
-            XCTAssertTrue("\(e)".contains("a.safetensors: holds adapters only"), "\(e)")
+            XCTAssertEqual(e as? ModelError, .adaptersOnly(path: path))
+            XCTAssertEqual("\(e)", "\(path): holds one client's adapters, not a whole model")
         }
         // Drop the last adapter tensor but keep the metadata.
         let cut = dir + "/cut.safetensors"
@@ -94,5 +95,63 @@ final class AdapterCheckpointTests: XCTestCase {
         XCTAssertThrowsError(try Checkpoint.loadAdapters(extra, base: m)) { e in
             XCTAssertEqual("\(e)", "\(extra): tensor 'transformer.h.9.mlp.router.weight' is not part of the model its metadata describes (\(m.config.summary))")
         }
+    }
+
+    // MARK: Export (Checkpoint.saveHuggingFace, saveMixture)
+
+    /// Four windows of 8 tokens (and the target after the last).
+    static let text: [Int32] = (0..<33).map { Int32(($0 * 7 + 3) % 20) }
+
+    func loss(_ m: GPT) -> Double { Self.text.withUnsafeBufferPointer { Evaluation.evaluate(m, tokens: $0, context: 8).loss } }
+
+    /// One expert, and three averaged without a router (weight 1/3, not a power of two): the merged
+    /// GPT-2 scores as the model with its adapters, up to float rounding — W·x + s·B·(A·x) and
+    /// (W + s·B·A)·x sum their float32 products in another order, a few ulps per logit; 1e-6
+    /// relative is over 100 times what that leaves and far below what a wrong merge does (the
+    /// adapters here move the loss by more than 1e-2). Weights no LoRA adapts are copied bit for bit.
+    func testMergedExportScoresAsTheModelWithItsAdapters() throws {
+        var attention = AdapterConfig(rank: 4, experts: 1)
+        attention.attentionRank = 2
+        for (ad, inner) in [(attention, nil), (AdapterConfig(rank: 4, experts: 3, router: .mean), 3 * 64)] as [(AdapterConfig, Int?)] {
+            let (base, m) = try client(ad)
+            let folder = dir + "/hf-\(ad.experts)"
+            try Checkpoint.saveHuggingFace(m, to: folder)
+            let merged = try Checkpoint.loadAny(folder)
+            XCTAssertEqual(merged.config.nInner, inner)
+            XCTAssertEqual(merged.adapters, .dense)
+            XCTAssertGreaterThan(abs(loss(m) - loss(base)), 1e-2, "the adapters matter")
+            XCTAssertEqual(loss(merged), loss(m), accuracy: loss(m) * 1e-6, "\(ad)")
+            let st = try Safetensors(path: folder + "/model.safetensors")
+            XCTAssertEqual(st.metadata, ["format": "pt"])
+            XCTAssertNil(st.entry("lm_head.weight"), "tied to the token embedding")
+            let widened = ad.experts > 1 ? ["c_fc.bias", "mlp.c_proj.bias"] : []
+            for p in base.parameters where !Checkpoint.isConv1D(p.name, p.value.shape) && !widened.contains(where: p.name.hasSuffix) {
+                let t = Tensor(p.value.shape)
+                try st.read(p.name, into: t)
+                XCTAssertTrue(t.bitEqual(p.value), "\(p.name) is copied as it is")
+            }
+        }
+        // n_inner must be an integer (or null, or absent).
+        let folder = dir + "/hf-3"
+        let config = try String(contentsOfFile: folder + "/config.json", encoding: .utf8)
+        try config.replacingOccurrences(of: "\"n_inner\": 192", with: "\"n_inner\": \"wide\"").write(toFile: folder + "/config.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Checkpoint.loadAny(folder)) { XCTAssertEqual("\($0)", "\(folder)/config.json: 'n_inner' must be an integer or null") }
+    }
+
+    /// A routed mixture has nothing to merge its experts into: it is written as its base (a GPT-2
+    /// folder) and its adapters, which load back as exactly the same model.
+    func testRoutedMixtureIsWrittenAsBaseAndAdapters() throws {
+        let (base, m) = try client(AdapterConfig(rank: 4, experts: 3, topK: 2))
+        XCTAssertThrowsError(try Checkpoint.saveHuggingFace(m, to: dir + "/no")) {
+            XCTAssertEqual("\($0)", "a routed mixture of 3 experts mixes them per token: it cannot be merged into one GPT-2")
+        }
+        try Checkpoint.saveMixture(m, to: dir + "/mix", metadata: ["general_language": "x"])
+        let back = try Checkpoint.loadAnyRecorded(dir + "/mix")
+        XCTAssertEqual(logits(back.model), logits(m))
+        XCTAssertEqual(back.model.adapters, m.adapters)
+        XCTAssertEqual(back.metadata["general_language"], "x")
+        let frozen = try Checkpoint.loadAnyRecorded(dir + "/mix/" + Checkpoint.mixtureBase)
+        XCTAssertEqual(logits(frozen.model), logits(base))
+        XCTAssertEqual(frozen.metadata, ["general_language": "x"])
     }
 }

@@ -18,7 +18,8 @@ enum RunCommand {
                           down in total and per client
           summary.json    per-client and mean test perplexity, bytes, simulated time
           summary.md      the same as a table
-          clients/        each client's final adapters (for 'comigs trace')
+          clients/        each client's adapters as the last evaluation scored them ('comigs eval --run',
+                          'comigs export', 'comigs trace')
           provenance.json what produced the run, per session (the run, then each --resume): start
                           time, comigs version, git commit, compiler, kernel path, CPU, OS, workers
                           and, once the session finished the run, its wall time
