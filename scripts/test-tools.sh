@@ -8,9 +8,9 @@ set -euo pipefail
 venv="${COMIGS_TEST_VENV:-$HOME/.cache/comigs/test-venv}"
 if ! "$venv/bin/python" -c "import tensorboard" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet tensorboard==2.21.0
+  "$venv/bin/python" -m pip install --quiet tensorboard==2.21.0
 fi
-"$venv/bin/python" -c "import tensorboard; print('tensorboard', tensorboard.__version__, 'in $venv')"
+"$venv/bin/python" -c "import sys, tensorboard; print('tensorboard', tensorboard.__version__, 'in', sys.argv[1])" "$venv"
 if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
