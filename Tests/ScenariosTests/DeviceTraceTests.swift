@@ -142,10 +142,10 @@ final class DeviceTraceTests: XCTestCase {
         for (d, bytesPerSecond) in [("3", 12.5e6), ("2", 0.5e6)] {
             let c = client(d)
             let first = rounds.first { $0["selected"]?.arrayValue?.contains(.int(c)) == true }!
-            let down = first["bytes_down_per_client"]!.arrayValue!
+            let down = int(first["bytes_per_client"]!.arrayValue!.first { int($0["client"]) == c }?["down"])
             let done = own(c).first { $0["event"]?.stringValue == "download_done" }!
             let start = Int((first["start_s"]!.doubleValue! * 1e6).rounded())
-            XCTAssertEqual(int(done["t_us"]) - start, Int((Double(int(down[c])) / bytesPerSecond * 1e6).rounded()), "device \(d)")
+            XCTAssertEqual(int(done["t_us"]) - start, Int((Double(down) / bytesPerSecond * 1e6).rounded()), "device \(d)")
         }
         // Devices 1 and 4: offline at 1 s in round 0, nothing in [1 s, 100 s), back from 100 s.
         for d in ["1", "4"] {

@@ -15,7 +15,8 @@ enum RunCommand {
                           probability per expert, entropy, routing accuracy (synthetic origin labels)
           events.jsonl    the simulated timeline, one event per line
           rounds.jsonl    per aggregation: who was selected, arrived, failed, dropped; bytes up and
-                          down in total and per client
+                          down in total and, for each client that moved any, per client
+                          (bytes_per_client: {"client", "up", "down"}, by id)
           summary.json    per-client and mean test perplexity, bytes, simulated time
           summary.md      the same as a table
           clients/        each client's final adapters (for 'comigs trace')

@@ -78,8 +78,7 @@ final class ScenarioRun {
         }
         let (events, metrics, routing, rounds) = (writers[0], writers[1], writers[2], writers[3])
         var bytesUp = resume?.0.bytesUp ?? 0, bytesDown = resume?.0.bytesDown ?? 0
-        // This round's bytes per client (reset at each aggregation).
-        var roundUp = [Int](repeating: 0, count: fedClients), roundDown = roundUp
+        var traffic = RoundTraffic()  // this round's bytes per client (new at each aggregation)
         let numerics = RunNumerics(federation: fed)
         var lastPPL: [Evaluation.Result] = resume?.0.lastResults ?? []
         var reached: SimTime? = resume?.0.reached  // when the mean test perplexity first reached target_ppl
@@ -118,8 +117,8 @@ final class ScenarioRun {
             simulation.onEvent = { e in
                 guard numerics.failure == nil else { return }
                 events.append(e.jsonLine)
-                if e.kind == .downloadDone { roundDown[e.client] += sim[e.client].downloadBytes }
-                if e.kind == .uploadDone { roundUp[e.client] += sim[e.client].uploadBytes }
+                if e.kind == .downloadDone { traffic.downloaded(e.client, bytes: sim[e.client].downloadBytes) }
+                if e.kind == .uploadDone { traffic.uploaded(e.client, bytes: sim[e.client].uploadBytes) }
             }
             simulation.numerics = numerics
             // The hooks capture the simulation, which holds `numerics`: break the cycle when the
@@ -134,11 +133,10 @@ final class ScenarioRun {
             numerics.afterAggregation = { [self] o in
                 let done = o.round + 1
                 if evaluation.moment(ofRound: done) == .afterAggregation { try evaluate(round: done, at: o.end, .afterAggregation) }
-                rounds.append(Self.roundLine(o, up: roundUp, down: roundDown))
-                bytesUp += roundUp.reduce(0, +)
-                bytesDown += roundDown.reduce(0, +)
-                roundUp = roundUp.map { _ in 0 }
-                roundDown = roundDown.map { _ in 0 }
+                rounds.append(Self.roundLine(o, traffic))
+                bytesUp += traffic.up
+                bytesDown += traffic.down
+                traffic = RoundTraffic()
                 for w in writers { try w.flush() }
                 if checkpointEvery > 0, done % checkpointEvery == 0, done < total, simulation.resumable, fed?.failures.isEmpty ?? true {
                     try RunCheckpoint(round: done, now: o.end, events: simulation.eventCount, stepsDone: simulation.stepsDone,
@@ -201,13 +199,12 @@ final class ScenarioRun {
         }
     }
 
-    /// The `rounds.jsonl` line of one aggregation, with this round's bytes per client.
-    static func roundLine(_ o: RoundOutcome, up: [Int], down: [Int]) -> String {
+    /// The `rounds.jsonl` line of one aggregation, with this round's bytes per client that moved any.
+    static func roundLine(_ o: RoundOutcome, _ traffic: RoundTraffic) -> String {
         jsonLine([("round", .int(o.round)), ("start_s", .double(Double(o.start) / 1e6)), ("end_s", .double(Double(o.end) / 1e6)),
                   ("selected", .array(o.selected.map { .int($0) })), ("arrived", .array(o.arrived.map { .int($0.client) })),
                   ("failed", .array(o.failed.map { .int($0) })), ("dropped", .array(o.dropped.map { .int($0) })),
-                  ("bytes_up", .int(up.reduce(0, +))), ("bytes_down", .int(down.reduce(0, +))),
-                  ("bytes_up_per_client", .array(up.map { .int($0) })), ("bytes_down_per_client", .array(down.map { .int($0) }))])
+                  ("bytes_up", .int(traffic.up)), ("bytes_down", .int(traffic.down)), ("bytes_per_client", traffic.json)])
     }
 
     /// Each client's final adapters and routers, for `comigs trace`.
