@@ -33,8 +33,9 @@ enum RunCommand {
         included, are cut) and finishes with exactly the files an uninterrupted run writes
         (provenance.json aside, which lists the sessions). FILE and --set must describe the
         same scenario. summary.json appears only when a run is complete.
-        Progress goes to stderr unless --quiet. Exit codes: 2 bad scenario, data or output,
-        3 training diverged (a non-finite loss or gradient; what was written stays).
+        Progress goes to stderr unless --quiet. Exit codes (the table in 'comigs help'): 2 bad
+        scenario, data or output; 3 training diverged; 4 an async run stalled (what was written
+        stays in both).
         """
 
     static func run(_ args: [String]) throws {

@@ -2,9 +2,14 @@ import Foundation
 import Simulator
 import Tensor
 
-/// Training diverged (a non-finite loss or gradient) or an asynchronous run stalled (no update
-/// could arrive): exit code 3, outputs kept.
+/// Training diverged (a non-finite loss or gradient): exit code 3, outputs kept.
 struct TrainingDiverged: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// An asynchronous run stopped making progress (`Simulation.stalled`: no update can reach the
+/// server any more, or none did within the stall bound): exit code 4, outputs kept.
+struct RunStalled: Error, CustomStringConvertible {
     let description: String
 }
 
@@ -157,7 +162,7 @@ final class ScenarioRun {
         }
         for w in writers { try w.close() }
         if let f = numerics.failure { throw f }
-        if let stalled { throw TrainingDiverged(description: "run stalled: \(stalled); the outputs so far are kept in \(folder.path)") }
+        if let stalled { throw RunStalled(description: "run stalled: \(stalled); the outputs so far are kept in \(folder.path)") }
         if let fed, s.bool("outputs.save_adapters") { try saveAdapters(fed, clients: fedClients) }
 
         let routingLines = try RunExports.lines(folder.file("routing.jsonl"))
