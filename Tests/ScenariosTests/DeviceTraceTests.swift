@@ -263,6 +263,23 @@ final class DeviceTraceTests: XCTestCase {
                 XCTAssertEqual(["low", "mid", "high"].map { d in devices.filter { $0 == d }.count }, [300, 500, 200])
             }
         }
+        // The committed 100,000-client scenario, a few rounds: each rounds.jsonl line lists only the
+        // clients that moved bytes (at most the 100 selected), never the population.
+        let scale = try comigs(["run", "scenarios/scale-100k.json", "--set", "rounds=3", "--out", dir, "--quiet"], cwd: packageRoot)
+        XCTAssertEqual(scale.status, 0, scale.stderr)
+        let rounds = try String(contentsOfFile: scale.stdout.trimmingCharacters(in: .newlines) + "/rounds.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rounds.count, 3)
+        for line in rounds {
+            let r = try JSON.parse(Data(line.utf8))
+            let selected = Set(r["selected"]!.arrayValue!.map { Int($0.doubleValue!) })
+            let moved = r["bytes_per_client"]!.arrayValue!
+            XCTAssertEqual(selected.count, 100)
+            XCTAssertFalse(moved.isEmpty)
+            XCTAssertTrue(moved.allSatisfy { selected.contains(Int($0["client"]!.doubleValue!)) })
+            XCTAssertEqual(moved.map { $0["up"]!.doubleValue! }.reduce(0, +), r["bytes_up"]!.doubleValue!)
+            XCTAssertEqual(moved.map { $0["down"]!.doubleValue! }.reduce(0, +), r["bytes_down"]!.doubleValue!)
+            XCTAssertLessThan(line.utf8.count, 12_000, "a line grows with the participants, not the 100,000 clients")
+        }
         // A bad trace stops the run before its folder is made, naming the file and line.
         let bad = try write(Self.header + "a,1,2,3\n", dir, "bad.csv")
         let r = try comigs(["run", "scenarios/traces/trace-1000.json", "--set", "clients.trace=\(bad)", "--out", dir + "/bad", "--quiet"],
