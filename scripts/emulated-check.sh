@@ -40,14 +40,15 @@ for side in native emulated haswell; do
   echo "emulated-check: $side side done in $((SECONDS - start)) s"
 done
 
+# One file a line, read line by line: a name is never split at a space.
 files() { (cd "$1" && find . -type f ! -name provenance.json | sort); }
 same() { if cmp -s "$1" "$2"; then echo "  same: $3"; else echo "  DIFFERENT: $3"; fail=1; fi; }
 for side in emulated haswell; do
   echo "native against $side:"
-  for f in $(cd "$work/native/data" && find . -type f | sort); do same "$work/native/data/$f" "$work/$side/data/$f" "data synth ${f#./}"; done
+  while IFS= read -r f; do same "$work/native/data/$f" "$work/$side/data/$f" "data synth ${f#./}"; done < <(cd "$work/native/data" && find . -type f | sort)
   n=$(cat "$work/native/run-dir"); e=$(cat "$work/$side/run-dir")
   if [ "$(files "$n")" != "$(files "$e")" ]; then echo "  DIFFERENT: the run folders hold different files"; fail=1; fi
-  for f in $(files "$n"); do same "$n/$f" "$e/$f" "run ${f#./}"; done
+  while IFS= read -r f; do same "$n/$f" "$e/$f" "run ${f#./}"; done < <(files "$n")
   same "$work/native/eval.json" "$work/$side/eval.json" "eval $(cat "$work/native/eval.json")"
 done
 

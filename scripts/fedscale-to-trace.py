@@ -36,15 +36,24 @@ fedscale/cloud/aggregation/aggregator.py):
   active, inactive, finish_time
                 FedScale's client is active at t seconds when active[i] <= t mod finish_time
                 <= inactive[i]: each pair is a row [start_s, end_s) with period_s = finish_time.
-                Intervals are clipped to [0, finish_time], empty ones dropped, overlapping or
-                touching ones merged (counted on stderr). 'duration' and 'model' are not used
-                by FedScale's availability rule and are not converted.
+                Times are rounded to whole microseconds as the loader rounds them (half away
+                from zero), then intervals are clipped to [0, finish_time], empty ones dropped
+                (also those that rounding empties), overlapping or touching ones merged
+                (counted on stderr). 'duration' and 'model' are not used by FedScale's
+                availability rule and are not converted.
 
 Devices are the capacity file's entries in its order (device_id = its key), the first N with
 --limit. FedScale pairs a client with capacity and behaviour entries by its number modulo each
 file's length; here device k (0-based) takes the behaviour entry at position k modulo the
-behaviour file's length. A device whose behaviour entry has no interval left after clipping is
-never available, which the format cannot say: it is left out (counted on stderr).
+behaviour file's length. Left out, each counted on stderr:
+  - a device with a value outside the loader's range as written (gflops, upload_mbps and
+    download_mbps in [0.001, 1e6], period_s in (0, 1e9] seconds: the `clients[]` keys and
+    DeviceTrace.seconds), named on stderr (the first ten) with the value: a clamped value
+    would no longer be the device's measurement;
+  - a device whose behaviour entry has no interval left: it is never available, which the
+    format cannot say.
+--memory-mib outside [1, 1e7] or --median-gflops outside [0.001, 1e6] is refused. Bad input
+(a file, a field, an argument) exits 2 with one line naming it.
 """
 import argparse
 import math
@@ -52,9 +61,22 @@ import os
 import pickle
 import statistics
 import sys
+from collections import Counter
 
 DEVICE_HEADER = "device_id,gflops,upload_mbps,download_mbps,memory_mib"
 AVAILABILITY_HEADER = "device_id,period_s,start_s,end_s"
+# The loader's closed ranges (Sources/Scenarios/Scenario/ScenarioKeys.swift, the `clients[]` keys
+# of these names; DeviceTrace.seconds for times). DeviceTraceTests checks they agree.
+RANGES = {"gflops": (0.001, 1e6), "upload_mbps": (0.001, 1e6), "download_mbps": (0.001, 1e6), "memory_mib": (1, 1e7)}
+SECONDS = (0, 1e9)
+US = 10**6
+NAMED = 10  # left-out devices named on stderr; the rest are counted
+
+
+def fail(message):
+    """Bad input: one line naming it, exit 2."""
+    print(f"fedscale-to-trace: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 class PlainUnpickler(pickle.Unpickler):
@@ -69,55 +91,82 @@ def load(path):
         with open(path, "rb") as f:
             data = PlainUnpickler(f).load()
     except (OSError, pickle.UnpicklingError, EOFError, ValueError) as e:
-        sys.exit(f"fedscale-to-trace: {path}: {e}")
+        fail(f"{path}: {e}")
     if not isinstance(data, dict) or not data:
-        sys.exit(f"fedscale-to-trace: {path}: expected a non-empty dict of clients, got {type(data).__name__}")
+        fail(f"{path}: expected a non-empty dict of clients, got {type(data).__name__}")
     return data
 
 
 def number(path, client, field, value, positive=True):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or (positive and value <= 0) or value < 0:
-        sys.exit(f"fedscale-to-trace: {path}: client {client!r}: '{field}' is {value!r}, expected a {'positive' if positive else 'non-negative'} number")
+        fail(f"{path}: client {client!r}: '{field}' is {value!r}, expected a {'positive' if positive else 'non-negative'} number")
     return value
 
 
 def text(x):
-    """A number rounded to 6 decimals (a µs of a time, a bit/s of a speed): integers without a fraction."""
+    """A device value rounded to 6 decimals (a bit/s of a speed): integers without a fraction."""
     v = round(float(x), 6)
     return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def in_range(name, x):
+    """Whether the loader takes x as written for column `name`."""
+    lo, hi = RANGES[name]
+    return lo <= float(text(x)) <= hi
+
+
+def span(name):
+    lo, hi = RANGES[name]
+    return f"[{text(lo)}, {text(hi)}]"
+
+
+def microseconds(seconds):
+    """Non-negative seconds to whole µs, half away from zero, as the loader rounds them."""
+    y = seconds * 1e6
+    whole = math.floor(y)
+    return whole + 1 if y - whole >= 0.5 else whole
+
+
+def seconds_text(us):
+    """Whole µs as exact decimal seconds, which the loader reads back to the same µs."""
+    s, f = divmod(us, US)
+    return str(s) if f == 0 else f"{s}.{f:06d}".rstrip("0")
 
 
 def device_id(path, key):
     s = str(key)
     if not s or any(c in s for c in ',"') or any(ord(c) < 0x20 or ord(c) == 0x7F for c in s) or s != s.strip():
-        sys.exit(f"fedscale-to-trace: {path}: client id {key!r} cannot be a device id (no comma, quote, control character or surrounding space)")
+        fail(f"{path}: client id {key!r} cannot be a device id (no comma, quote, control character or surrounding space)")
     return s
 
 
-def intervals(path, client, entry, stats):
-    """The entry's active intervals within [0, finish_time], sorted, clipped and merged."""
+def intervals(path, client, entry):
+    """The entry's period and active intervals in µs (rounded, clipped to [0, period], sorted,
+    merged) and the counts of clipped, empty and merged ones. The period is returned rounded,
+    in range or not: the caller checks it."""
     if not isinstance(entry, dict) or not all(k in entry for k in ("active", "inactive", "finish_time")):
-        sys.exit(f"fedscale-to-trace: {path}: client {client!r}: expected a dict with 'active', 'inactive' and 'finish_time'")
-    period = number(path, client, "finish_time", entry["finish_time"])
+        fail(f"{path}: client {client!r}: expected a dict with 'active', 'inactive' and 'finish_time'")
+    period = microseconds(number(path, client, "finish_time", entry["finish_time"]))
     active, inactive = entry["active"], entry["inactive"]
     if not isinstance(active, list) or not isinstance(inactive, list) or len(active) != len(inactive):
-        sys.exit(f"fedscale-to-trace: {path}: client {client!r}: 'active' and 'inactive' must be lists of the same length")
-    pairs = sorted((number(path, client, "active", a, positive=False), number(path, client, "inactive", b, positive=False))
-                   for a, b in zip(active, inactive))
+        fail(f"{path}: client {client!r}: 'active' and 'inactive' must be lists of the same length")
+    stats = Counter()
+    pairs = sorted((microseconds(number(path, client, "active", a, positive=False)),
+                    microseconds(number(path, client, "inactive", b, positive=False))) for a, b in zip(active, inactive))
     out = []
     for a, b in pairs:
-        a2, b2 = max(0, a), min(period, b)
-        if (a2, b2) != (a, b):
+        if b > period:
             stats["clipped"] += 1
-        if b2 <= a2:
+            b = period
+        if b <= a:
             stats["empty"] += 1
             continue
-        if out and a2 <= out[-1][1]:
+        if out and a <= out[-1][1]:
             stats["merged"] += 1
-            out[-1] = (out[-1][0], max(out[-1][1], b2))
+            out[-1] = (out[-1][0], max(out[-1][1], b))
         else:
-            out.append((a2, b2))
-    return period, out
+            out.append((a, b))
+    return period, out, stats
 
 
 def main():
@@ -134,7 +183,11 @@ def main():
     for name in ("limit", "median_gflops", "reference_gflop", "memory_mib"):
         v = getattr(a, name)
         if v is not None and not (math.isfinite(v) and v > 0):
-            sys.exit(f"fedscale-to-trace: --{name.replace('_', '-')}: expected a positive number, got {v}")
+            fail(f"--{name.replace('_', '-')}: expected a positive number, got {v}")
+    for option, column in (("median_gflops", "gflops"), ("memory_mib", "memory_mib")):
+        v = getattr(a, option)
+        if v is not None and not in_range(column, v):
+            fail(f"--{option.replace('_', '-')}: {v:g} is outside the trace format's {column} range {span(column)}")
 
     capacity = load(a.capacity)
     keys = list(capacity)[: a.limit]
@@ -142,7 +195,7 @@ def main():
     for k in keys:
         entry = capacity[k]
         if not isinstance(entry, dict) or "computation" not in entry or "communication" not in entry:
-            sys.exit(f"fedscale-to-trace: {a.capacity}: client {k!r}: expected a dict with 'computation' and 'communication'")
+            fail(f"{a.capacity}: client {k!r}: expected a dict with 'computation' and 'communication'")
         latency[k] = number(a.capacity, k, "computation", entry["computation"])
         number(a.capacity, k, "communication", entry["communication"])
     if a.reference_gflop is not None:
@@ -153,23 +206,36 @@ def main():
 
     behave = load(a.behave) if a.behave else None
     behave_keys = list(behave) if behave else []
-    stats = {"clipped": 0, "empty": 0, "merged": 0}
-    devices, rows, never = [], [], 0
+    stats = Counter()
+    devices, rows, never, out_of_range = [], [], 0, []
     for i, k in enumerate(keys):
         ident = device_id(a.capacity, k)
+        mbps = capacity[k]["communication"] * 1024 / 1e6
+        values = {"gflops": gflops[k], "upload_mbps": mbps, "download_mbps": mbps, "memory_mib": a.memory_mib}
+        bad = [f"{name} {text(v)} outside {span(name)}" for name, v in values.items() if not in_range(name, v)]
         if behave is not None:
             b = behave_keys[i % len(behave_keys)]
-            period, active = intervals(a.behave, b, behave[b], stats)
+            period, active, counts = intervals(a.behave, b, behave[b])
+            if not 0 < period <= SECONDS[1] * US:
+                bad.append(f"period_s {seconds_text(period)} (behaviour entry {b!r}) outside (0, {text(SECONDS[1])}]")
+        if bad:
+            out_of_range.append(f"{ident}: {', '.join(bad)}")
+            continue
+        if behave is not None:
+            stats += counts
             if not active:
                 never += 1
                 continue
-            rows += [f"{ident},{text(period)},{text(s)},{text(e)}" for s, e in active]
-        mbps = capacity[k]["communication"] * 1024 / 1e6
-        devices.append(f"{ident},{text(gflops[k])},{text(mbps)},{text(mbps)},{text(a.memory_mib)}")
+            rows += [f"{ident},{seconds_text(period)},{seconds_text(s)},{seconds_text(e)}" for s, e in active]
+        devices.append(f"{ident},{text(values['gflops'])},{text(mbps)},{text(mbps)},{text(a.memory_mib)}")
     if len(set(d.split(",")[0] for d in devices)) != len(devices):
-        sys.exit(f"fedscale-to-trace: {a.capacity}: two client ids print as the same device id")
+        fail(f"{a.capacity}: two client ids print as the same device id")
+    for line in out_of_range[:NAMED]:
+        print(f"fedscale-to-trace: left out device {line}", file=sys.stderr)
+    if len(out_of_range) > NAMED:
+        print(f"fedscale-to-trace: left out {len(out_of_range) - NAMED} more devices out of range", file=sys.stderr)
     if not devices:
-        sys.exit("fedscale-to-trace: no device left (every one is never available)")
+        fail("no device left (every one is out of range or never available)")
 
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "devices.csv"), "w", newline="\n") as f:
@@ -178,8 +244,8 @@ def main():
         with open(os.path.join(a.out, "availability.csv"), "w", newline="\n") as f:
             f.write("\n".join([AVAILABILITY_HEADER] + rows) + "\n")
     print(f"fedscale-to-trace: {len(devices)} devices, {len(rows)} active intervals; intervals clipped "
-          f"{stats['clipped']}, empty {stats['empty']}, merged {stats['merged']}; devices never available (left out) {never}",
-          file=sys.stderr)
+          f"{stats['clipped']}, empty {stats['empty']}, merged {stats['merged']}; devices out of range (left out) "
+          f"{len(out_of_range)}, never available (left out) {never}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@
 #SBATCH --output=comigs-sweep-%A_%a.log
 set -euo pipefail
 usage="usage: sbatch --array=LIST scripts/slurm-sweep.sh SWEEP.json [SHARDS] [--out DIR]"
+arguments="$*"  # as Slurm joins them after the script's path in the job's Command
 sweep="${1:?$usage}"
 shift
 shards=""
@@ -37,10 +38,13 @@ done
 task="${SLURM_ARRAY_TASK_ID:?submit as a job array (sbatch --array=...); $usage}"
 submit="${SLURM_SUBMIT_DIR:-$PWD}"
 
-# sbatch runs a copy of this script from its spool folder; the original's path is the job's Command.
+# sbatch runs a copy of this script from its spool folder; the original's path is the job's
+# Command: that path, a space, and the arguments joined by spaces (the path may hold spaces too,
+# so the arguments are cut off the end rather than the line cut at its first space).
 root=""
 if [ -n "${SLURM_JOB_ID:-}" ] && command -v scontrol >/dev/null; then
-  script=$(scontrol show job "$SLURM_JOB_ID" 2>/dev/null | sed -n 's/^ *Command=\([^ ]*\).*/\1/p' | head -1)
+  script=$(scontrol show job "$SLURM_JOB_ID" 2>/dev/null | sed -n 's/^ *Command=//p' | head -1)
+  script="${script%" $arguments"}"
   case "$script" in ''|/*) ;; *) script="$submit/$script" ;; esac
   [ -n "$script" ] && [ -f "$script" ] && root=$(cd "$(dirname "$script")/.." && pwd)
 fi

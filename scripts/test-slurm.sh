@@ -6,10 +6,12 @@
 #   2. a submission from another folder with a relative sweep path;
 #   3. the merge, which must train nothing; every row exactly once;
 #   4. a sweep into --out: the printed sbatch line carries it, and its task writes only there.
+# The checkout it submits from, the sweep file and the output folders sit at paths holding a
+# space, '#', '?' and non-ASCII: a real folder (scripts, models and the release binary copied
+# into it), not a symlink, since the script finds its checkout from the path Slurm records.
 #   bash scripts/test-slurm.sh          (root, or sudo for apt and the daemons; needs the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
 [ -x .build/release/comigs ] || swift build -c release --product comigs
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
@@ -72,8 +74,15 @@ pids+=("$(cat "$state/slurmctld.pid")" "$(cat "$state/slurmd.pid")")
 for _ in $(seq 100); do sinfo -h -o %t 2>/dev/null | grep -q idle && break; sleep 0.3; done
 sinfo -h -o "%P %t %c" | grep -q idle || { echo "slurm did not come up"; tail -20 "$state/log/"*.log; exit 1; }
 
+# The checkout and the sweep at awkward paths (Slurm's own files stay at plain ones).
+odd="$work/odd #1 ?é"
+co="$odd/comigs checkout"
+mkdir -p "$co/.build/release"
+cp -r scripts models "$co/"
+cp .build/release/comigs "$co/.build/release/"
+
 # The sweep: 4 points of one seed, small enough for seconds per run.
-sw="$work/sweep"; mkdir -p "$sw"
+sw="$odd/sweep ü"; mkdir -p "$sw"
 cat > "$sw/base.json" <<'EOF'
 {"name": "slurm", "rounds": 3, "local_steps": 3, "batch": 8, "eval_windows": 8, "seeds": [0],
  "data": {"synthetic": {"tokens": 20000}}, "outputs": {"save_adapters": false}}
@@ -81,44 +90,47 @@ EOF
 cat > "$sw/sweep.json" <<EOF
 {"name": "slurm", "scenario": "base.json",
  "variants": [{"label": "FedAvg", "set": {"method.name": "fedavg"}}, {"label": "CoMiGS", "set": {"method.name": "comigs"}}],
- "axes": {"heterogeneity.dropout.failure": [0, 0.1]}, "out": "$work/out"}
+ "axes": {"heterogeneity.dropout.failure": [0, 0.1]}, "out": "$odd/out"}
 EOF
 wait_jobs() { while [ -n "$(squeue -h -j "$1" 2>/dev/null)" ]; do sleep 0.5; done; }
 fail() { echo "FAIL: $*"; exit 1; }
+# The words a shell makes of a printed command line, one a line: its quoting must survive.
+words() { eval "set -- $1"; printf '%s\n' "$@"; }
 
 # 1. The whole array from the checkout; task 3 killed once it has started.
-job=$(sbatch --parsable --array=0-3 --cpus-per-task=1 --output="$work/%A_%a.log" scripts/slurm-sweep.sh "$sw/sweep.json")
-for _ in $(seq 200); do [ -d "$work/out/003-comigs_heterogeneity.dropout.failure_0.1" ] && break; sleep 0.1; done
+job=$(cd "$co" && sbatch --parsable --array=0-3 --cpus-per-task=1 --output="$work/%A_%a.log" scripts/slurm-sweep.sh "$sw/sweep.json")
+for _ in $(seq 200); do [ -d "$odd/out/003-comigs_heterogeneity.dropout.failure_0.1" ] && break; sleep 0.1; done
 scancel "${job}_3"
 wait_jobs "$job"
 state3=$(.build/release/comigs sweep "$sw/sweep.json" --status | awk -F'\t' '$1 == 3 {print $2}')
 [ "$state3" != finished ] || fail "task 3 finished before it could be cancelled"
 line=$(.build/release/comigs sweep "$sw/sweep.json" --status | tail -1)
-[ "$line" = "sbatch --array=3 scripts/slurm-sweep.sh $sw/sweep.json" ] || fail "status line: $line"
+[ "$(words "$line")" = "$(printf '%s\n' sbatch --array=3 scripts/slurm-sweep.sh "$sw/sweep.json")" ] || fail "status line: $line"
 if .build/release/comigs sweep "$sw/sweep.json" --merge --quiet 2>/dev/null; then fail "merge did not refuse"; fi
 
-# 2. Only the killed index, resubmitted from another folder with a relative sweep path.
-other="$work/elsewhere"; mkdir -p "$other"
-job=$(cd "$other" && sbatch --parsable --array=3 --cpus-per-task=1 --output="$work/%A_%a.log" "$root/scripts/slurm-sweep.sh" ../sweep/sweep.json)
+# 2. Only the killed index, resubmitted from another folder with a relative sweep path (there
+#    neither the submit folder nor the spool copy leads to the checkout: only the path Slurm records).
+other="$odd/elsewhere"; mkdir -p "$other"
+job=$(cd "$other" && sbatch --parsable --array=3 --cpus-per-task=1 --output="$work/%A_%a.log" "$co/scripts/slurm-sweep.sh" "../sweep ü/sweep.json")
 wait_jobs "$job"
 grep -q "slurm-comigs-seed0" "$work/${job}_3.log" || fail "the resubmitted task did not run point 3: $(cat "$work/${job}_3.log")"
 
 # 3. The merge trains nothing and every row appears once.
-before=$(find "$work/out" -name summary.json | wc -l)
+before=$(find "$odd/out" -name summary.json | wc -l)
 merged=$(.build/release/comigs sweep "$sw/sweep.json" --merge --quiet)
 [ -z "$merged" ] || fail "merge trained: $merged"
 [ "$before" -eq 4 ] || fail "$before of 4 runs finished"
-rows=$(tail -n +2 "$work/out/sweep.csv" | cut -d, -f1-3 | sort | uniq | wc -l)
-[ "$rows" -eq 4 ] && [ "$(tail -n +2 "$work/out/sweep.csv" | wc -l)" -eq 4 ] || fail "sweep.csv: $(cat "$work/out/sweep.csv")"
-.build/release/comigs report "$work/out" >/dev/null || fail "report says incomplete"
+rows=$(tail -n +2 "$odd/out/sweep.csv" | cut -d, -f1-3 | sort | uniq | wc -l)
+[ "$rows" -eq 4 ] && [ "$(tail -n +2 "$odd/out/sweep.csv" | wc -l)" -eq 4 ] || fail "sweep.csv: $(cat "$odd/out/sweep.csv")"
+.build/release/comigs report "$odd/out" >/dev/null || fail "report says incomplete"
 
 # 4. --out: the status line carries it, and the task it submits (a relative DIR, from another
 #    folder) writes there and nowhere else.
-line=$(.build/release/comigs sweep "$sw/sweep.json" --out "$work/out2" --status | tail -1)
-[ "$line" = "sbatch --array=0-3 scripts/slurm-sweep.sh $sw/sweep.json --out $work/out2" ] || fail "status line with --out: $line"
-job=$(cd "$other" && sbatch --parsable --array=1 --cpus-per-task=1 --output="$work/%A_%a.log" "$root/scripts/slurm-sweep.sh" ../sweep/sweep.json --out ../out2)
+line=$(.build/release/comigs sweep "$sw/sweep.json" --out "$odd/out 2" --status | tail -1)
+[ "$(words "$line")" = "$(printf '%s\n' sbatch --array=0-3 scripts/slurm-sweep.sh "$sw/sweep.json" --out "$odd/out 2")" ] || fail "status line with --out: $line"
+job=$(cd "$other" && sbatch --parsable --array=1 --cpus-per-task=1 --output="$work/%A_%a.log" "$co/scripts/slurm-sweep.sh" "../sweep ü/sweep.json" --out "../out 2")
 wait_jobs "$job"
-[ "$(find "$work/out2" -name summary.json | wc -l)" -eq 1 ] || fail "--out: $(cat "$work/${job}_1.log")"
-[ "$(find "$work/out" -name summary.json | wc -l)" -eq 4 ] || fail "--out task wrote into the file's out"
+[ "$(find "$odd/out 2" -name summary.json | wc -l)" -eq 1 ] || fail "--out: $(cat "$work/${job}_1.log")"
+[ "$(find "$odd/out" -name summary.json | wc -l)" -eq 4 ] || fail "--out task wrote into the file's out"
 passed=1
-echo "slurm recipe: 4 points; a cancelled task finished by resubmitting only its index, from another folder; the merge trained nothing; --out carried into the sbatch line and the task — ok"
+echo "slurm recipe, from a checkout and a sweep at paths with a space, '#', '?' and non-ASCII: 4 points; a cancelled task finished by resubmitting only its index, from another folder; the merge trained nothing; --out carried into the sbatch line and the task — ok"

@@ -12,10 +12,10 @@ set -euo pipefail
 venv="${COMIGS_TEST_VENV:-$HOME/.cache/comigs/test-venv}"
 if ! "$venv/bin/python" -c "import tensorboard, torch, transformers" 2>/dev/null; then
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet tensorboard==2.21.0 torch==2.13.0+cpu transformers==5.23.0
+  "$venv/bin/python" -m pip install --quiet tensorboard==2.21.0 torch==2.13.0+cpu transformers==5.23.0
 fi
-"$venv/bin/python" -c "import tensorboard, torch, transformers
-print('tensorboard', tensorboard.__version__, '| torch', torch.__version__, '| transformers', transformers.__version__, '| in $venv')"
+"$venv/bin/python" -c "import sys, tensorboard, torch, transformers
+print('tensorboard', tensorboard.__version__, '| torch', torch.__version__, '| transformers', transformers.__version__, '| in', sys.argv[1])" "$venv"
 if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq

@@ -21,6 +21,7 @@ let usage = "usage: comigs <command> [options]    (comigs help <command> for det
     + "\n  help       this text; 'comigs help scenario' lists every scenario key"
     + "\n  --version  the version, the git commit it was built from (and whether the sources differed) and the compiler"
     + "\n\nOptions take their value as '--key value' or '--key=value'."
+    + "\n\nexit codes (an error is one line on stderr):\n" + ExitCode.table
 
 // A file-size limit (ulimit -f) must fail a write with an error, not kill the process.
 signal(SIGXFSZ, SIG_IGN)
@@ -54,19 +55,7 @@ do {
             do { try c.run(Array(argv.dropFirst())) } catch let m as Misuse { throw m.usageError(command: name) }
         }
     }
-} catch let e as GoldenMismatch {
-    FileHandle.standardError.write(Data("comigs: \(e)\n".utf8))
-    exit(1)
-} catch let e as CheckFailed {
-    FileHandle.standardError.write(Data("comigs: \(e)\n".utf8))
-    exit(1)
-} catch let e as TrainingDiverged {
-    FileHandle.standardError.write(Data("comigs: \(e)\n".utf8))
-    exit(3)
-} catch let e as NonFiniteOutput {
-    FileHandle.standardError.write(Data("comigs: \(e)\n".utf8))
-    exit(3)
 } catch {
     FileHandle.standardError.write(Data("comigs: \(error)\n".utf8))
-    exit(2)
+    exit(ExitCode.of(error).rawValue)
 }

@@ -73,4 +73,15 @@ public struct AvailabilityTrace: Sendable, Equatable {
         guard intervals[k].upperBound == period, intervals[0].lowerBound == 0 else { return end }
         return intervals.count == 1 ? nil : end + intervals[0].upperBound
     }
+
+    /// The longest time a device stays on from an instant it is on (µs), an interval that ends
+    /// the cycle continuing into one that starts it; nil when it is on for the whole cycle.
+    public var longestStretch: SimTime? {
+        var longest: SimTime = 0
+        for r in intervals {
+            guard let off = offAfter(r.lowerBound) else { return nil }
+            longest = max(longest, off - r.lowerBound)
+        }
+        return longest
+    }
 }

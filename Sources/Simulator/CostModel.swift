@@ -105,15 +105,26 @@ public enum CostModel {
     /// Bytes on the wire for `values` shared numbers: float32, or float16 when asked.
     public static func wireBytes(values: Int, fp16: Bool = false) -> Int { values * (fp16 ? 2 : 4) }
 
-    /// The most specialists (≤ `specialists`, ≥ 0) whose configuration — `generalists`
-    /// + that many experts — fits in `memory` at micro-batch `batch` × `time`; nil
-    /// when not even the generalists alone fit.
+    /// The fewest specialists fitting may leave a client: none beside generalists, else one
+    /// (a mixture needs an expert).
+    public static func fewestSpecialists(generalists: Int) -> Int { generalists > 0 ? 0 : 1 }
+
+    /// `adapters` with `generalists` + `specialists` experts (top-k at most that many): the
+    /// configurations `fittingSpecialists` tries.
+    public static func withSpecialists(_ adapters: AdapterConfig, generalists: Int, specialists: Int) -> AdapterConfig {
+        var ad = adapters
+        ad.experts = generalists + specialists
+        ad.topK = min(ad.topK ?? 2, ad.experts)
+        return ad
+    }
+
+    /// The most specialists (≤ `specialists`, ≥ `fewestSpecialists`) whose configuration —
+    /// `generalists` + that many experts — fits in `memory` at micro-batch `batch` × `time`;
+    /// nil when not even the fewest fit.
     public static func fittingSpecialists(config: GPTConfig, adapters: AdapterConfig, generalists: Int, specialists: Int,
                                           memory: Int, batch: Int, time: Int) -> Int? {
-        for s in stride(from: specialists, through: 0, by: -1) {
-            var ad = adapters
-            ad.experts = generalists + s
-            ad.topK = min(ad.topK ?? 2, ad.experts)
+        for s in stride(from: specialists, through: fewestSpecialists(generalists: generalists), by: -1) {
+            let ad = withSpecialists(adapters, generalists: generalists, specialists: s)
             if memoryBytes(config: config, adapters: ad, batch: batch, time: time) <= memory { return s }
         }
         return nil

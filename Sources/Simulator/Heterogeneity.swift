@@ -15,6 +15,14 @@ public enum Straggler: Codable, Sendable, Equatable {
         case .logNormal(let s): return PortableMath.exp(abs(Double(rng.normal())) * s)
         }
     }
+
+    /// The smallest slowdown `slowdown` can draw (log-normal: its infimum, 1).
+    public var leastSlowdown: Double {
+        switch self {
+        case .none, .logNormal: 1
+        case .fixed(let p, let k): p >= 1 ? k : p > 0 ? min(1, k) : 1
+        }
+    }
 }
 
 /// Devices that are not there: unavailable for a whole round with probability
@@ -88,6 +96,23 @@ public enum AvailabilitySchedule: Sendable, Equatable {
         switch self {
         case .window: nil
         case .trace(let a): a.offAfter(t)
+        }
+    }
+
+    /// The longest a device can stay in a round it starts (µs): nil when unbounded (a window,
+    /// or a trace on for the whole cycle); else the longest active stretch of the trace.
+    public var longestStay: SimTime? {
+        switch self {
+        case .window: nil
+        case .trace(let a): a.longestStretch
+        }
+    }
+
+    /// Cycle length, µs.
+    public var period: SimTime {
+        switch self {
+        case .window(let w): w.period
+        case .trace(let a): a.period
         }
     }
 }

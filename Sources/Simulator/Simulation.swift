@@ -100,8 +100,9 @@ public final class Simulation {
     public private(set) var now: SimTime = 0
     /// Local steps each client has trained (where its next router burst falls).
     public private(set) var stepsDone: [Int]
-    /// Why an asynchronous run stopped before its last version, when it did (no update arrived
-    /// within the bound of `stallLimit`); nil for a complete run.
+    /// Why an asynchronous run stopped before its last version, when it did: no update can
+    /// reach the server any more (`noUpdatePossible`), or none did within `stallBound`; nil for
+    /// a complete run.
     public private(set) var stalled: String?
 
     struct Pending {
@@ -135,10 +136,13 @@ public final class Simulation {
 
     static func micros(_ seconds: Double) -> SimTime { SimTime((seconds * 1e6).rounded()) }
 
-    /// Not dropped out for its `draw`-th chance (availability × (1 − unavailable)).
+    /// The probability that client i is there for a chance: availability × (1 − unavailable).
+    private func presence(_ i: Int) -> Double { clients[i].device.availability * (1 - config.dropout.unavailable) }
+
+    /// Not dropped out for its `draw`-th chance.
     private func present(_ i: Int, draw: Int) -> Bool {
         var rng = clientStreams[i].split(draw).split(0)
-        return rng.uniformDouble() < clients[i].device.availability * (1 - config.dropout.unavailable)
+        return rng.uniformDouble() < presence(i)
     }
 
     private func online(_ i: Int, at t: SimTime) -> Bool { clients[i].schedule?.isOn(at: t) ?? true }
@@ -173,7 +177,7 @@ public final class Simulation {
         let fails = rng.uniformDouble() < config.dropout.failure
         let failPoint = rng.uniformDouble()
         var steps = c.localSteps, late = false
-        let duration = { (n: Int) in self.transfer(i) + Self.micros(c.flops(steps: n, after: self.stepsDone[i]) / c.device.flops * slowdown) }
+        let duration = { (n: Int) in self.roundTime(i, steps: n, slowdown: slowdown) }
         if let budget {
             while steps > 0 && duration(steps) > budget { steps -= 1 }
             if steps == 0 { (steps, late) = (c.localSteps, true) }
@@ -181,6 +185,12 @@ public final class Simulation {
         let off = c.schedule?.leaves(startingAt: t0)
         return Plan(client: i, steps: steps, slowdown: slowdown, failPoint: fails ? failPoint : nil,
                     offline: off.flatMap { t0 + duration(steps) > $0 ? $0 : nil }, late: late)
+    }
+
+    /// Client i's round of `n` local steps from now (its next router bursts included) at
+    /// `slowdown`: download, training and upload, µs.
+    private func roundTime(_ i: Int, steps n: Int, slowdown: Double) -> SimTime {
+        transfer(i) + Self.micros(clients[i].flops(steps: n, after: stepsDone[i]) / clients[i].device.flops * slowdown)
     }
 
     /// Download + upload time of client i in µs.
@@ -343,18 +353,76 @@ public final class Simulation {
         return arrived.sorted { $0.client < $1.client }.map { var p = $0; p.weight /= total; return p }
     }
 
-    /// Client completions (uploads that did not count, failures) or idle waits in a row without
-    /// a new server version after which an asynchronous run is declared stalled.
-    public static func stallLimit(clients: Int, buffer: Int) -> Int { 1000 + 100 * (clients + buffer) }
+    /// What keeps a client from ever delivering another update.
+    enum Obstacle: Equatable {
+        /// Never there: availability × (1 − unavailable) is 0.
+        case absent
+        /// Every round fails (failure probability 1).
+        case failing
+        /// No active stretch of its trace (µs) holds its next round even at the least slowdown.
+        case shortStay(longest: SimTime, round: SimTime)
+    }
+
+    /// Why client i can never deliver another update, or nil when it can. Nothing here changes
+    /// until one of its rounds completes (the step count that places its router bursts), and
+    /// availability repeats every cycle, so this is a proof for all later time. (Staleness cannot
+    /// block forever: without new versions none accrues.)
+    func obstacle(_ i: Int) -> Obstacle? {
+        if presence(i) <= 0 { return .absent }
+        if config.dropout.failure >= 1 { return .failing }
+        let round = roundTime(i, steps: clients[i].localSteps, slowdown: config.straggler.leastSlowdown)
+        if let longest = clients[i].schedule?.longestStay, longest < round { return .shortStay(longest: longest, round: round) }
+        return nil
+    }
+
+    /// Why no update can ever reach the server, every client having an `obstacle`.
+    func noUpdatePossible() -> String {
+        let obstacles = clients.indices.compactMap { i in obstacle(i).map { (i, $0) } }
+        let seconds = { (t: SimTime) in String(format: "%.1f s", Double(t) / 1e6) }
+        var reasons: [String] = []
+        if obstacles.contains(where: { $0.1 == .failing }) { reasons.append("every round fails (failure probability 1)") }
+        let absent = obstacles.filter { $0.1 == .absent }.map(\.0)
+        if let first = absent.first {
+            reasons.append("\(absent.count) client(s) are never there (availability × (1 − unavailable) is 0; client \(first))")
+        }
+        let short = obstacles.compactMap { i, o in if case .shortStay(let l, let r) = o { (i, l, r) } else { nil } }
+        if let (i, l, r) = short.first {
+            reasons.append("\(short.count) client(s) are never on long enough for a round (client \(i): its longest active stretch is "
+                           + "\(seconds(l)), its round takes at least \(seconds(r)))")
+        }
+        return "no update can ever reach the server: " + reasons.joined(separator: "; ")
+    }
+
+    /// Cycles of the longest availability period in `stallBound`.
+    public static let stallCycles = 1000
+
+    /// The backstop for an asynchronous run that could still make progress but does not (rounds
+    /// that keep ending just short of an update, or a vanishing chance of one): it stops when,
+    /// since the last update entered the buffer, `rounds` client rounds ended or idle waits
+    /// passed without one (1000 + 100·(clients + buffer)) and so did `time` (µs; `stallCycles`
+    /// cycles of the longest availability period, 0 without one), so that a long off-period in
+    /// a trace, however many waits it takes, is never a stall.
+    public func stallBound(buffer: Int) -> (rounds: Int, time: SimTime) {
+        (1000 + 100 * (clients.count + buffer), SimTime(Self.stallCycles) * (clients.compactMap { $0.schedule?.period }.max() ?? 0))
+    }
 
     /// FedBuff: K clients train at a time; every `buffer` arrivals make a new
     /// server version; a finished or failed client's slot goes to another
     /// available idle client at once. Each update is weighted 1/√(1 + staleness)/K, not
-    /// renormalised (Nguyen et al. 2022). A run in which nothing reaches the server for
-    /// `stallLimit` completions in a row stops (`stalled`) instead of running forever.
+    /// renormalised (Nguyen et al. 2022). A run stops (`stalled`) instead of running forever
+    /// once no update can reach the server any more (every client has an `obstacle` and no
+    /// round in flight will deliver one), or, failing that proof, after `stallBound`.
     private func runAsync(buffer b: Int, maxStaleness: Int) -> [RoundOutcome] {
         var version = 0, starts = [Int](repeating: 0, count: clients.count), draws = [Int](repeating: 0, count: clients.count)
         var busy = [Bool](repeating: false, count: clients.count)
+        // Clients that can still deliver an update (no `obstacle`), and rounds in flight that will.
+        var able = clients.indices.map { obstacle($0) == nil }, ableCount = able.filter { $0 }.count
+        var delivering = [Bool](repeating: false, count: clients.count), arriving = 0
+        func setAble(_ i: Int) {
+            let can = obstacle(i) == nil
+            ableCount += (can ? 1 : 0) - (able[i] ? 1 : 0)
+            able[i] = can
+        }
         var outcomes: [RoundOutcome] = []
         var buf: [Participation] = [], failed: [Int] = [], dropped: [Int] = [], selected: [Int] = []
         var roundStart: SimTime = 0
@@ -385,7 +453,17 @@ public final class Simulation {
                 schedule(p, flops: flops, round: version, at: t, version: version)
                 starts[p.client] += 1
                 selected.append(p.client)
+                if !p.lost {
+                    delivering[p.client] = true
+                    arriving += 1
+                    // Its step count moved, and with it where its next router bursts fall.
+                    setAble(p.client)
+                }
             }
+        }
+        /// A round of client i ended (uploaded, failed or left).
+        func ended(_ i: Int) {
+            if delivering[i] { delivering[i] = false; arriving -= 1 }
         }
         func launch(at t: SimTime) -> Bool {
             guard let i = pick(at: t) else { return false }
@@ -397,12 +475,18 @@ public final class Simulation {
         let first = (0..<k).compactMap { _ in pick(at: 0) }
         begin(first, 0)
         var running = first.count
-        var fruitless = 0  // completions and idle waits since the last update entered the buffer
-        let limit = Self.stallLimit(clients: clients.count, buffer: b)
+        var fruitless = 0, progress: SimTime = 0  // rounds ended and idle waits since the last update entered the buffer, and when
+        let bound = stallBound(buffer: b)
+        let at = { "version \(version) of \(self.config.rounds), simulated time \(String(format: "%.1f", Double(self.now) / 1e6)) s" }
         while version < config.rounds {
-            if fruitless >= limit {
-                stalled = "no update reached the server in \(limit) client completions or waits in a row "
-                    + "(version \(version) of \(config.rounds), simulated time \(String(format: "%.1f", Double(now) / 1e6)) s)"
+            if arriving == 0 && ableCount == 0 {
+                stalled = noUpdatePossible() + " (\(at()))"
+                break
+            }
+            if fruitless >= bound.rounds && now - progress >= bound.time {
+                stalled = "no update reached the server in \(bound.rounds) client rounds or idle waits in a row"
+                    + (bound.time > 0 ? " and \(String(format: "%.1f", Double(bound.time) / 3.6e9)) h of simulated time "
+                        + "(\(Self.stallCycles) cycles of the longest availability period)" : "") + " (\(at()))"
                 break
             }
             guard let (t, e) = queue.pop() else {
@@ -425,6 +509,7 @@ public final class Simulation {
                 busy[i] = false
                 running -= 1
                 fruitless += 1
+                ended(i)
                 if e.kind != .uploadDone {
                     failed.append(i)
                 } else {
@@ -439,6 +524,7 @@ public final class Simulation {
                         buf.append(p)
                         numerics?.uploaded(i, weight: p.weight)
                         fruitless = 0
+                        progress = t
                     }
                 }
                 if buf.count == b {

@@ -90,13 +90,17 @@ final class DeviceTraceTests: XCTestCase {
         }
     }
 
-    /// python3 from the system (the converter uses its standard library only).
-    func python() throws -> String {
+    /// python3 from the system (the converter uses its standard library only) on `args`, each one word.
+    func python(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         guard try shell("command -v python3").status == 0 else {
             if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail("python3 missing") }
             throw XCTSkip("python3 missing")
         }
-        return "python3"
+        return try execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + args, cwd: packageRoot)
+    }
+
+    func converter(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try python([packageRoot + "/scripts/fedscale-to-trace.py"] + args)
     }
 
     /// The converter turns the FedScale-layout fixture (Tests/Fixtures/fedscale, its generate.py)
@@ -105,11 +109,10 @@ final class DeviceTraceTests: XCTestCase {
     /// of a 1000 s cycle leave at 1 s (offline) and do nothing until 100 s, and the device active
     /// in [10, 30) ∪ [50, 80) of an 80 s cycle only ever acts inside those intervals.
     func testFedScaleConverterAndARunOnItsTrace() throws {
-        let py = try python()
         let dir = try temporaryDirectory("fedscale")
         let fixture = packageRoot + "/Tests/Fixtures/fedscale"
-        let r = try shell("\(py) scripts/fedscale-to-trace.py --capacity \(fixture)/client_device_capacity "
-                          + "--behave \(fixture)/client_behave_trace --out \(dir)/trace", cwd: packageRoot)
+        let r = try converter(["--capacity", fixture + "/client_device_capacity", "--behave", fixture + "/client_behave_trace",
+                               "--out", dir + "/trace"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("5 devices, 8 active intervals; intervals clipped 1, empty 0, merged 1"), r.stderr)
         for name in ["devices.csv", "availability.csv"] {
@@ -139,10 +142,10 @@ final class DeviceTraceTests: XCTestCase {
         for (d, bytesPerSecond) in [("3", 12.5e6), ("2", 0.5e6)] {
             let c = client(d)
             let first = rounds.first { $0["selected"]?.arrayValue?.contains(.int(c)) == true }!
-            let down = first["bytes_down_per_client"]!.arrayValue!
+            let down = int(first["bytes_per_client"]!.arrayValue!.first { int($0["client"]) == c }?["down"])
             let done = own(c).first { $0["event"]?.stringValue == "download_done" }!
             let start = Int((first["start_s"]!.doubleValue! * 1e6).rounded())
-            XCTAssertEqual(int(done["t_us"]) - start, Int((Double(int(down[c])) / bytesPerSecond * 1e6).rounded()), "device \(d)")
+            XCTAssertEqual(int(done["t_us"]) - start, Int((Double(down) / bytesPerSecond * 1e6).rounded()), "device \(d)")
         }
         // Devices 1 and 4: offline at 1 s in round 0, nothing in [1 s, 100 s), back from 100 s.
         for d in ["1", "4"] {
@@ -159,6 +162,84 @@ final class DeviceTraceTests: XCTestCase {
             let x = int(e["t_us"]) % 80_000_000
             XCTAssertTrue((10_000_001...30_000_000).contains(x) || (50_000_001...80_000_000).contains(x) || x == 0, "\(e.text())")
         }
+    }
+
+    /// FedScale values the loader would refuse as they stand, in folders whose names hold a space,
+    /// '#', '?' and non-ASCII: a 0.5 kbit/s link (0.000512 Mbit/s), a 0.0006 GFLOP/s device and a
+    /// 2·10⁹ s cycle are left out and named, an interval that rounding to µs empties is dropped,
+    /// one whose rounding makes it touch the next is merged, a device left without intervals is
+    /// counted, and the loader reads what remains to the µs. Bad arguments exit 2.
+    func testFedScaleConverterWritesOnlyWhatTheLoaderTakes() throws {
+        let dir = try temporaryDirectory("fedscale edge #1 ?é")
+        let made = try python(["-c", """
+            import pickle, sys
+            capacity = {"ok": {"computation": 100, "communication": 1000}, "slow-link": {"computation": 100, "communication": 0.5},
+                        "slow-cpu": {"computation": 5e6, "communication": 1000}, "edge": {"computation": 100, "communication": 0.9765625},
+                        "never": {"computation": 100, "communication": 1000}, "long": {"computation": 100, "communication": 1000}}
+            behave = {"ok": {"active": [10.0000001, 20, 30.4999996], "inactive": [10.0000003, 30.0000004, 40], "finish_time": 100},
+                      "slow-link": {"active": [0], "inactive": [50], "finish_time": 100},
+                      "slow-cpu": {"active": [0], "inactive": [50], "finish_time": 100},
+                      "edge": {"active": [0, 50.0000004], "inactive": [49.9999996, 60], "finish_time": 100},
+                      "never": {"active": [5.5], "inactive": [5.5000004], "finish_time": 100},
+                      "long": {"active": [0], "inactive": [1], "finish_time": 2e9}}
+            for name, data in [("capacity", capacity), ("behave", behave)]:
+                with open(sys.argv[1] + "/" + name, "wb") as f:
+                    pickle.dump(data, f, protocol=4)
+            """, dir])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let out = dir + "/trace ü"
+        let r = try converter(["--capacity", dir + "/capacity", "--behave", dir + "/behave", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, """
+            fedscale-to-trace: left out device slow-link: upload_mbps 0.000512 outside [0.001, 1000000], download_mbps 0.000512 outside [0.001, 1000000]
+            fedscale-to-trace: left out device slow-cpu: gflops 0.0006 outside [0.001, 1000000]
+            fedscale-to-trace: left out device long: period_s 2000000000 (behaviour entry 'long') outside (0, 1000000000]
+            fedscale-to-trace: 2 devices, 3 active intervals; intervals clipped 0, empty 2, merged 1; devices out of range (left out) 3, never available (left out) 1
+
+            """)
+        XCTAssertEqual(try String(contentsOfFile: out + "/devices.csv", encoding: .utf8),
+                       Self.header + "ok,30,1.024,1.024,3072\nedge,30,0.001,0.001,3072\n")
+        XCTAssertEqual(try String(contentsOfFile: out + "/availability.csv", encoding: .utf8),
+                       Self.intervalsHeader + "ok,100,20,30\nok,100,30.5,40\nedge,100,0,60\n")
+        let trace = try DeviceTrace.read(devices: out + "/devices.csv", availability: out + "/availability.csv")
+        XCTAssertEqual(trace.devices.map(\.upload), [128_000, 125])
+        XCTAssertEqual(trace.availability, [AvailabilityTrace(period: 100_000_000, intervals: [20_000_000..<30_000_000, 30_500_000..<40_000_000]),
+                                            AvailabilityTrace(period: 100_000_000, intervals: [0..<60_000_000])])
+
+        for (args, message) in [(["--memory-mib", "2e7"], "--memory-mib: 2e+07 is outside the trace format's memory_mib range [1, 10000000]"),
+                                (["--median-gflops", "0.0004"], "--median-gflops: 0.0004 is outside the trace format's gflops range [0.001, 1000000]"),
+                                (["--capacity", dir + "/missing"], "\(dir)/missing: [Errno 2] No such file or directory: '\(dir)/missing'")] {
+            let bad = try converter(["--capacity", dir + "/capacity", "--out", dir + "/bad"] + args)
+            XCTAssertEqual(bad.status, 2, bad.stderr)
+            XCTAssertEqual(bad.stderr, "fedscale-to-trace: \(message)\n")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad"))
+    }
+
+    /// The converter's copy of the loader's ranges is the loader's: the `clients[]` keys and
+    /// `DeviceTrace.seconds`.
+    func testFedScaleConverterRangesAreTheLoaders() throws {
+        let r = try python(["-c", """
+            import importlib.util, json, sys
+            spec = importlib.util.spec_from_file_location("converter", sys.argv[1])
+            m = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(m)
+            print(json.dumps({**m.RANGES, "seconds": m.SECONDS}))
+            """, packageRoot + "/scripts/fedscale-to-trace.py"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let ranges = try JSON.parse(r.stdout)
+        func range(_ name: String) -> ClosedRange<Double>? {
+            guard let bounds = ranges[name]?.arrayValue?.compactMap(\.doubleValue), bounds.count == 2 else { return nil }
+            return bounds[0]...bounds[1]
+        }
+        for name in DeviceTrace.deviceHeader.dropFirst() {
+            guard case .number(let loader) = ScenarioKeys.key("clients[].\(name)")!.type else { return XCTFail(name) }
+            XCTAssertEqual(range(name), loader, name)
+        }
+        guard case .number(let seconds) = DeviceTrace.seconds else { return XCTFail("seconds") }
+        XCTAssertEqual(range("seconds"), seconds)
+        guard case .object(let members) = ranges else { return XCTFail(r.stdout) }
+        XCTAssertEqual(members.count, DeviceTrace.deviceHeader.count, "four columns and the times")
     }
 
     /// The acceptance: a 1,000-client cost-only run from the committed trace and one by class
@@ -181,6 +262,23 @@ final class DeviceTraceTests: XCTestCase {
             } else {
                 XCTAssertEqual(["low", "mid", "high"].map { d in devices.filter { $0 == d }.count }, [300, 500, 200])
             }
+        }
+        // The committed 100,000-client scenario, a few rounds: each rounds.jsonl line lists only the
+        // clients that moved bytes (at most the 100 selected), never the population.
+        let scale = try comigs(["run", "scenarios/scale-100k.json", "--set", "rounds=3", "--out", dir, "--quiet"], cwd: packageRoot)
+        XCTAssertEqual(scale.status, 0, scale.stderr)
+        let rounds = try String(contentsOfFile: scale.stdout.trimmingCharacters(in: .newlines) + "/rounds.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rounds.count, 3)
+        for line in rounds {
+            let r = try JSON.parse(Data(line.utf8))
+            let selected = Set(r["selected"]!.arrayValue!.map { Int($0.doubleValue!) })
+            let moved = r["bytes_per_client"]!.arrayValue!
+            XCTAssertEqual(selected.count, 100)
+            XCTAssertFalse(moved.isEmpty)
+            XCTAssertTrue(moved.allSatisfy { selected.contains(Int($0["client"]!.doubleValue!)) })
+            XCTAssertEqual(moved.map { $0["up"]!.doubleValue! }.reduce(0, +), r["bytes_up"]!.doubleValue!)
+            XCTAssertEqual(moved.map { $0["down"]!.doubleValue! }.reduce(0, +), r["bytes_down"]!.doubleValue!)
+            XCTAssertLessThan(line.utf8.count, 12_000, "a line grows with the participants, not the 100,000 clients")
         }
         // A bad trace stops the run before its folder is made, naming the file and line.
         let bad = try write(Self.header + "a,1,2,3\n", dir, "bad.csv")

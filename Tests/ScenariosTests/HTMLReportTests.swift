@@ -186,11 +186,7 @@ final class HTMLReportTests: XCTestCase {
     /// Chromium: a PNG of the window's size with more than a few colours, and a DOM that holds
     /// the run's mean test perplexity as the page prints it and all five pictures.
     func testChromiumRendersTheReportOfARealRun() throws {
-        let chromium = try shell("command -v chromium || command -v chromium-browser").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !chromium.isEmpty else {
-            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("chromium missing; run scripts/test-tools.sh") }
-            throw XCTSkip("chromium missing: bash scripts/test-tools.sh")
-        }
+        let chromium = try chromiumPath()
         let scenario = dir + "/s.json"
         try Data("""
             {"name": "html", "rounds": 3, "local_steps": 2, "batch": 4, "micro_batch": 4, "eval_windows": 8, "eval_every": 1,
@@ -205,22 +201,52 @@ final class HTMLReportTests: XCTestCase {
         let html = dir + "/report.html", png = dir + "/report.png"
         let report = try comigs(["report", run, "--html", html], cwd: packageRoot)
         XCTAssertEqual(report.status, 0, report.stderr)
-        let rendered = try execute(URL(fileURLWithPath: "/bin/bash"), [packageRoot + "/scripts/render-html.sh", html, png], cwd: nil)
-        XCTAssertEqual(rendered.status, 0, rendered.stderr)
-
-        let info = try shell("python3 '\(packageRoot)/scripts/png-info.py' '\(png)'")
-        XCTAssertEqual(info.status, 0, info.stderr)
-        let image = try JSON.parse(info.stdout)
+        let image = try render(html, png)
         XCTAssertEqual(image["width"]?.doubleValue, 1200)
         XCTAssertEqual(image["height"]?.doubleValue, 3000)
         XCTAssertGreaterThan(image["colours"]?.doubleValue ?? 0, 50, "a blank or near-blank page")
 
-        let dom = try execute(URL(fileURLWithPath: chromium), ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + html], cwd: nil)
+        let dom = try execute(URL(fileURLWithPath: chromium), ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", URL(fileURLWithPath: html).absoluteString], cwd: nil)
         let summary = try JSON.parse(Data(contentsOf: URL(fileURLWithPath: run + "/summary.json")))
         let mean = try XCTUnwrap(summary["mean_test_ppl"]?.doubleValue)
         XCTAssertTrue(dom.stdout.contains("Mean test perplexity \(String(format: "%.3f", mean)) over 3 clients"), String(dom.stdout.prefix(2000)))
         // Perplexity against time and round, generalist share, routing trace, timeline.
         XCTAssertEqual(dom.stdout.components(separatedBy: "<svg ").count - 1, 5, String(dom.stdout.prefix(2000)))
         XCTAssertTrue(dom.stdout.contains(">budget</text>") && dom.stdout.contains("client 2: mid"))
+    }
+
+    /// render-html.sh with a page and a PNG whose paths hold a space, '#', '?', '%' and
+    /// non-ASCII: the page itself is rendered (its three bands: exactly three colours), not
+    /// Chromium's "file not found" page or nothing.
+    func testRenderScriptTakesPathsWithSpecialCharacters() throws {
+        _ = try chromiumPath()
+        let folder = dir + "/a b #1 ?q=é %41"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let html = folder + "/page #2 ?ü.html", png = folder + "/shot #3 ?ä.png"
+        try Data("""
+            <!DOCTYPE html><html><body style="margin:0"><div style="height:100px;background:#c00000"></div>
+            <div style="height:100px;background:#00c000"></div><div style="height:100px;background:#0000c0"></div></body></html>
+            """.utf8).write(to: URL(fileURLWithPath: html))
+        let image = try render(html, png, size: "300,300")
+        XCTAssertEqual([image["width"], image["height"], image["colours"]].map { $0?.doubleValue }, [300, 300, 3])
+    }
+
+    /// Headless Chromium's path; missing fails on CI and skips elsewhere.
+    func chromiumPath() throws -> String {
+        let chromium = try shell("command -v chromium || command -v chromium-browser").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !chromium.isEmpty else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("chromium missing; run scripts/test-tools.sh") }
+            throw XCTSkip("chromium missing: bash scripts/test-tools.sh")
+        }
+        return chromium
+    }
+
+    /// scripts/render-html.sh on `html` (it must succeed), then scripts/png-info.py on the PNG.
+    func render(_ html: String, _ png: String, size: String? = nil) throws -> JSON {
+        let rendered = try execute(URL(fileURLWithPath: "/bin/bash"), [packageRoot + "/scripts/render-html.sh", html, png] + (size.map { [$0] } ?? []), cwd: nil)
+        XCTAssertEqual(rendered.status, 0, rendered.stderr)
+        let info = try execute(URL(fileURLWithPath: "/usr/bin/env"), ["python3", packageRoot + "/scripts/png-info.py", png], cwd: nil)
+        XCTAssertEqual(info.status, 0, info.stderr)
+        return try JSON.parse(info.stdout)
     }
 }

@@ -63,15 +63,16 @@ final class SweepStatusTests: XCTestCase {
     }
 
     /// The array script outside Slurm's spool: from another folder, a relative sweep file, a
-    /// single index, a shard count the index must stay below.
+    /// single index, a shard count the index must stay below; the folders' names hold a space,
+    /// '#', '?' and non-ASCII.
     func testArrayScriptFromAnotherFolder() throws {
-        let dir = try temporaryDirectory("slurm-script")
+        let dir = try temporaryDirectory("slurm script #1 ?é")
         _ = try sweep(dir)
-        let elsewhere = try temporaryDirectory("submit-here")
+        let elsewhere = try temporaryDirectory("submit here ü")
         let script = packageRoot + "/scripts/slurm-sweep.sh"
-        func task(_ i: Int, _ extra: String = "") throws -> (status: Int32, stdout: String, stderr: String) {
-            try shell("cd \(elsewhere) && SLURM_ARRAY_TASK_ID=\(i) SLURM_SUBMIT_DIR=\(elsewhere) SLURM_CPUS_PER_TASK=1 "
-                      + "bash \(script) ../\((dir as NSString).lastPathComponent)/sweep.json \(extra)")
+        func task(_ i: Int, _ extra: String...) throws -> (status: Int32, stdout: String, stderr: String) {
+            try execute(URL(fileURLWithPath: "/bin/bash"), [script, "../\((dir as NSString).lastPathComponent)/sweep.json"] + extra, cwd: elsewhere,
+                        environment: ["SLURM_ARRAY_TASK_ID": "\(i)", "SLURM_SUBMIT_DIR": elsewhere, "SLURM_CPUS_PER_TASK": "1"])
         }
         let two = try task(2)
         XCTAssertEqual(two.status, 0, two.stderr)

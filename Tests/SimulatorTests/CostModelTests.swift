@@ -78,6 +78,12 @@ extension CostModelTests {
                                                     memory: 1 << 40, batch: 8, time: 128), 3)
         XCTAssertNil(CostModel.fittingSpecialists(config: cfg, adapters: ad, generalists: 1, specialists: 3,
                                                   memory: mem(1) - 1, batch: 8, time: 128))
+        // Without generalists a mixture keeps one specialist: exactly its memory fits it, less fits nothing.
+        XCTAssertEqual(CostModel.fewestSpecialists(generalists: 0), 1)
+        XCTAssertEqual(CostModel.fittingSpecialists(config: cfg, adapters: ad, generalists: 0, specialists: 3,
+                                                    memory: mem(1), batch: 8, time: 128), 1)
+        XCTAssertNil(CostModel.fittingSpecialists(config: cfg, adapters: ad, generalists: 0, specialists: 3,
+                                                  memory: mem(1) - 1, batch: 8, time: 128))
         XCTAssertEqual(CostModel.wireBytes(values: 10), 40)
         XCTAssertEqual(CostModel.wireBytes(values: 10, fp16: true), 20)
     }

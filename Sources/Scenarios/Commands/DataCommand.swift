@@ -34,7 +34,8 @@ enum DataCommand {
                         per class, 1500/200/200 documents; --ood: every client's valid and test
                         split is a uniform mixture of all classes
           labelled      --csv FILE: any CSV of label,text rows (more text columns are joined);
-                        rows with no text are skipped, their count printed
+                        rows with no text are skipped, their count printed; a row
+                        with an empty label is an error
           folders       --source DIR with one sub-folder of UTF-8 .txt files per client
         The agnews and labelled CSVs are read as RFC 4180 (fields may be quoted, "" for a
         quote): a quoted field that never closes, or has text after its closing quote, is
@@ -57,8 +58,10 @@ enum DataCommand {
 
         Both commands check what they would write with the rule 'run' applies: every
         client's every split holds at least one window of C + 1 tokens (C: --context,
-        default 128, the bundled bases'); otherwise nothing is written and the exit
-        code is 2, naming the client and the split.
+        default 128, the bundled bases'), and so do pretrain_train.bin and
+        pretrain_valid.bin when written (synth: M ≥ 10·(C + 1), or 0 for none); otherwise
+        nothing is written and the exit code is 2, naming the client and the split, or the
+        file and its token count.
         """
 
     static func run(_ args: [String]) throws {
@@ -86,16 +89,24 @@ enum DataCommand {
         spec.shared = try a.double("--shared", default: spec.shared, range: 0...1)
         spec.seed = UInt64(try a.int("--seed", default: 0, range: 0...Int(Int32.max)))
         let pretrain = try a.int("--pretrain-tokens", default: 2_000_000, range: 0...1_000_000_000)
+        // 90% of M for training, 10% held out.
+        let pretrainTokens: [ClientData.Split: Int] = [.train: pretrain * 9 / 10, .valid: pretrain / 10]
+        let context = try context(a)
         let corpus = SyntheticCorpus(spec)
         let clients = corpus.clients()
-        try checkSplits(clients, context: try context(a))
-        try Dataset.write(clients, meta: corpus.meta(for: clients), to: out)
-        if pretrain > 0 {
-            let dir = Dataset.folder(out, clients: clients.count)
-            try TokenFile.write(corpus.generalText(tokens: pretrain * 9 / 10, stream: "train"), to: dir + "/pretrain_train.bin")
-            try TokenFile.write(corpus.generalText(tokens: pretrain / 10, stream: "valid"), to: dir + "/pretrain_valid.bin")
+        try checkSplits(clients, context: context)
+        if pretrain > 0, let short = Dataset.pretrainingShortfall(pretrainTokens, context: context) {
+            // The held-out tenth must hold a window.
+            throw UsageError(description: "--pretrain-tokens \(pretrain): \(short); nothing written (give at least "
+                             + "\(10 * ClientData.minimumTokens(context: context)), 0 for none, or a shorter --context)")
         }
-        report(clients, documents: nil, dir: Dataset.folder(out, clients: clients.count))
+        try Dataset.write(clients, meta: corpus.meta(for: clients), to: out)
+        let dir = Dataset.folder(out, clients: clients.count)
+        for split in Dataset.pretrainingSplits where pretrain > 0 {
+            let text = corpus.generalText(tokens: pretrainTokens[split]!, stream: split.rawValue)
+            try TokenFile.write(text, to: dir + "/" + Dataset.pretrainingFile(split))
+        }
+        report(clients, documents: nil, dir: dir)
         note(baseAdvice(language: SyntheticCorpus.generalLanguage, tokenizer: "synthetic"))
     }
 
@@ -180,13 +191,20 @@ enum DataCommand {
         let language = name == "folders" ? nil : GeneralLanguage.englishProse(tokenizer: tok.name)
         meta.parameters[GeneralLanguage.key] = language
         try checkSplits(clients, context: context)
+        // Checked, like the clients' splits, before anything is written.
+        var pretraining: [ClientData.Split: [Int32]] = [:]
+        if name != "folders" {
+            let s = pretrainingSplit(try Corpora.pretraining(cache: cache), seed: seed)
+            pretraining = [.train: DocumentSplit.tokens(s.train, tok), .valid: DocumentSplit.tokens(s.valid, tok)]
+        }
+        if !pretraining.isEmpty, let short = Dataset.pretrainingShortfall(pretraining.mapValues(\.count), context: context) {
+            throw UsageError(description: "pretraining prose in \(cache): \(short); nothing written (scripts/corpora.sh fetches it, "
+                             + "or prepare for a shorter --context)")
+        }
         try Dataset.write(clients, meta: meta, to: out)
         let dir = Dataset.folder(out, clients: clients.count)
-        if name != "folders" {
-            // English prose that is no client's data, for pretraining the base.
-            let s = pretrainingSplit(try Corpora.pretraining(cache: cache), seed: seed)
-            try TokenFile.write(DocumentSplit.tokens(s.train, tok), to: dir + "/pretrain_train.bin")
-            try TokenFile.write(DocumentSplit.tokens(s.valid, tok), to: dir + "/pretrain_valid.bin")
+        for split in Dataset.pretrainingSplits {
+            if let tokens = pretraining[split] { try TokenFile.write(tokens, to: dir + "/" + Dataset.pretrainingFile(split)) }
         }
         report(clients, documents: zip(files, docs).map { ($0, $1.documents.count) }, dir: dir)
         perLabel?.report(clients: clients.map(\.name))

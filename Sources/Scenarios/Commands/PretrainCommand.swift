@@ -15,6 +15,9 @@ enum PretrainCommand {
         lr/10. Prints progress to stderr; saves the model (config in the metadata, and the
         general language of DIR's meta.json, which runs check against their data's) and prints
         JSON with the held-out loss on pretrain_valid.bin and the unigram baseline's.
+        Both files must hold at least one window of context + 1 tokens (the rule 'run'
+        applies to every client's split); otherwise nothing trains and the exit code is 2,
+        naming the file and its token count.
         Configs: byte-tiny = 4 layers, 4 heads, width 128, context 128;
                  byte-mini = 2 layers, 2 heads, width 64, context 64 (vocabulary from the data).
         """
@@ -50,9 +53,13 @@ enum PretrainCommand {
         guard batch % threads == 0 else { throw Misuse(description: "--batch \(batch) must be a multiple of --threads \(threads)") }
         let (meta, _) = try Dataset.read(data)
         let dir = try Dataset.locate(data, clients: nil)
-        let train = try TokenFile.read(dir + "/pretrain_train.bin", vocab: meta.vocab_size)
-        let valid = try TokenFile.read(dir + "/pretrain_valid.bin", vocab: meta.vocab_size)
+        let train = try TokenFile.read(dir + "/" + Dataset.pretrainingFile(.train), vocab: meta.vocab_size)
+        let valid = try TokenFile.read(dir + "/" + Dataset.pretrainingFile(.valid), vocab: meta.vocab_size)
         let cfg = try config(a.string("--config") ?? "byte-tiny", vocab: meta.vocab_size)
+        if let short = Dataset.pretrainingShortfall([.train: train.count, .valid: valid.count], context: cfg.blockSize) {
+            throw UsageError(description: "--data: \(dir)/\(short); nothing trained (write more pretraining text, e.g. comigs data synth "
+                             + "--pretrain-tokens, or choose a config with a shorter context)")
+        }
         let model = try GPT(config: cfg, adapters: .dense, rng: RNG(seed: seed, stream: "pretrain-init"))
         let trainer = ShardedTrainer(model, shards: threads)
         let opt = AdamW(model.trainableParameters)

@@ -15,7 +15,8 @@ enum RunCommand {
                           probability per expert, entropy, routing accuracy (synthetic origin labels)
           events.jsonl    the simulated timeline, one event per line
           rounds.jsonl    per aggregation: who was selected, arrived, failed, dropped; bytes up and
-                          down in total and per client
+                          down in total and, for each client that moved any, per client
+                          (bytes_per_client: {"client", "up", "down"}, by id)
           summary.json    per-client and mean test perplexity, bytes, simulated time
           summary.md      the same as a table
           clients/        each client's adapters as the last evaluation scored them ('comigs eval --run',
@@ -33,8 +34,9 @@ enum RunCommand {
         included, are cut) and finishes with exactly the files an uninterrupted run writes
         (provenance.json aside, which lists the sessions). FILE and --set must describe the
         same scenario. summary.json appears only when a run is complete.
-        Progress goes to stderr unless --quiet. Exit codes: 2 bad scenario, data or output,
-        3 training diverged (a non-finite loss or gradient; what was written stays).
+        Progress goes to stderr unless --quiet. Exit codes (the table in 'comigs help'): 2 bad
+        scenario, data or output; 3 training diverged; 4 an async run stalled (what was written
+        stays in both).
         """
 
     static func run(_ args: [String]) throws {

@@ -28,9 +28,10 @@ enum SweepCommand {
         Slurm job array (scripts/slurm-sweep.sh) or GNU parallel over machines sharing DIR (or
         merge the shards' folders with 'comigs report'). --dry-run lists the points.
         --status lists every point as finished, running (a process holds a run's lock),
-        interrupted (resumable) or missing, and the sbatch line that runs exactly the
-        unfinished, not running ones (with --out DIR when given). --merge only writes the tables: with any point
-        unfinished it trains nothing and exits 2 listing them (--run-missing: train them here).
+        interrupted (a run of it is resumable), or missing (a run of it is yet to start),
+        and the sbatch line that runs exactly the unfinished, not running ones (with --out DIR
+        when given). --merge only writes the tables: with any point unfinished it trains
+        nothing and exits 2 listing them (--run-missing: train them here).
         """
 
     static func run(_ args: [String]) throws {
@@ -134,7 +135,7 @@ enum SweepCommand {
     static func status(_ sweep: Sweep, file: String) {
         var counts = [Sweep.RunState: Int](), todo: [Int] = []
         for p in sweep.points {
-            let states = p.runs.map(Sweep.RunState.of), state = states.max() ?? .finished
+            let states = p.runs.map(Sweep.RunState.of), state = Sweep.RunState.point(states)
             counts[state, default: 0] += 1
             if state == .interrupted || state == .missing { todo.append(p.index) }
             print("\(p.index)\t\(state.name)\t\(states.filter { $0 == .finished }.count)/\(states.count) seeds\t\(p.label)")

@@ -33,6 +33,20 @@ struct DatasetMeta: Codable, Equatable {
 enum Dataset {
     static func folder(_ dir: String, clients: Int) -> String { "\(dir)/\(clients)" }
 
+    /// General text that is no client's data, for pretraining a base (`comigs pretrain`):
+    /// its train and valid splits, one file each beside the clients' files.
+    static let pretrainingSplits: [ClientData.Split] = [.train, .valid]
+    static func pretrainingFile(_ split: ClientData.Split) -> String { "pretrain_\(split.rawValue).bin" }
+
+    /// The first pretraining split too short for one window at `context` (`ClientData.shortfall`,
+    /// the rule `run` applies to the clients' splits), as "pretrain_valid.bin has …"; nil when
+    /// every split holds a window.
+    static func pretrainingShortfall(_ tokens: [ClientData.Split: Int], context: Int) -> String? {
+        pretrainingSplits.lazy.compactMap { s in
+            ClientData.shortfall(tokens[s] ?? 0, context: context).map { "\(pretrainingFile(s)) has \($0)" }
+        }.first
+    }
+
     /// Writes the folder; `meta.tokens` is set from the clients' actual counts, so what is
     /// written always agrees with what `read` checks.
     static func write(_ clients: [ClientData], meta given: DatasetMeta, to dir: String) throws {

@@ -72,7 +72,9 @@ struct ClientSetup {
     }
 
     /// Checks every client's memory: a client that cannot hold its configuration
-    /// is an error naming it, unless comigs may fit its specialists to memory.
+    /// is an error naming it, unless comigs may fit its specialists to memory. The error
+    /// quotes the memory the client would need to run (with fitting on, at its fewest
+    /// specialists) and suggests fitting only when it would make the client fit.
     /// `devices`, `schedules`: what `devices(s)` read for the scenario. `quiet`: no note of fitted specialists.
     static func make(_ s: Scenario, devices: [DeviceProfile], schedules: [AvailabilitySchedule?], config: GPTConfig, time: Int,
                      dataNames: [String]?, quiet: Bool = false) throws -> ClientSetup {
@@ -88,17 +90,23 @@ struct ClientSetup {
             let need = CostModel.memoryBytes(config: config, adapters: ad, batch: micro, time: time)
             guard need > devices[i].memory else { continue }
             let mib = { (b: Int) in String(format: "%.1f MiB", Double(b) / 1_048_576) }
-            if s.method == "comigs" && s.bool("method.fit_specialists"),
-               let fit = CostModel.fittingSpecialists(config: config, adapters: ad, generalists: s.int("method.generalists"),
-                                                      specialists: specialists[i], memory: devices[i].memory, batch: micro, time: time),
-               s.int("method.generalists") + fit > 0 {
+            let g = s.int("method.generalists"), fitting = s.method == "comigs" && s.bool("method.fit_specialists")
+            // The most specialists that fit, when comigs could drop some and the rest would fit.
+            let fit = s.method == "comigs" ? CostModel.fittingSpecialists(config: config, adapters: ad, generalists: g, specialists: specialists[i],
+                                                                          memory: devices[i].memory, batch: micro, time: time) : nil
+            if fitting, let fit {
                 if !quiet { note("clients[\(i)] (\(names[i])): \(specialists[i]) specialist(s) need \(mib(need)), the device has \(mib(devices[i].memory)): fitted \(fit)") }
                 specialists[i] = fit
                 continue
             }
-            throw ScenarioError(key: "clients[\(i)]", reason: "\(names[i]) needs \(mib(need)) to train (\(s.method), micro_batch \(micro), context \(time)) "
-                                + "but its \(devices[i].name) device has \(mib(devices[i].memory))"
-                                + (s.method == "comigs" && !s.bool("method.fit_specialists") ? " (set method.fit_specialists to fit specialists to memory)" : ""))
+            // With fitting on, the least this client could train with: its fewest specialists.
+            let fewest = min(specialists[i], CostModel.fewestSpecialists(generalists: g))
+            let least = fitting ? CostModel.memoryBytes(config: config, adapters: CostModel.withSpecialists(ad, generalists: g, specialists: fewest),
+                                                        batch: micro, time: time) : need
+            throw ScenarioError(key: "clients[\(i)]", reason: "\(names[i]) needs \(mib(least)) to train (\(s.method)"
+                                + (fitting ? " with \(fewest) specialist(s), the fewest method.fit_specialists leaves;" : ",")
+                                + " micro_batch \(micro), context \(time)) but its \(devices[i].name) device has \(mib(devices[i].memory))"
+                                + (fit.map { " (set method.fit_specialists to train it with \($0) of its \(specialists[i]) specialists)" } ?? ""))
         }
         return ClientSetup(devices: devices, schedules: schedules, names: names, strategy: try strategy(s, specialists: specialists),
                            specialists: specialists)

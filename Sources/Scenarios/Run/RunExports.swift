@@ -16,15 +16,31 @@ enum RunExports {
 
     /// `routing`: the run's `routing.jsonl` lines, which the caller has read for its summary.
     static func write(_ folder: RunFolder, routing: [JSON]) throws {
-        let metrics = try lines(folder.file("metrics.jsonl")), rounds = try lines(folder.file("rounds.jsonl"))
+        let metrics = try lines(folder.file("metrics.jsonl"))
+        // Only the totals of each round are kept: a long run's rounds are never all in memory at once.
+        var totals: [RoundTotal] = []
+        try forEachLine(folder.file("rounds.jsonl")) { r in
+            totals.append(RoundTotal(step: Int(r["round"]?.doubleValue ?? 0) + 1, end: r["end_s"]?.doubleValue ?? 0,
+                                     up: r["bytes_up"]?.doubleValue ?? 0, down: r["bytes_down"]?.doubleValue ?? 0))
+        }
         try folder.write("metrics.csv", csv(metrics))
         try FileManager.default.createDirectory(atPath: folder.file("tb"), withIntermediateDirectories: true)
-        try AtomicFile.write(events(metrics: metrics, rounds: rounds, routing: routing).data, to: folder.file(eventFile))
+        try AtomicFile.write(events(metrics: metrics, rounds: totals, routing: routing).data, to: folder.file(eventFile))
     }
 
+    /// One aggregation's step (rounds done), end (simulated seconds) and bytes moved.
+    struct RoundTotal { var step: Int, end: Double, up: Double, down: Double }
+
     static func lines(_ path: String) throws -> [JSON] {
-        guard let d = FileManager.default.contents(atPath: path) else { return [] }
-        return try String(decoding: d, as: UTF8.self).split(separator: "\n").map { try JSON.parse(String($0)) }
+        var out: [JSON] = []
+        try forEachLine(path) { out.append($0) }
+        return out
+    }
+
+    /// Each line of a JSONL file, parsed one at a time (nothing when the file is missing).
+    static func forEachLine(_ path: String, _ body: (JSON) throws -> Void) throws {
+        guard let d = FileManager.default.contents(atPath: path) else { return }
+        for line in d.split(separator: UInt8(ascii: "\n")) { try body(try JSON.parse(Data(line))) }
     }
 
     static func csv(_ metrics: [JSON]) -> String {
@@ -41,7 +57,7 @@ enum RunExports {
         return out
     }
 
-    static func events(metrics: [JSON], rounds: [JSON], routing: [JSON]) -> TensorBoardEvents {
+    static func events(metrics: [JSON], rounds: [RoundTotal], routing: [JSON]) -> TensorBoardEvents {
         var tb = TensorBoardEvents()
         func stamp(_ j: JSON) -> (step: Int, wall: Double) { (Int(j["round"]?.doubleValue ?? 0), j["sim_time_s"]?.doubleValue ?? 0) }
         var group: [Double] = [], last: (step: Int, wall: Double)?
@@ -61,11 +77,10 @@ enum RunExports {
         flushMean()
         var up = 0.0, down = 0.0
         for r in rounds {
-            up += r["bytes_up"]?.doubleValue ?? 0
-            down += r["bytes_down"]?.doubleValue ?? 0
-            let step = Int(r["round"]?.doubleValue ?? 0) + 1, wall = r["end_s"]?.doubleValue ?? 0
-            tb.scalar("bytes_up_total", up, step: step, wallTime: wall)
-            tb.scalar("bytes_down_total", down, step: step, wallTime: wall)
+            up += r.up
+            down += r.down
+            tb.scalar("bytes_up_total", up, step: r.step, wallTime: r.end)
+            tb.scalar("bytes_down_total", down, step: r.step, wallTime: r.end)
         }
         for r in routing {
             let t = stamp(r), layer = Int(r["layer"]?.doubleValue ?? 0), client = Int(r["client"]?.doubleValue ?? 0)

@@ -2,9 +2,14 @@ import Foundation
 import Simulator
 import Tensor
 
-/// Training diverged (a non-finite loss or gradient) or an asynchronous run stalled (no update
-/// could arrive): exit code 3, outputs kept.
+/// Training diverged (a non-finite loss or gradient): exit code 3, outputs kept.
 struct TrainingDiverged: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// An asynchronous run stopped making progress (`Simulation.stalled`: no update can reach the
+/// server any more, or none did within the stall bound): exit code 4, outputs kept.
+struct RunStalled: Error, CustomStringConvertible {
     let description: String
 }
 
@@ -78,8 +83,7 @@ final class ScenarioRun {
         }
         let (events, metrics, routing, rounds) = (writers[0], writers[1], writers[2], writers[3])
         var bytesUp = resume?.0.bytesUp ?? 0, bytesDown = resume?.0.bytesDown ?? 0
-        // This round's bytes per client (reset at each aggregation).
-        var roundUp = [Int](repeating: 0, count: fedClients), roundDown = roundUp
+        var traffic = RoundTraffic()  // this round's bytes per client (new at each aggregation)
         let numerics = RunNumerics(federation: fed)
         var lastPPL: [Evaluation.Result] = resume?.0.lastResults ?? []
         var reached: SimTime? = resume?.0.reached  // when the mean test perplexity first reached target_ppl
@@ -120,8 +124,8 @@ final class ScenarioRun {
             simulation.onEvent = { e in
                 guard numerics.failure == nil else { return }
                 events.append(e.jsonLine)
-                if e.kind == .downloadDone { roundDown[e.client] += sim[e.client].downloadBytes }
-                if e.kind == .uploadDone { roundUp[e.client] += sim[e.client].uploadBytes }
+                if e.kind == .downloadDone { traffic.downloaded(e.client, bytes: sim[e.client].downloadBytes) }
+                if e.kind == .uploadDone { traffic.uploaded(e.client, bytes: sim[e.client].uploadBytes) }
             }
             simulation.numerics = numerics
             // The hooks capture the simulation, which holds `numerics`: break the cycle when the
@@ -136,11 +140,10 @@ final class ScenarioRun {
             numerics.afterAggregation = { [self] o in
                 let done = o.round + 1
                 if evaluation.moment(ofRound: done) == .afterAggregation { try evaluate(round: done, at: o.end, .afterAggregation) }
-                rounds.append(Self.roundLine(o, up: roundUp, down: roundDown))
-                bytesUp += roundUp.reduce(0, +)
-                bytesDown += roundDown.reduce(0, +)
-                roundUp = roundUp.map { _ in 0 }
-                roundDown = roundDown.map { _ in 0 }
+                rounds.append(Self.roundLine(o, traffic))
+                bytesUp += traffic.up
+                bytesDown += traffic.down
+                traffic = RoundTraffic()
                 for w in writers { try w.flush() }
                 if checkpointEvery > 0, done % checkpointEvery == 0, done < total, simulation.resumable, fed?.failures.isEmpty ?? true {
                     try RunCheckpoint(round: done, now: o.end, events: simulation.eventCount, stepsDone: simulation.stepsDone,
@@ -161,7 +164,7 @@ final class ScenarioRun {
         }
         for w in writers { try w.close() }
         if let f = numerics.failure { throw f }
-        if let stalled { throw TrainingDiverged(description: "run stalled: \(stalled); the outputs so far are kept in \(folder.path)") }
+        if let stalled { throw RunStalled(description: "run stalled: \(stalled); the outputs so far are kept in \(folder.path)") }
 
         let routingLines = try RunExports.lines(folder.file("routing.jsonl"))
         let summary = summarize(setup: setup, results: lastPPL, fit: fit, floors: evaluation.floors,
@@ -202,13 +205,12 @@ final class ScenarioRun {
         }
     }
 
-    /// The `rounds.jsonl` line of one aggregation, with this round's bytes per client.
-    static func roundLine(_ o: RoundOutcome, up: [Int], down: [Int]) -> String {
+    /// The `rounds.jsonl` line of one aggregation, with this round's bytes per client that moved any.
+    static func roundLine(_ o: RoundOutcome, _ traffic: RoundTraffic) -> String {
         jsonLine([("round", .int(o.round)), ("start_s", .double(Double(o.start) / 1e6)), ("end_s", .double(Double(o.end) / 1e6)),
                   ("selected", .array(o.selected.map { .int($0) })), ("arrived", .array(o.arrived.map { .int($0.client) })),
                   ("failed", .array(o.failed.map { .int($0) })), ("dropped", .array(o.dropped.map { .int($0) })),
-                  ("bytes_up", .int(up.reduce(0, +))), ("bytes_down", .int(down.reduce(0, +))),
-                  ("bytes_up_per_client", .array(up.map { .int($0) })), ("bytes_down_per_client", .array(down.map { .int($0) }))])
+                  ("bytes_up", .int(traffic.up)), ("bytes_down", .int(traffic.down)), ("bytes_per_client", traffic.json)])
     }
 
     /// Each client's adapters and routers as the last evaluation scores them (`ClientModel` reads them

@@ -16,16 +16,20 @@ struct Sweep {
         /// One run folder per seed.
         var runs: [String] { scenario.seeds.map { folder + "/\(scenario.name)-\(scenario.method)-seed\($0)" } }
 
-        /// The least finished of its runs' states.
-        var state: RunState { runs.map(RunState.of).max() ?? .finished }
+        var state: RunState { RunState.point(runs.map(RunState.of)) }
     }
 
-    /// Where a run folder stands, from least to most work left.
+    /// Where a run folder stands.
     enum RunState: Int, Comparable {
-        case finished, running, interrupted, missing
+        /// Ordered by what a re-run of the point does: nothing, nothing here, start a run, resume one.
+        case finished, running, missing, interrupted
         static func < (a: RunState, b: RunState) -> Bool { a.rawValue < b.rawValue }
 
-        var name: String { ["finished", "running", "interrupted", "missing"][rawValue] }
+        var name: String { ["finished", "running", "missing", "interrupted"][rawValue] }
+
+        /// A point's state from its runs': finished when all are, else interrupted when any
+        /// run is resumable (a re-run resumes it), else missing when any is yet to start, else running.
+        static func point(_ runs: [RunState]) -> RunState { runs.max() ?? .finished }
 
         /// finished: its summary.json exists; running: another process holds its lock;
         /// interrupted: it has a scenario.json (resumable); missing: nothing usable yet.

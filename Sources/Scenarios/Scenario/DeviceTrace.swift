@@ -18,6 +18,8 @@ import Tensor
 struct DeviceTrace {
     static let deviceHeader = ["device_id", "gflops", "upload_mbps", "download_mbps", "memory_mib"]
     static let availabilityHeader = ["device_id", "period_s", "start_s", "end_s"]
+    /// The range of the availability file's times, in seconds (read to whole µs).
+    static let seconds = KeyType.number(0...1e9)
 
     /// One profile per device, named by its id.
     let devices: [DeviceProfile]
@@ -56,7 +58,6 @@ struct DeviceTrace {
 
     /// One device's consecutive rows as its cycle (seconds to µs, rounded).
     static func intervals(_ rows: ArraySlice<CSVTable.Row>, of csv: CSVTable) throws -> AvailabilityTrace {
-        let seconds = KeyType.number(0...1e9)
         let us = { (row: CSVTable.Row, k: Int) in SimTime((try csv.number(row, k, in: seconds) * 1e6).rounded()) }
         let period = try us(rows.first!, 1)
         var intervals: [Range<SimTime>] = []

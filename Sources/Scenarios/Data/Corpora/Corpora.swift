@@ -57,15 +57,19 @@ enum Corpora {
     /// columns (joined with a space) the text; one `ClientDocuments` per label, labels in
     /// sorted order. A first row whose label column reads "label" is a header. A row whose
     /// text is empty or only white space is no document: it is skipped, and its line is
-    /// returned in `empty` for the caller to report. Errors name the file and line.
+    /// returned in `empty` for the caller to report. A row with no label (empty or only white
+    /// space) is an error. Errors name the file and line.
     static func labelled(csv: String) throws -> (byLabel: [ClientDocuments], empty: [Int]) {
         let text = try readUTF8(csv, hint: nil)
         var byLabel: [String: [String]] = [:], empty: [Int] = []
         for (number, row) in try CSV.rows(text, file: csv).enumerated() {
             let f = row.fields
             if number == 0 && f.first?.lowercased() == "label" { continue }
-            guard f.count >= 2, !f[0].isEmpty else {
+            guard f.count >= 2 else {
                 throw Error(description: "\(csv): line \(row.line): expected a label and at least one text column, got \(f.count) column(s)")
+            }
+            guard !f[0].allSatisfy(\.isWhitespace) else {
+                throw Error(description: "\(csv): line \(row.line): empty label (the first column is the row's label; give every row one)")
             }
             let document = f.dropFirst().joined(separator: " ")
             if document.allSatisfy(\.isWhitespace) { empty.append(row.line); continue }
