@@ -242,6 +242,11 @@ public final class Simulation {
     /// policy but async, whose clients are always mid-training.
     public var resumable: Bool { if case .async = config.policy { false } else { true } }
 
+    /// Whether `run` returns every round's outcome. A scenario run reads each outcome through
+    /// `numerics` as its round ends and keeps none (false), so its memory does not grow with the
+    /// number of rounds.
+    public var keepsOutcomes = true
+
     /// Continues a run from the end of round `done` − 1, at time `now` with
     /// `events` logged. Between rounds nothing is in flight and every draw
     /// comes from (seed, client, round), so the rest is exactly what an
@@ -252,14 +257,21 @@ public final class Simulation {
         self.now = now
         self.stepsDone = stepsDone
         eventCount = events
-        return (done..<config.rounds).map { runRound($0) }
+        return runRounds(from: done)
     }
 
-    /// Runs every round; returns one outcome per aggregation.
+    /// Runs every round; returns one outcome per aggregation (none unless `keepsOutcomes`).
     public func run() -> [RoundOutcome] {
         if case .async(let b, let s) = config.policy { return runAsync(buffer: b, maxStaleness: s) }
+        return runRounds(from: 0)
+    }
+
+    private func runRounds(from first: Int) -> [RoundOutcome] {
         var outcomes: [RoundOutcome] = []
-        for r in 0..<config.rounds { outcomes.append(runRound(r)) }
+        for r in first..<config.rounds {
+            let outcome = runRound(r)
+            if keepsOutcomes { outcomes.append(outcome) }
+        }
         return outcomes
     }
 
@@ -533,7 +545,7 @@ public final class Simulation {
                                                arrived: buf.sorted { ($0.client, $0.arrival ?? 0) < ($1.client, $1.arrival ?? 0) }, failed: failed.sorted(),
                                                dropped: dropped.sorted())
                     numerics?.aggregate(outcome)
-                    outcomes.append(outcome)
+                    if keepsOutcomes { outcomes.append(outcome) }
                     version += 1
                     roundStart = t
                     buf = []; failed = []; dropped = []; selected = []

@@ -128,6 +128,7 @@ final class ScenarioRun {
                 if e.kind == .uploadDone { traffic.uploaded(e.client, bytes: sim[e.client].uploadBytes) }
             }
             simulation.numerics = numerics
+            simulation.keepsOutcomes = false  // each round is read through `numerics` as it ends
             // The hooks capture the simulation, which holds `numerics`: break the cycle when the
             // run ends, or a sweep keeps every finished run's federation in memory.
             defer {
