@@ -102,7 +102,7 @@ final class ActionableErrorsTests: ScratchFolderTestCase {
              "clients": [{"device": "low", "memory_mib": \(memoryMiB)}, {"device": "mid"}],
              "method": {"name": "comigs", "generalists": 1, "specialists": 4}}
             """.utf8))
-        try RunInputs.preflight(try Scenario.make(base, overrides: overrides))
+        try RunInputs.preflight(try Scenario.make(base, overrides: overrides).config)
     }
 
     func memoryError(memoryMiB: Double, _ overrides: [String] = []) -> (message: String, mib: Double) {

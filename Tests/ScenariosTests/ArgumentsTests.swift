@@ -129,7 +129,7 @@ final class UsageErrorTests: ScratchFolderTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout, "\(dir)/out/cli-comigs-seed2\n")
         let scenario = try Scenario.load("\(dir)/out/cli-comigs-seed2/scenario.json")
-        XCTAssertEqual(scenario.int("rounds"), 1)
+        XCTAssertEqual(scenario.config.schedule.rounds, 1)
         XCTAssertEqual(scenario.seeds, [2])
         let rounds = try String(contentsOfFile: "\(dir)/out/cli-comigs-seed2/rounds.jsonl", encoding: .utf8)
         XCTAssertEqual(rounds.split(separator: "\n").count, 1)

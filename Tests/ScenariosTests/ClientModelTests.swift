@@ -35,7 +35,7 @@ final class ClientModelTests: ScratchFolderTestCase {
     func testSplit(_ run: String, client c: Int) throws -> String {
         let s = try Scenario.load(run + "/scenario.json")
         let path = dir + "/\(URL(fileURLWithPath: run).lastPathComponent)-test_\(c).bin"
-        try TokenFile.write(try ScenarioData.load(s, vocab: 256, context: 128).clients[c].tokens[.test]!, to: path)
+        try TokenFile.write(try ScenarioData.load(s.config, vocab: 256, context: 128).clients[c].tokens[.test]!, to: path)
         return path
     }
 

@@ -32,9 +32,9 @@ final class EvaluationProtocolTests: XCTestCase {
     func testRandomWindowsCoverTheWholeSplitAndFollowTheSeed() throws {
         let s = try Scenario.make(try JSON.parse(Data(#"{"eval_windows": 200, "clients": 2}"#.utf8)))
         let data = (0..<2).map { i in ClientData(name: "c\(i)", tokens: [.test: tokens(10_000, seed: UInt64(i))]) }
-        let a = RunEvaluation(s, seed: 0, context: 8, data: data, federation: nil, pooled: false)
-        let b = RunEvaluation(s, seed: 0, context: 8, data: data, federation: nil, pooled: false)
-        let c = RunEvaluation(s, seed: 1, context: 8, data: data, federation: nil, pooled: false)
+        let a = RunEvaluation(s.config, seed: 0, context: 8, data: data, federation: nil)
+        let b = RunEvaluation(s.config, seed: 0, context: 8, data: data, federation: nil)
+        let c = RunEvaluation(s.config, seed: 1, context: 8, data: data, federation: nil)
         XCTAssertEqual(a.starts.compactMap { $0 }, b.starts.compactMap { $0 })
         XCTAssertNotEqual(a.starts[0], c.starts[0])
         XCTAssertNotEqual(a.starts[0], a.starts[1], "clients draw their own windows")
@@ -45,7 +45,7 @@ final class EvaluationProtocolTests: XCTestCase {
             XCTAssertGreaterThan(st.max()!, 9_000, "windows reach the end of the split, not a prefix")
             XCTAssertLessThan(st.min()!, 1_000)
         }
-        let whole = RunEvaluation(try Scenario.make(.object([])), seed: 0, context: 8, data: data, federation: nil, pooled: false)
+        let whole = RunEvaluation(try Scenario.make(.object([])).config, seed: 0, context: 8, data: data, federation: nil)
         XCTAssertTrue(whole.starts.allSatisfy { $0 == nil }, "eval_windows 0: every full window of the split")
     }
 
@@ -61,7 +61,7 @@ final class EvaluationProtocolTests: XCTestCase {
     func testBaselinesHaveTwoAveragedExpertsByDefault() throws {
         func adapters(_ method: String, _ extra: String = "") throws -> AdapterConfig {
             let s = try Scenario.make(try JSON.parse(Data(#"{"method": {"name": "\#(method)"\#(extra)}}"#.utf8)))
-            return try ClientSetup.strategy(s, specialists: s.perClient("method.specialists")).adapters(client: 0)
+            return s.config.strategy.adapters(client: 0)
         }
         for m in ["local", "fedavg", "pcl", "centralized"] {
             let a = try adapters(m)
@@ -82,7 +82,7 @@ final class EvaluationProtocolTests: XCTestCase {
     func testReferenceCompatBalancesTheBlockOutput() throws {
         func adapters(_ top: String) throws -> AdapterConfig {
             let s = try Scenario.make(try JSON.parse(Data(#"{"method": {"name": "comigs"}\#(top)}"#.utf8)))
-            return try ClientSetup.strategy(s, specialists: s.perClient("method.specialists")).adapters(client: 0)
+            return s.config.strategy.adapters(client: 0)
         }
         XCTAssertNil(try adapters("").loadBalance)
         XCTAssertFalse(try adapters("").balancesBlockOutput)

@@ -82,7 +82,7 @@ final class RunTests: XCTestCase {
         for key in ["clients", "mean_test_ppl", "bytes_up", "bytes_down", "sim_time_s"] { XCTAssertNotNil(summary[key], key) }
         // The resolved scenario runs as is and names the override.
         let resolved = try Scenario.load(run + "/scenario.json")
-        XCTAssertEqual(resolved.method, "fedavg")
+        XCTAssertEqual(resolved.config.method.name, "fedavg")
         XCTAssertEqual(resolved.seeds, [0])
         // Bytes: FedAvg sends every LoRA matrix; the rounds file adds up to the summary.
         let rounds = String(decoding: try read(run + "/rounds.jsonl"), as: UTF8.self).split(separator: "\n").map { try! JSON.parse(String($0)) }

@@ -16,19 +16,19 @@ final class ScenarioTests: XCTestCase {
     }
 
     func testDefaultsAreThePaperProtocol() throws {
-        let s = try scenario("{}")
-        XCTAssertEqual(s.clientCount, 4)
-        XCTAssertEqual(s.int("rounds"), 20)
-        XCTAssertEqual(s.int("local_steps"), 10)
-        XCTAssertEqual(s.int("batch"), 64)
-        XCTAssertEqual(s.int("micro_batch"), 8)
-        XCTAssertEqual(s.double("method.lr"), 2e-3)
-        XCTAssertEqual(s.int("method.router_every"), 30)
-        XCTAssertEqual(s.int("method.router_iters"), 10)
-        XCTAssertEqual(s.double("method.lambda_lb"), 0.01)
-        XCTAssertEqual(s.double("method.generalist_importance"), 0.5)
-        XCTAssertEqual(s.string("clients.3.device"), "mid")
-        XCTAssertNil(s.value("clients.0.window"))
+        let s = try scenario("{}"), c = s.config
+        XCTAssertEqual(c.clientCount, 4)
+        XCTAssertEqual(c.schedule.rounds, 20)
+        XCTAssertEqual(c.schedule.localSteps, 10)
+        XCTAssertEqual(c.training.batch, 64)
+        XCTAssertEqual(c.training.microBatch, 8)
+        XCTAssertEqual(c.training.lr, 2e-3)
+        XCTAssertEqual(c.method.router.every, 30)
+        XCTAssertEqual(c.method.router.iters, 10)
+        XCTAssertEqual(c.training.lambdaLB, 0.01)
+        XCTAssertEqual(c.method.generalistImportance, 0.5)
+        XCTAssertEqual(c.listedClients[3].device.name, "mid")
+        XCTAssertNil(c.listedClients[0].window)
         XCTAssertEqual(s.seeds, [0])
         // The resolved scenario re-validates to itself.
         XCTAssertEqual(try Scenario.make(s.resolved).resolved, s.resolved)
@@ -36,10 +36,10 @@ final class ScenarioTests: XCTestCase {
 
     func testOverrides() throws {
         let s = try scenario(#"{"clients": 3}"#, ["method.name=fedavg", "rounds=2", "clients.1.device=low", "seeds=[4,5]", "name=a b"])
-        XCTAssertEqual(s.method, "fedavg")
-        XCTAssertEqual(s.int("rounds"), 2)
-        XCTAssertEqual(s.string("clients.1.device"), "low")
-        XCTAssertEqual(s.string("clients.0.device"), "mid")
+        XCTAssertEqual(s.config.method.name, "fedavg")
+        XCTAssertEqual(s.config.schedule.rounds, 2)
+        XCTAssertEqual(s.config.listedClients[1].device.name, "low")
+        XCTAssertEqual(s.config.listedClients[0].device.name, "mid")
         XCTAssertEqual(s.seeds, [4, 5])
         XCTAssertEqual(s.name, "a b")
         XCTAssertEqual(error("{}", ["rounds=two"])?.key, "rounds")
@@ -116,14 +116,14 @@ final class ScenarioTests: XCTestCase {
     /// client, so 100k clients resolve as fast as 4), and re-validates to itself.
     func testPopulationResolvesWithoutListingClients() throws {
         let s = try scenario(#"{"clients": {"count": 100000, "classes": {"low": 0.3, "mid": 0.7}}}"#)
-        XCTAssertTrue(s.isPopulation)
-        XCTAssertEqual(s.clientCount, 100_000)
-        XCTAssertEqual(s.value("clients"), try JSON.parse(#"{"count": 100000, "seed": 0, "classes": {"low": 0.3, "mid": 0.7}}"#))
+        XCTAssertTrue(s.config.isPopulation)
+        XCTAssertEqual(s.config.clientCount, 100_000)
+        XCTAssertEqual(s.resolved["clients"], try JSON.parse(#"{"count": 100000, "seed": 0, "classes": {"low": 0.3, "mid": 0.7}}"#))
         XCTAssertEqual(try Scenario.make(s.resolved).resolved, s.resolved)
-        XCTAssertEqual(try scenario(#"{"clients": {"count": 10, "trace": "t.csv"}}"#, ["clients.count=20"]).clientCount, 20)
+        XCTAssertEqual(try scenario(#"{"clients": {"count": 10, "trace": "t.csv"}}"#, ["clients.count=20"]).config.clientCount, 20)
         XCTAssertEqual(error(#"{"clients": {"count": 10, "trace": "t.csv"}}"#, ["clients.0.device=low"])?.key, "clients.0")
-        XCTAssertEqual(try scenario(#"{"clients": 3}"#).clientCount, 3)
-        XCTAssertFalse(try scenario(#"{"clients": 3}"#).isPopulation)
+        XCTAssertEqual(try scenario(#"{"clients": 3}"#).config.clientCount, 3)
+        XCTAssertFalse(try scenario(#"{"clients": 3}"#).config.isPopulation)
     }
 
     func testMalformedJSONNamesTheFile() throws {

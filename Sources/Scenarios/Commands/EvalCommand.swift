@@ -59,7 +59,7 @@ enum EvalCommand {
                 note("\(label): the run's \(r.tokens) scored tokens of client \(client)'s test split, loss \(r.loss), ppl \(r.ppl); unigram ppl \(unigram)")
                 return try printJSON(Output(loss: r.loss, ppl: r.ppl, tokens: r.tokens, unigram_ppl: unigram))
             }
-            (model, metadata, basePath) = (c.model, c.baseMetadata, c.scenario.string("model.base")!)
+            (model, metadata, basePath) = (c.model, c.baseMetadata, c.scenario.config.model.base)
             context = try a.int("--context", default: c.context, range: 1...model.config.blockSize)
         } else {
             guard a.string("--client") == nil, !a.has("--base") else { throw Misuse(description: "--client and --base need --run") }

@@ -51,7 +51,7 @@ enum RunCommand {
             return
         }
         for seed in seeds {
-            let folder = try execute(scenario, seed: seed, out: a.string("--out") ?? scenario.string("outputs.dir")!, workers: workers,
+            let folder = try execute(scenario, seed: seed, out: a.string("--out") ?? scenario.config.outputs.dir, workers: workers,
                                      quiet: a.has("--quiet"))
             FileHandle.standardOutput.write(Data((folder.path + "\n").utf8))
         }
@@ -59,8 +59,8 @@ enum RunCommand {
 
     /// One seed of a scenario into a new folder under `out`.
     static func execute(_ scenario: Scenario, seed: UInt64, out: String, workers: Int, quiet: Bool) throws -> RunFolder {
-        let inputs = try RunInputs.load(scenario)
-        let folder = try RunFolder.create(in: out, named: "\(scenario.name)-\(scenario.method)-seed\(seed)")
+        let inputs = try RunInputs.load(scenario.config)
+        let folder = try RunFolder.create(in: out, named: "\(scenario.name)-\(scenario.config.method.name)-seed\(seed)")
         // The folder's scenario reproduces exactly this run.
         let resolved = try Scenario.make(scenario.resolved, overrides: ["seeds=[\(seed)]"])
         try folder.write("scenario.json", resolved.resolved.text(indent: "  ") + "\n")
@@ -85,6 +85,6 @@ enum RunCommand {
         }
         let checkpoint = try RunCheckpoint.latest(in: folder)
         if !quiet { note("\(folder.path): resuming " + (checkpoint.map { "after round \($0.0.round)" } ?? "from the start (no checkpoint)")) }
-        _ = try ScenarioRun(saved, seed: seed, inputs: try RunInputs.load(saved), folder: folder, workers: workers, quiet: quiet).run(resume: checkpoint)
+        _ = try ScenarioRun(saved, seed: seed, inputs: try RunInputs.load(saved.config), folder: folder, workers: workers, quiet: quiet).run(resume: checkpoint)
     }
 }

@@ -72,7 +72,7 @@ enum SweepCommand {
         let mine = sweep.points.filter { p in only.map { p.index == $0 } ?? (p.index % shard.count == shard.index) }
         // Every point this process will run, checked before the first one trains.
         for p in mine where p.state != .finished {
-            do { try RunInputs.preflight(p.scenario) } catch let e as ScenarioError {
+            do { try RunInputs.preflight(p.scenario.config) } catch let e as ScenarioError {
                 throw ScenarioError(key: "point \(p.index) (\(p.label))", reason: e.description)
             }
         }

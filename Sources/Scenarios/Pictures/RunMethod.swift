@@ -12,12 +12,12 @@ struct RunMethod {
     /// Errors: a scenario.json that no longer validates (naming the file).
     init(_ run: RunResults) throws {
         do {
-            let s = try Scenario.make(run.scenario)
             // A comigs run that fitted specialists to memory records, per client, the count it used.
             let used = run.summary?["clients"]?.arrayValue?.compactMap { $0["specialists"]?.doubleValue.map { Int($0) } } ?? []
-            strategy = try ClientSetup.strategy(s, specialists: used.count == s.clientCount ? used : s.perClient("method.specialists"))
-            name = s.method
-            clients = s.clientCount
+            let c = try Scenario.make(run.scenario).config
+            strategy = used.count == c.clientCount ? c.strategy(specialists: used) : c.strategy
+            name = c.method.name
+            clients = c.clientCount
         } catch let e as ScenarioError {
             throw RunResults.Error(description: "\(run.path)/scenario.json: \(e)")
         }

@@ -116,7 +116,7 @@ enum TraceCommand {
     /// Every client's test split: the run's own scenario rebuilds (synthetic) or re-reads (folder) exactly its data.
     static func testSplits(runDir: String) throws -> [[Int32]] {
         let s = try Scenario.load(runDir + "/scenario.json")
-        return try ScenarioData.load(s, vocab: 256, context: 1).clients.map { $0.tokens[.test] ?? [] }
+        return try ScenarioData.load(s.config, vocab: 256, context: 1).clients.map { $0.tokens[.test] ?? [] }
     }
 
     static func prefix(_ splits: [[Int32]], client: Int, count: Int) throws -> [Int32] {

@@ -43,12 +43,12 @@ struct ClientModel {
         guard let seed = s.seeds.first, s.seeds.count == 1 else {
             throw UsageError(description: "--run: \(file): not a run folder's scenario (one seed expected)")
         }
-        guard s.bool("numerics") else { throw UsageError(description: "--run: \(run) ran cost-only (numerics false): it trained no model") }
-        guard (0..<s.clientCount).contains(client) else {
-            throw Misuse(description: "--client: the run has \(s.clientCount) clients (0...\(s.clientCount - 1)), got \(client)")
+        guard s.config.numerics else { throw UsageError(description: "--run: \(run) ran cost-only (numerics false): it trained no model") }
+        guard (0..<s.config.clientCount).contains(client) else {
+            throw Misuse(description: "--client: the run has \(s.config.clientCount) clients (0...\(s.config.clientCount - 1)), got \(client)")
         }
-        let (base, metadata) = try Self.reading(run) { try RunInputs.base(s) }
-        context = try Self.reading(run) { try RunInputs.context(s, base: base) }
+        let (base, metadata) = try Self.reading(run) { try RunInputs.base(s.config) }
+        context = try Self.reading(run) { try RunInputs.context(s.config, base: base) }
         baseMetadata = metadata
         (self.run, scenario, self.seed, self.client) = (run, s, seed, client)
         if baseOnly {
@@ -58,11 +58,11 @@ struct ClientModel {
         guard FileManager.default.fileExists(atPath: run + "/summary.json") else {
             throw UsageError(description: "--run: \(run) is not finished (no summary.json): finish it with 'comigs run \(file) --resume \(run)'")
         }
-        guard s.bool("outputs.save_adapters") else {
+        guard s.config.outputs.saveAdapters else {
             throw UsageError(description: "--run: \(run) ran with outputs.save_adapters false and kept no client model; "
                              + "run the scenario again with it true (the default)")
         }
-        let path = run + "/" + Self.adapters(client: s.pooled ? 0 : client)
+        let path = run + "/" + Self.adapters(client: s.config.pooled ? 0 : client)
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError(description: "--run: \(path): missing") }
         model = try Checkpoint.loadAdapters(path, base: base)
         if try Safetensors(path: path).metadata[Self.scoredKey] == nil {
@@ -75,8 +75,8 @@ struct ClientModel {
     /// context, `eval_windows` drawn per (seed, client) as `RunEvaluation` draws them, 8 windows per
     /// forward), and a unigram model of the client's train split on the same windows (summary.json's `unigram_ppl`).
     func score() throws -> (result: Evaluation.Result, unigramPPL: Double) {
-        let data = try Self.reading(run) { try ScenarioData.load(scenario, vocab: model.config.vocabSize, context: context).clients }
-        let evaluation = RunEvaluation(scenario, seed: seed, context: context, data: data, federation: nil, pooled: scenario.pooled)
+        let data = try Self.reading(run) { try ScenarioData.load(scenario.config, vocab: model.config.vocabSize, context: context).clients }
+        let evaluation = RunEvaluation(scenario.config, seed: seed, context: context, data: data, federation: nil)
         return (evaluation.score(model, client: client, data: data[client]).result,
                 BaseFit.unigramPPL(data[client], starts: evaluation.starts[client], context: context, vocab: model.config.vocabSize))
     }

@@ -37,14 +37,14 @@ struct RunEvaluation {
     /// What the data's generating process allows on each client's scored windows (nil: unknown process).
     let floors: [Floor]?
 
-    init(_ s: Scenario, seed: UInt64, context: Int, data: [ClientData]?, federation: Federation?, pooled: Bool,
+    init(_ s: ScenarioConfig, seed: UInt64, context: Int, data: [ClientData]?, federation: Federation?,
          world: SyntheticCorpus? = nil) {
-        every = s.int("eval_every")
-        rounds = s.int("rounds")
-        beforeAggregation = s.string("eval_when") == "before_aggregation"
+        every = s.schedule.evalEvery
+        rounds = s.schedule.rounds
+        beforeAggregation = s.schedule.evalWhen == .beforeAggregation
         finalStepOnServer = federation?.strategy.aggregator.finishesClientsInLastRound ?? false
         self.context = context
-        let windows = s.int("eval_windows")
+        let windows = s.schedule.evalWindows
         starts = (data ?? []).enumerated().map { i, c in
             guard windows > 0 else { return nil }
             var rng = RNG(seed: seed, client: i, stream: "eval-windows")
@@ -56,7 +56,7 @@ struct RunEvaluation {
         floors = world.flatMap { w in
             data.map { d in d.indices.map { i in Floor(w, client: i, data: d[i], starts: starts[i], context: context) } }
         }
-        scorers = federation.map { f in pooled ? [f.model(0)] + (1..<s.clientCount).map { _ in f.model(0).replica() } : nil } ?? nil
+        scorers = federation.map { f in s.pooled ? [f.model(0)] + (1..<s.clientCount).map { _ in f.model(0).replica() } : nil } ?? nil
     }
 
     enum Moment: String {

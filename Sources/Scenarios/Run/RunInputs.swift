@@ -14,11 +14,11 @@ struct RunInputs {
     /// The clients' data and its generating process (nil in cost-only mode).
     let data: ScenarioData?
 
-    static func load(_ s: Scenario) throws -> RunInputs {
+    static func load(_ s: ScenarioConfig) throws -> RunInputs {
         let (base, metadata) = try base(s)
         let time = try context(s, base: base)
         let (devices, schedules) = try ClientSetup.devices(s)
-        let data = s.bool("numerics") ? try ScenarioData.load(s, vocab: base.config.vocabSize, context: time) : nil
+        let data = s.numerics ? try ScenarioData.load(s, vocab: base.config.vocabSize, context: time) : nil
         try checkLanguage(s, learned: metadata[GeneralLanguage.key], spoken: data?.generalLanguage)
         let setup = try ClientSetup.make(s, devices: devices, schedules: schedules, config: base.config, time: time,
                                          dataNames: data?.clients.map(\.name))
@@ -27,9 +27,9 @@ struct RunInputs {
 
     /// What a sweep checks of every point before the first one trains: its base, devices and each
     /// client's adapters against them (ranks, memory) — all but the data, which is read when it runs.
-    static func preflight(_ s: Scenario) throws {
+    static func preflight(_ s: ScenarioConfig) throws {
         let (base, metadata) = try base(s)
-        if s.bool("numerics") { try checkLanguage(s, learned: metadata[GeneralLanguage.key], spoken: try ScenarioData.generalLanguage(s)) }
+        if s.numerics { try checkLanguage(s, learned: metadata[GeneralLanguage.key], spoken: try ScenarioData.generalLanguage(s)) }
         let (devices, schedules) = try ClientSetup.devices(s)
         _ = try ClientSetup.make(s, devices: devices, schedules: schedules, config: base.config, time: try context(s, base: base),
                                  dataNames: nil, quiet: true)
@@ -37,23 +37,23 @@ struct RunInputs {
 
     /// Refuses a base that learned (`learned`, its metadata) another general language than the
     /// data's (`spoken`); nothing to check when either is not recorded (`BaseFit` then warns).
-    static func checkLanguage(_ s: Scenario, learned: String?, spoken: String?) throws {
+    static func checkLanguage(_ s: ScenarioConfig, learned: String?, spoken: String?) throws {
         guard let learned, let spoken, learned != spoken else { return }
-        throw ScenarioError(key: "model.base", reason: "\(s.string("model.base")!) learned \(GeneralLanguage.describe(learned)), but the data "
-                            + "(\(s.string("data.source") == "folder" ? "data.path" : "data.source")) is \(GeneralLanguage.describe(spoken))"
+        throw ScenarioError(key: "model.base", reason: "\(s.model.base) learned \(GeneralLanguage.describe(learned)), but the data "
+                            + "(\(s.data.isFolder ? "data.path" : "data.source")) is \(GeneralLanguage.describe(spoken))"
                             + (GeneralLanguage.bases(for: spoken).map { "; a base that learned it: \($0)" } ?? "; pretrain a base on it (comigs pretrain)"))
     }
 
     /// The base model a scenario names, and its file's metadata.
-    static func base(_ s: Scenario) throws -> (GPT, [String: String]) {
-        let path = s.string("model.base")!
+    static func base(_ s: ScenarioConfig) throws -> (GPT, [String: String]) {
+        let path = s.model.base
         guard FileManager.default.fileExists(atPath: path) else { throw ScenarioError(key: "model.base", reason: "\(path): no such file or folder") }
         do { return try Checkpoint.loadAnyRecorded(path) } catch { throw ScenarioError(key: "model.base", reason: "\(error)") }
     }
 
     /// The training sequence length: `model.context`, at most the base's, 0 = the base's.
-    static func context(_ s: Scenario, base: GPT) throws -> Int {
-        let c = s.int("model.context")
+    static func context(_ s: ScenarioConfig, base: GPT) throws -> Int {
+        let c = s.model.context
         guard c <= base.config.blockSize else {
             throw ScenarioError(key: "model.context", reason: "\(c) exceeds the base's context \(base.config.blockSize)")
         }

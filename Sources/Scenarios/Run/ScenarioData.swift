@@ -14,11 +14,11 @@ struct ScenarioData {
     /// The tokenizer the corpus was made with ("synthetic", "byte", "gpt2-bpe").
     let tokenizer: String
 
-    static func load(_ s: Scenario, vocab: Int, context: Int) throws -> ScenarioData {
+    static func load(_ s: ScenarioConfig, vocab: Int, context: Int) throws -> ScenarioData {
         let n = s.clientCount
         let data: ScenarioData
-        if s.string("data.source") == "folder" {
-            let path = s.string("data.path")!
+        switch s.data {
+        case .folder(let path):
             guard FileManager.default.fileExists(atPath: path) else { throw ScenarioError(key: "data.path", reason: "\(path): no such folder") }
             let (meta, clients): (DatasetMeta, [ClientData])
             do { (meta, clients) = try Dataset.read(path) } catch { throw ScenarioError(key: "data.path", reason: "\(error)") }
@@ -30,16 +30,16 @@ struct ScenarioData {
             }
             let world = try Self.world(meta, path: path)
             data = ScenarioData(clients: clients, world: world, generalLanguage: Self.generalLanguage(meta, world: world), tokenizer: meta.tokenizer)
-        } else {
+        case .synthetic(let spec):
             guard SyntheticCorpus.vocab <= vocab else {
                 throw ScenarioError(key: "model.base", reason: "vocabulary \(vocab) is smaller than the synthetic corpus's \(SyntheticCorpus.vocab)")
             }
-            let world = SyntheticCorpus(syntheticSpec(s))
+            let world = SyntheticCorpus(spec)
             data = ScenarioData(clients: world.clients(), world: world, generalLanguage: SyntheticCorpus.generalLanguage, tokenizer: "synthetic")
         }
         for (i, c) in data.clients.enumerated() {
             if let short = c.shortSplit(context: context) {
-                throw ScenarioError(key: s.string("data.source") == "folder" ? "data.path" : "data.synthetic.tokens",
+                throw ScenarioError(key: s.data.isFolder ? "data.path" : "data.synthetic.tokens",
                                     reason: "client \(i) (\(c.name)): \(short)")
             }
         }
@@ -59,23 +59,10 @@ struct ScenarioData {
 
     /// The data's general language from the scenario and, for a folder, its meta.json alone
     /// (what a sweep checks of every point before the first trains).
-    static func generalLanguage(_ s: Scenario) throws -> String? {
-        guard s.string("data.source") == "folder" else { return SyntheticCorpus.generalLanguage }
-        let path = s.string("data.path")!
+    static func generalLanguage(_ s: ScenarioConfig) throws -> String? {
+        guard case .folder(let path) = s.data else { return SyntheticCorpus.generalLanguage }
         let meta: DatasetMeta
         do { meta = try Dataset.readMeta(path).meta } catch { throw ScenarioError(key: "data.path", reason: "\(error)") }
         return generalLanguage(meta, world: try world(meta, path: path))
-    }
-
-    /// The built-in corpus's knobs as the scenario sets them.
-    static func syntheticSpec(_ s: Scenario) -> SyntheticCorpus.Spec {
-        var spec = SyntheticCorpus.Spec()
-        spec.clients = s.clientCount
-        spec.tokens = s.isList("data.synthetic.tokens") ? s.perClient("data.synthetic.tokens") : [s.int("data.synthetic.tokens")]
-        spec.privateShare = s.double("data.synthetic.private_share")
-        spec.divergence = s.double("data.synthetic.divergence")
-        spec.shared = s.double("data.synthetic.shared")
-        spec.seed = UInt64(s.int("data.synthetic.seed"))
-        return spec
     }
 }

@@ -62,14 +62,14 @@ final class ScenarioRun {
 
     /// Runs the scenario into the folder; with `resume`, continues from that checkpoint.
     func run(resume: (RunCheckpoint, Safetensors)? = nil) throws -> JSON {
-        let s = scenario, start = DispatchTime.now().uptimeNanoseconds
+        let s = scenario.config, start = DispatchTime.now().uptimeNanoseconds
         let provenance = try Provenance.begin(folder, fromRound: resume?.0.round ?? 0, workers: workers)
         let time = inputs.context
         let setup = inputs.setup
         let strategy = setup.strategy
         let pooled = s.pooled
         let fedClients = pooled ? 1 : s.clientCount
-        let training = trainingConfig(context: time)
+        let training = s.trainingConfig(context: time)
         let fed: Federation? = try data.map { d in
             try Federation(base: base, data: pooled ? [ClientData.pooled(d)] : d, strategy: strategy, training: training,
                            seed: seed, workers: workers)
@@ -88,8 +88,7 @@ final class ScenarioRun {
         var lastPPL: [Evaluation.Result] = resume?.0.lastResults ?? []
         var reached: SimTime? = resume?.0.reached  // when the mean test perplexity first reached target_ppl
 
-        let evaluation = RunEvaluation(s, seed: seed, context: time, data: data, federation: fed, pooled: pooled,
-                                       world: inputs.data?.world)
+        let evaluation = RunEvaluation(s, seed: seed, context: time, data: data, federation: fed, world: inputs.data?.world)
         /// Scores every client and writes the metrics and routing lines.
         func evaluate(round: Int, at t: SimTime, _ moment: RunEvaluation.Moment) throws {
             guard let fed, let data else { return }
@@ -104,23 +103,23 @@ final class ScenarioRun {
             }
             events.append(TimelineEvent(time: t, kind: .evaluation, round: round, client: -1).jsonLine)
             // The models the last evaluation scored (before the last aggregation, by default) are the clients' own.
-            if round == evaluation.rounds, s.bool("outputs.save_adapters") { try saveAdapters(fed, clients: fedClients, round: round, moment) }
+            if round == evaluation.rounds, s.outputs.saveAdapters { try saveAdapters(fed, clients: fedClients, round: round, moment) }
             lastPPL = scores.map(\.result)
             let mean = lastPPL.map(\.ppl).reduce(0, +) / Double(lastPPL.count)
-            if reached == nil, let target = s.optionalDouble("target_ppl"), mean <= target { reached = t }
+            if reached == nil, let target = s.schedule.targetPPL, mean <= target { reached = t }
         }
 
-        let total = s.int("rounds"), checkpointEvery = s.int("checkpoint_every")
+        let total = s.schedule.rounds, checkpointEvery = s.outputs.checkpointEvery
         if resume == nil { try evaluate(round: 0, at: 0, evaluation.moment(ofRound: 0)!) }
         let basePPL = resume?.0.basePPL ?? lastPPL.map(\.ppl)
         let fit = data.map { BaseFit(basePPL: basePPL, data: $0, starts: evaluation.starts, context: time, vocab: base.config.vocabSize) }
-        if let fit, let d = inputs.data, let warning = fit.warning(base: s.string("model.base")!, names: setup.names, data: d) {
+        if let fit, let d = inputs.data, let warning = fit.warning(base: s.model.base, names: setup.names, data: d) {
             note("comigs: " + warning)  // even with --quiet: the run's numbers mean little
         }
         var simTime: SimTime = resume?.0.now ?? 0, eventCount = resume?.0.events ?? 0
         var stalled: String?
         if total > 0 {
-            let simulation = Simulation(clients: sim, config: try simulationConfig(clients: fedClients))
+            let simulation = Simulation(clients: sim, config: s.simulationConfig(clients: fedClients, seed: seed))
             simulation.onEvent = { e in
                 guard numerics.failure == nil else { return }
                 events.append(e.jsonLine)
@@ -181,28 +180,15 @@ final class ScenarioRun {
         return summary
     }
 
-    /// The scenario's optimisation settings at this sequence length.
-    func trainingConfig(context: Int) -> TrainingConfig {
-        let s = scenario
-        var training = TrainingConfig(totalSteps: max(1, s.int("rounds") * s.int("local_steps")))
-        training.batch = s.int("batch")
-        training.microBatch = s.int("micro_batch")
-        training.time = context
-        training.lr = Float(s.double("method.lr"))
-        training.lambdaLB = Float(s.double("method.lambda_lb"))
-        training.adamW.weightDecay = Float(s.double("method.weight_decay"))
-        return training
-    }
-
     /// The scheduler's clients: each one's device, availability, step cost and wire bytes of what it shares.
     func simClients(_ setup: ClientSetup, count: Int, batch: Int, context: Int) throws -> [SimClient] {
         var shared: [(AdapterConfig, Int)] = []  // values shared per distinct adapter config
         return try (0..<count).map { i in
             let ad = setup.strategy.adapters(client: i)
             if !shared.contains(where: { $0.0 == ad }) { shared.append((ad, try Self.sharedValues(base.config, ad, setup.strategy))) }
-            let bytes = CostModel.wireBytes(values: shared.first { $0.0 == ad }!.1, fp16: scenario.bool("wire_fp16"))
+            let bytes = CostModel.wireBytes(values: shared.first { $0.0 == ad }!.1, fp16: scenario.config.wireFP16)
             return Self.simClient(base.config, ad, setup.strategy, batch: batch, time: context, device: setup.devices[i],
-                                  localSteps: scenario.int("local_steps"), bytes: bytes, schedule: setup.schedules[i])
+                                  localSteps: scenario.config.schedule.localSteps, bytes: bytes, schedule: setup.schedules[i])
         }
     }
 
@@ -224,42 +210,22 @@ final class ScenarioRun {
         }
     }
 
-    func simulationConfig(clients n: Int) throws -> SimulationConfig {
-        let s = scenario
-        let policy: RoundPolicy = switch s.string("policy.name")! {
-        case "deadline": .deadline(seconds: s.double("policy.deadline_s"), partial: s.bool("policy.partial"))
-        case "overselect": .overselect(extra: s.int("policy.extra"))
-        case "async": .async(buffer: s.int("policy.buffer"), maxStaleness: s.int("policy.max_staleness"))
-        default: .sync
-        }
-        let straggler: Straggler = switch s.string("heterogeneity.straggler.kind")! {
-        case "fixed": .fixed(probability: s.double("heterogeneity.straggler.probability"), factor: s.double("heterogeneity.straggler.factor"))
-        case "lognormal": .logNormal(sigma: s.double("heterogeneity.straggler.sigma"))
-        default: .none
-        }
-        let k = s.int("policy.clients_per_round")
-        return SimulationConfig(rounds: s.int("rounds"), clientsPerRound: k == 0 ? nil : min(k, n), policy: policy, straggler: straggler,
-                                dropout: Dropout(unavailable: s.double("heterogeneity.dropout.unavailable"),
-                                                 failure: s.double("heterogeneity.dropout.failure")),
-                                seed: seed)
-    }
-
     func progress(_ done: Int, _ total: Int, sim: SimTime, loss: [Double], start: UInt64) {
         guard !quiet else { return }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let eta = elapsed / Double(done) * Double(total - done)
         let l = loss.isEmpty ? "—" : String(format: "%.4f", loss.reduce(0, +) / Double(loss.count))
         note(String(format: "[%@ seed %d] round %d/%d · step %d · sim %.1f s · train loss %@ · %.0f s elapsed · ETA %.0f s",
-                    scenario.name, seed, done, total, done * scenario.int("local_steps"), Double(sim) / 1e6, l, elapsed, eta))
+                    scenario.name, seed, done, total, done * scenario.config.schedule.localSteps, Double(sim) / 1e6, l, elapsed, eta))
     }
 
     func summarize(setup: ClientSetup, results: [Evaluation.Result], fit: BaseFit?, floors: [RunEvaluation.Floor]?, routing: [JSON],
                    scored: RunEvaluation.Moment, bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?,
                    events: Int) -> JSON {
-        let s = scenario
+        let s = scenario.config
         let clients: [JSON] = (0..<s.clientCount).map { i in
             var m: [(String, JSON)] = [("id", .int(i)), ("name", .string(setup.names[i])), ("device", .string(setup.devices[i].name))]
-            if s.method == "comigs" { m.append(("specialists", .int(setup.specialists[i]))) }
+            if s.method.descriptor.hasSpecialists { m.append(("specialists", .int(setup.specialists[i]))) }
             m.append(("test_ppl", results.isEmpty ? .null : .double(results[i].ppl)))
             m.append(("test_loss", results.isEmpty ? .null : .double(results[i].loss)))
             if let f = floors?[i] { m.append(("bayes_ppl", .double(f.bayesPPL))) }
@@ -272,20 +238,20 @@ final class ScenarioRun {
         let floor: [(String, JSON)] = bayes.map { b in
             [("bayes_mean_ppl", .double(b)), ("ppl_over_bayes", .optional(mean.map { $0 / b }))]
         } ?? []
-        return .object([("name", .string(s.name)), ("label", .string(s.string("label") ?? s.method)), ("method", .string(s.method)),
+        return .object([("name", .string(s.name)), ("label", .string(s.rowLabel)), ("method", .string(s.method.name)),
                         ("seed", .int(Int(seed))), ("scored", .string(scored.rawValue)),
-                        ("rounds", .int(s.int("rounds"))), ("clients", .array(clients)), ("mean_test_ppl", .optional(mean))] + floor
+                        ("rounds", .int(s.schedule.rounds)), ("clients", .array(clients)), ("mean_test_ppl", .optional(mean))] + floor
                         + (fit.map { [("base_misfits", .array($0.misfits.map { .int($0) }))] } ?? [])
                         + (routing.isEmpty ? [] : [("routing", .array(routing))]) + [
                         ("bytes_up", .int(bytes.up)), ("bytes_down", .int(bytes.down)), ("sim_time_s", .double(Double(simTime) / 1e6)),
-                        ("time_to_target_s", s.optionalDouble("target_ppl") == nil ? .null : .optional(reached.map { Double($0) / 1e6 })),
+                        ("time_to_target_s", s.schedule.targetPPL == nil ? .null : .optional(reached.map { Double($0) / 1e6 })),
                         ("events", .int(events))])
     }
 
     func summaryMarkdown(_ summary: JSON) -> String {
         func num(_ v: JSON?, _ f: String = "%.3f") -> String { if case .number(let x, _)? = v { String(format: f, x) } else { "—" } }
         let bayes = summary["bayes_mean_ppl"] != nil
-        var out = "# \(scenario.name) — \(scenario.method), seed \(seed)\n\n| client | name | device | test ppl |"
+        var out = "# \(scenario.name) — \(scenario.config.method.name), seed \(seed)\n\n| client | name | device | test ppl |"
             + (bayes ? " Bayes ppl |\n|---|---|---|---|---|\n" : "\n|---|---|---|---|\n")
         if case .array(let cs)? = summary["clients"] {
             for c in cs {

@@ -14,7 +14,7 @@ struct Sweep {
         var folder: String
 
         /// One run folder per seed.
-        var runs: [String] { scenario.seeds.map { folder + "/\(scenario.name)-\(scenario.method)-seed\($0)" } }
+        var runs: [String] { scenario.seeds.map { folder + "/\(scenario.name)-\(scenario.config.method.name)-seed\($0)" } }
 
         var state: RunState { RunState.point(runs.map(RunState.of)) }
     }
@@ -138,7 +138,7 @@ struct Sweep {
                 do { scenario = try Scenario.make(base, overrides: sets) } catch let e as ScenarioError {
                     throw ScenarioError(key: "point \(points.count) (\(label))", reason: e.description)
                 }
-                let slug = String(format: "%03d-", points.count) + Self.slug(label.isEmpty ? scenario.method : label)
+                let slug = String(format: "%03d-", points.count) + Self.slug(label.isEmpty ? scenario.config.method.name : label)
                 points.append(Point(index: points.count, label: label, scenario: scenario, folder: outDir + "/" + slug))
             }
         }

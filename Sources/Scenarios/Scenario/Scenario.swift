@@ -14,13 +14,13 @@ struct ScenarioError: Error, CustomStringConvertible {
     }
 }
 
-/// A validated scenario with every default filled in (DESIGN §7). Values are
-/// read by dotted path from the resolved JSON, whose keys and types the
-/// validator has checked against `ScenarioKeys`, so the table stays the one
-/// place that says what a key is.
+/// A validated scenario with every default filled in (docs/scenarios.md): the resolved JSON
+/// tree, written as a run folder's `scenario.json` and compared by reports, and the typed
+/// `ScenarioConfig` that everything else reads, decoded once from it (`ScenarioDecoder`).
 struct Scenario {
     /// The resolved scenario, written as `scenario.json` in every run folder.
     let resolved: JSON
+    let config: ScenarioConfig
 
     /// Reads, overrides (`--set key=value`), validates and resolves a scenario file.
     static func load(_ path: String, overrides: [String] = []) throws -> Scenario {
@@ -32,63 +32,21 @@ struct Scenario {
         return try make(json, overrides: overrides)
     }
 
+    /// Validates `given` against `ScenarioKeys` (after the overrides), fills in the defaults,
+    /// decodes the config and checks the keys' combinations.
     static func make(_ given: JSON, overrides: [String] = []) throws -> Scenario {
         guard case .object = given else { throw ScenarioError(key: "(top level)", reason: "expected an object, got \(given.typeName)") }
         var tree = given
         for o in overrides { tree = try Self.override(tree, o) }
         try check(tree, path: "", pattern: "")
-        let s = Scenario(resolved: resolve(tree, pattern: ""))
-        try s.checkCombinations()
-        return s
+        let resolved = resolve(tree, pattern: "")
+        let config = try ScenarioDecoder(resolved).decode()
+        try config.check()
+        return Scenario(resolved: resolved, config: config)
     }
 
-    // MARK: Reading values
-
-    func value(_ path: String) -> JSON? {
-        var v: JSON? = resolved
-        for part in path.split(separator: ".") {
-            if case .array(let items)? = v, let i = Int(part) { v = items.indices.contains(i) ? items[i] : nil } else { v = v?[String(part)] }
-        }
-        return v
-    }
-
-    func int(_ path: String) -> Int {
-        guard case .number(let v, _)? = value(path) else { preconditionFailure("\(path) is not set") }
-        return Int(v)
-    }
-    func double(_ path: String) -> Double {
-        guard case .number(let v, _)? = value(path) else { preconditionFailure("\(path) is not set") }
-        return v
-    }
-    func optionalDouble(_ path: String) -> Double? { if case .number(let v, _)? = value(path) { v } else { nil } }
-    func optionalInt(_ path: String) -> Int? { optionalDouble(path).map { Int($0) } }
-    func bool(_ path: String) -> Bool { if case .bool(let b)? = value(path) { b } else { false } }
-    func string(_ path: String) -> String? { if case .string(let s)? = value(path) { s } else { nil } }
-    /// An `intOrInts` key as one value per client.
-    func perClient(_ path: String) -> [Int] {
-        switch value(path) {
-        case .number(let v, _)?: return Array(repeating: Int(v), count: clientCount)
-        case .array(let items)?: return items.map { if case .number(let v, _) = $0 { Int(v) } else { 0 } }
-        default: preconditionFailure("\(path) is not set")
-        }
-    }
-    func isList(_ path: String) -> Bool { if case .array? = value(path) { true } else { false } }
-
-    var name: String { string("name")! }
-    var method: String { string("method.name")! }
-    /// One model trained on every client's data pooled (`centralized`), scored on each client's split.
-    var pooled: Bool { method == "centralized" }
-    var seeds: [UInt64] { if case .array(let s)? = value("seeds") { s.map { if case .number(let v, _) = $0 { UInt64(v) } else { 0 } } } else { [0] } }
-    /// The number of clients: the list's length, or a population's count.
-    var clientCount: Int {
-        switch value("clients") {
-        case .array(let c)?: c.count
-        case .object?: int("clients.count")
-        default: 0
-        }
-    }
-    /// Whether the clients are a population object (a count with a trace or class shares), not a list.
-    var isPopulation: Bool { if case .object? = value("clients") { true } else { false } }
+    var name: String { config.name }
+    var seeds: [UInt64] { config.seeds }
 
     // MARK: Validation
 
@@ -255,103 +213,6 @@ struct Scenario {
             members.append((head, try set(nil, path.dropFirst(), value, at: here)))
         }
         return .object(members)
-    }
-
-    /// Combinations that no single key's type can rule out.
-    func checkCombinations() throws {
-        if isPopulation { try checkPopulation() }  // first: the count the rest reads may be missing
-        let n = clientCount, name = method
-        if int("batch") % int("micro_batch") != 0 {
-            throw ScenarioError(key: "micro_batch", reason: "\(int("micro_batch")) does not divide batch \(int("batch"))")
-        }
-        for key in ["method.rank", "method.specialists", "data.synthetic.tokens"] where isList(key) && perClient(key).count != n {
-            throw ScenarioError(key: key, reason: "a list of \(perClient(key).count) values for \(n) clients")
-        }
-        if isList("method.rank"), !["flexlora", "hetlora"].contains(name), Set(perClient("method.rank")).count > 1 {
-            throw ScenarioError(key: "method.rank", reason: "per-client ranks are for flexlora and hetlora, not \(name)")
-        }
-        if let e = optionalInt("method.experts"), MethodRegistry.defaultExperts(name) == nil,
-           let i = (0..<n).first(where: { experts(client: $0) != e }) {
-            throw ScenarioError(key: "method.experts", reason: "\(e), but \(name) gives client \(i) \(experts(client: i)) expert(s)"
-                                + (name == "comigs" ? " (set method.generalists and method.specialists)"
-                                   : "; method.experts sets them for " + MethodRegistry.names.filter { MethodRegistry.defaultExperts($0) != nil }.joined(separator: ", ")))
-        }
-        if isList("method.specialists"), name != "comigs" {
-            throw ScenarioError(key: "method.specialists", reason: "per-client specialists are for comigs, not \(name)")
-        }
-        if name == "comigs" {
-            for (i, s) in perClient("method.specialists").enumerated() where int("method.generalists") + s == 0 {
-                throw ScenarioError(key: "method.specialists", reason: "client \(i) would have no expert (0 generalists + 0 specialists)")
-            }
-        }
-        if let k = optionalInt("method.top_k") {
-            // The method's own adapters say whether it routes (top-k over two or more experts).
-            if let why = try ClientSetup.strategy(self, specialists: perClient("method.specialists")).adapters(client: 0).withoutRouter {
-                throw ScenarioError(key: "method.top_k", reason: "\(name) has no router (\(why))")
-            }
-            for i in 0..<n where k > experts(client: i) {
-                throw ScenarioError(key: "method.top_k", reason: "\(k) exceeds the \(experts(client: i)) expert(s) of client \(i) under \(name)")
-            }
-        }
-        if string("data.source") == "folder" && string("data.path") == nil {
-            throw ScenarioError(key: "data.path", reason: "required when data.source is \"folder\"")
-        }
-        let k = int("policy.clients_per_round")
-        if k > n { throw ScenarioError(key: "policy.clients_per_round", reason: "\(k) exceeds the \(n) clients") }
-        if string("policy.name") == "overselect", (k == 0 ? n : k) + int("policy.extra") > n {
-            throw ScenarioError(key: "policy.extra", reason: "selecting \(k == 0 ? n : k) + \(int("policy.extra")) needs more than the \(n) clients")
-        }
-        if string("policy.name") == "async" { try validateAsync(clients: n) }
-        for i in 0..<n where value("clients.\(i).window") != nil {
-            let w = "clients[\(i)].window"
-            guard let period = optionalDouble("clients.\(i).window.period_s") else { throw ScenarioError(key: w + ".period_s", reason: "required for a window") }
-            guard let on = optionalDouble("clients.\(i).window.on_s") else { throw ScenarioError(key: w + ".on_s", reason: "required for a window") }
-            if on > period { throw ScenarioError(key: w + ".on_s", reason: "\(on) s on exceeds the period \(period) s") }
-            if on == 0 { throw ScenarioError(key: w + ".on_s", reason: "0: the client would never be available") }
-        }
-    }
-
-    /// A population object has its count and exactly one source of devices: a trace or class shares summing to 1.
-    func checkPopulation() throws {
-        guard value("clients.count") != nil else {
-            throw ScenarioError(key: "clients.count", reason: "required in a population object (with clients.trace or clients.classes)")
-        }
-        let trace = value("clients.trace") != nil, classes = value("clients.classes") != nil
-        if trace == classes {
-            throw ScenarioError(key: "clients", reason: trace ? "a population has clients.trace or clients.classes, not both"
-                                : "a population needs clients.trace or clients.classes")
-        }
-        for key in ["clients.availability", "clients.replace"] where !trace && value(key) != nil {
-            throw ScenarioError(key: key, reason: "only for a population drawn from clients.trace")
-        }
-        if classes {
-            let sum = DeviceProfile.classes.reduce(0) { $0 + (optionalDouble("clients.classes.\($1.name)") ?? 0) }
-            guard abs(sum - 1) <= 1e-6 else { throw ScenarioError(key: "clients.classes", reason: "the shares sum to \(sum), not 1") }
-        }
-    }
-
-    /// FedBuff needs a server that averages updates, and an update that can arrive: otherwise
-    /// the run could never make a new version and would run forever.
-    func validateAsync(clients n: Int) throws {
-        if try !ClientSetup.strategy(self, specialists: perClient("method.specialists")).aggregator.averagesUpdates {
-            throw ScenarioError(key: "policy.name", reason: "\"async\" (FedBuff) moves a global by averaged deltas; \(method)'s server does not "
-                                + "average (use it with sync, deadline or overselect)")
-        }
-        for key in ["heterogeneity.dropout.failure", "heterogeneity.dropout.unavailable"] where double(key) >= 1 {
-            throw ScenarioError(key: key, reason: "\(double(key)) under policy async: no update could ever arrive")
-        }
-        if (0..<n).allSatisfy({ i in (optionalDouble("clients.\(i).availability") ?? 1) == 0 }) {
-            throw ScenarioError(key: "clients[].availability", reason: "0 for every client under policy async: no update could ever arrive")
-        }
-    }
-
-    /// The experts client i's MLP has under the scenario's method.
-    func experts(client i: Int) -> Int {
-        switch method {
-        case "comigs": int("method.generalists") + perClient("method.specialists")[i]
-        case "pfedmoe": 2
-        default: MethodRegistry.defaultExperts(method).map { optionalInt("method.experts") ?? $0 } ?? 1
-        }
     }
 }
 

@@ -11,9 +11,13 @@ public struct Centralized: CollaborationStrategy {
         self.rank = rank
         self.experts = experts
     }
-    public var name: String { "centralized" }
+    public var name: String { Self.descriptor.name }
     public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: experts, router: .mean) }
     public func shares(_ role: ParamRole) -> Bool { false }
     public var aggregator: any Aggregator { WeightedMean() }
     public var batch: Int? { 256 }
+}
+
+extension Centralized {
+    public static let descriptor = MethodDescriptor("centralized", experts: .free(default: 2), pooled: true) { o in Centralized(rank: o.ranks[0], experts: o.experts) }
 }

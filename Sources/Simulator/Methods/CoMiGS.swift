@@ -20,7 +20,7 @@ public struct CoMiGS: CollaborationStrategy {
         self.schedule = schedule
     }
 
-    public var name: String { "comigs" }
+    public var name: String { Self.descriptor.name }
 
     public func specialists(client: Int) -> Int { specialists.count == 1 ? specialists[0] : specialists[client] }
 
@@ -41,4 +41,13 @@ public struct CoMiGS: CollaborationStrategy {
     public var routerSchedule: RouterSchedule? { schedule }
     public var expertRoles: ExpertRoles? { roles }
     var roles: ExpertRoles { ExpertRoles(generalists: generalists) }
+}
+
+extension CoMiGS {
+    /// `compat: "reference"` lets router gradients leak into the experts, as the original code does.
+    public static let descriptor = MethodDescriptor("comigs", experts: .generalistsAndSpecialists) { o in
+        var schedule = o.router
+        schedule.leaksGradients = o.reference
+        return CoMiGS(generalists: o.generalists, specialists: o.specialists, rank: o.ranks[0], schedule: schedule)
+    }
 }

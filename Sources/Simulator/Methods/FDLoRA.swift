@@ -24,7 +24,7 @@ public struct FDLoRA: CollaborationStrategy {
         self.windows = windows
         self.budget = budget
     }
-    public var name: String { "fdlora" }
+    public var name: String { Self.descriptor.name }
     public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank) }
     public func shares(_ role: ParamRole) -> Bool { role.isLoRA }
     public var aggregator: any Aggregator { Server(lastRound: lastRound, windows: windows, budget: budget) }
@@ -90,4 +90,8 @@ public struct FDLoRA: CollaborationStrategy {
             set(best.w)
         }
     }
+}
+
+extension FDLoRA {
+    public static let descriptor = MethodDescriptor("fdlora", experts: .fixed(1)) { o in FDLoRA(rank: o.ranks[0], rounds: o.rounds) }
 }

@@ -16,7 +16,7 @@ public struct FFALoRA: CollaborationStrategy {
         self.experts = experts
         self.reference = reference
     }
-    public var name: String { "ffa-lora" }
+    public var name: String { Self.descriptor.name }
     public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: experts, router: .mean) }
     public func shares(_ role: ParamRole) -> Bool { reference ? role.isLoRA : Self.isB(role) }
     public func trains(_ role: ParamRole) -> Bool { reference ? role != .base : Self.isB(role) }
@@ -27,4 +27,8 @@ public struct FFALoRA: CollaborationStrategy {
     public var aggregator: any Aggregator { WeightedMean() }
 
     static func isB(_ role: ParamRole) -> Bool { role.loraFactor == .b }
+}
+
+extension FFALoRA {
+    public static let descriptor = MethodDescriptor("ffa-lora", experts: .free(default: 1)) { o in FFALoRA(rank: o.ranks[0], experts: o.experts, reference: o.reference) }
 }

@@ -9,10 +9,14 @@ public struct FedAvg: CollaborationStrategy {
         self.rank = rank
         self.experts = experts
     }
-    public var name: String { "fedavg" }
+    public var name: String { Self.descriptor.name }
     public func adapters(client: Int) -> AdapterConfig {
         AdapterConfig(rank: rank, experts: experts, router: experts > 1 ? .mean : .topK)
     }
     public func shares(_ role: ParamRole) -> Bool { role.isLoRA }
     public var aggregator: any Aggregator { WeightedMean() }
+}
+
+extension FedAvg {
+    public static let descriptor = MethodDescriptor("fedavg", experts: .free(default: 2)) { o in FedAvg(rank: o.ranks[0], experts: o.experts) }
 }

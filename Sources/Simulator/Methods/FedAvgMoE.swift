@@ -9,8 +9,12 @@ public struct FedAvgMoE: CollaborationStrategy {
         self.experts = experts
         self.rank = rank
     }
-    public var name: String { "fedavg-moe" }
+    public var name: String { Self.descriptor.name }
     public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: experts) }
     public func shares(_ role: ParamRole) -> Bool { role.isLoRA }
     public var aggregator: any Aggregator { WeightedMean() }
+}
+
+extension FedAvgMoE {
+    public static let descriptor = MethodDescriptor("fedavg-moe", experts: .free(default: 2)) { o in FedAvgMoE(experts: o.experts, rank: o.ranks[0]) }
 }

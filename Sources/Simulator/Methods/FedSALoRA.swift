@@ -19,8 +19,12 @@ public struct FedSALoRA: CollaborationStrategy {
         self.experts = experts
         self.reference = reference
     }
-    public var name: String { "fedsa-lora" }
+    public var name: String { Self.descriptor.name }
     public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: experts, router: .mean) }
     public func shares(_ role: ParamRole) -> Bool { reference ? role.isLoRA : role.loraFactor == .a }
     public var aggregator: any Aggregator { WeightedMean() }
+}
+
+extension FedSALoRA {
+    public static let descriptor = MethodDescriptor("fedsa-lora", experts: .free(default: 1)) { o in FedSALoRA(rank: o.ranks[0], experts: o.experts, reference: o.reference) }
 }

@@ -24,7 +24,7 @@ public struct FlexLoRA: CollaborationStrategy {
         self.attentionRank = attentionRank
         self.reference = reference
     }
-    public var name: String { "flexlora" }
+    public var name: String { Self.descriptor.name }
     public func adapters(client: Int) -> AdapterConfig {
         var a = AdapterConfig(rank: ranks.count == 1 ? ranks[0] : ranks[client])
         a.attentionRank = attentionRank
@@ -89,4 +89,8 @@ public struct FlexLoRA: CollaborationStrategy {
             }
         }
     }
+}
+
+extension FlexLoRA {
+    public static let descriptor = MethodDescriptor("flexlora", experts: .fixed(1), perClientRanks: true) { o in FlexLoRA(ranks: o.ranks, reference: o.reference) }
 }

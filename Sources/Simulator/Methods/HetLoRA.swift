@@ -26,7 +26,7 @@ public struct HetLoRA: CollaborationStrategy {
         self.attentionRank = attentionRank
     }
 
-    public var name: String { "hetlora" }
+    public var name: String { Self.descriptor.name }
     public func adapters(client: Int) -> AdapterConfig {
         var a = AdapterConfig(rank: ranks.count == 1 ? ranks[0] : ranks[client])
         a.attentionRank = attentionRank
@@ -164,4 +164,8 @@ public struct HetLoRA: CollaborationStrategy {
             }
         }
     }
+}
+
+extension HetLoRA {
+    public static let descriptor = MethodDescriptor("hetlora", experts: .fixed(1), perClientRanks: true) { o in HetLoRA(ranks: o.ranks, lambda: o.hetLambda, gamma: o.hetGamma) }
 }

@@ -9,10 +9,14 @@ public struct Local: CollaborationStrategy {
         self.rank = rank
         self.experts = experts
     }
-    public var name: String { "local" }
+    public var name: String { Self.descriptor.name }
     public func adapters(client: Int) -> AdapterConfig {
         AdapterConfig(rank: rank, experts: experts, router: experts > 1 ? .mean : .topK)
     }
     public func shares(_ role: ParamRole) -> Bool { false }
     public var aggregator: any Aggregator { WeightedMean() }
+}
+
+extension Local {
+    public static let descriptor = MethodDescriptor("local", experts: .free(default: 2)) { o in Local(rank: o.ranks[0], experts: o.experts) }
 }

@@ -4,7 +4,7 @@ import Tensor
 public struct MethodOptions: Sendable, Equatable {
     /// LoRA rank (per expert), or one per client for FlexLoRA/HetLoRA.
     public var ranks: [Int] = [8]
-    /// MLP experts of the methods whose expert count is free (`MethodRegistry.defaultExperts`):
+    /// MLP experts of the methods whose expert count is free (`MethodDescriptor.Experts.free`):
     /// a routed mixture for FedAvg-MoE and Local-MoE, the no-router mean for the others.
     public var experts = 2
     /// CoMiGS: shared generalists and per-client specialists (one value or one per client).
@@ -22,50 +22,27 @@ public struct MethodOptions: Sendable, Equatable {
     public init() {}
 }
 
-/// Scenario names → methods (DESIGN §4 table).
+/// Scenario names → methods: every method's `descriptor` (DESIGN §4 table).
 public enum MethodRegistry {
-    public static let names = ["local", "fedavg", "centralized", "fedavg-moe", "local-moe", "pfedmoe", "pcl",
-                               "ffa-lora", "fedsa-lora", "fdlora", "flexlora", "hetlora", "comigs"]
+    public static let all: [MethodDescriptor] = [
+        Local.descriptor, FedAvg.descriptor, Centralized.descriptor, FedAvgMoE.descriptor, LocalMoE.descriptor, PFedMoE.descriptor,
+        PCL.descriptor, FFALoRA.descriptor, FedSALoRA.descriptor, FDLoRA.descriptor, FlexLoRA.descriptor, HetLoRA.descriptor,
+        CoMiGS.descriptor,
+    ]
+    public static let names = all.map(\.name)
 
     public struct UnknownMethod: Error, CustomStringConvertible {
         public let name: String
         public var description: String { "unknown method '\(name)' (known: \(MethodRegistry.names.joined(separator: ", ")))" }
     }
 
-    /// The MLP experts a method has unless the scenario sets `method.experts`: two for Local,
-    /// FedAvg, PCL and Centralized (averaged with no router, as the runscripts of
-    /// `collab_runscripts/table1` run them: `-en 2 -is_no_router`) and for the mixtures; one
-    /// for the single-LoRA baselines of Tables 2 and 4 (`-en 1`). nil: the method fixes its
-    /// experts (CoMiGS counts generalists and specialists, pFedMoE has two; FlexLoRA, HetLoRA
-    /// and FDLoRA one).
-    public static func defaultExperts(_ name: String) -> Int? {
-        switch name {
-        case "local", "fedavg", "pcl", "centralized", "fedavg-moe", "local-moe": 2
-        case "ffa-lora", "fedsa-lora": 1
-        default: nil
-        }
+    /// The method a scenario names. Errors: `UnknownMethod`.
+    public static func descriptor(_ name: String) throws -> MethodDescriptor {
+        guard let d = all.first(where: { $0.name == name }) else { throw UnknownMethod(name: name) }
+        return d
     }
 
     public static func make(_ name: String, _ o: MethodOptions = MethodOptions()) throws -> any CollaborationStrategy {
-        let r = o.ranks[0]
-        switch name {
-        case "local": return Local(rank: r, experts: o.experts)
-        case "fedavg": return FedAvg(rank: r, experts: o.experts)
-        case "centralized": return Centralized(rank: r, experts: o.experts)
-        case "fedavg-moe": return FedAvgMoE(experts: o.experts, rank: r)
-        case "local-moe": return LocalMoE(experts: o.experts, rank: r)
-        case "pfedmoe": return PFedMoE(rank: r)
-        case "pcl": return PCL(rank: r, experts: o.experts, windows: o.pclWindows, reference: o.reference)
-        case "ffa-lora": return FFALoRA(rank: r, experts: o.experts, reference: o.reference)
-        case "fedsa-lora": return FedSALoRA(rank: r, experts: o.experts, reference: o.reference)
-        case "fdlora": return FDLoRA(rank: r, rounds: o.rounds)
-        case "flexlora": return FlexLoRA(ranks: o.ranks, reference: o.reference)
-        case "hetlora": return HetLoRA(ranks: o.ranks, lambda: o.hetLambda, gamma: o.hetGamma)
-        case "comigs":
-            var schedule = o.router
-            schedule.leaksGradients = o.reference
-            return CoMiGS(generalists: o.generalists, specialists: o.specialists, rank: r, schedule: schedule)
-        default: throw UnknownMethod(name: name)
-        }
+        try descriptor(name).make(o)
     }
 }

@@ -20,7 +20,7 @@ public struct PCL: CollaborationStrategy {
         self.windows = windows
         self.reference = reference
     }
-    public var name: String { "pcl" }
+    public var name: String { Self.descriptor.name }
     public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: experts, router: .mean) }
     public func shares(_ role: ParamRole) -> Bool { role.isLoRA }
     public func startsInCommon(_ role: ParamRole) -> Bool { false }
@@ -80,4 +80,8 @@ public struct PCL: CollaborationStrategy {
             }
         }
     }
+}
+
+extension PCL {
+    public static let descriptor = MethodDescriptor("pcl", experts: .free(default: 2)) { o in PCL(rank: o.ranks[0], experts: o.experts, windows: o.pclWindows, reference: o.reference) }
 }

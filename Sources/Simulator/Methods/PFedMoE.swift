@@ -6,7 +6,7 @@ import Tensor
 public struct PFedMoE: CollaborationStrategy {
     public var rank: Int
     public init(rank: Int = 8) { self.rank = rank }
-    public var name: String { "pfedmoe" }
+    public var name: String { Self.descriptor.name }
     public func adapters(client: Int) -> AdapterConfig { AdapterConfig(rank: rank, experts: 2) }
     public func shares(_ role: ParamRole) -> Bool {
         switch role {
@@ -16,4 +16,8 @@ public struct PFedMoE: CollaborationStrategy {
         }
     }
     public var aggregator: any Aggregator { WeightedMean() }
+}
+
+extension PFedMoE {
+    public static let descriptor = MethodDescriptor("pfedmoe", experts: .fixed(2)) { o in PFedMoE(rank: o.ranks[0]) }
 }
