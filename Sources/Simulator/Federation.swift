@@ -135,18 +135,19 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     public var clientCount: Int { clients.count }
     /// One server for the whole run (servers such as HetLoRA's keep state).
     let aggregator: any Aggregator
-    /// FedBuff (the `async` policy): clients download the server's `global` when they start,
-    /// and the server moves it by buffered, staleness-weighted deltas (`FedBuff.swift`).
-    public var asynchronous = false
-    var global: [Tensor] = []
-    var buffer: [(weight: Double, delta: [Tensor])] = []
+    /// How the server combines updates, fixed at construction.
+    public let server: ServerMode
+    /// FedBuff's server state (`server` is `.fedBuff`), else nil.
+    var fedBuff: FedBuffServer?
 
     /// Every client starts from `base`'s weights (its base-role parameters)
     /// with adapters from (seed, client) and then the common global values of
-    /// the shared ones, as a FedAvg server would send round 0.
+    /// the shared ones, as a FedAvg server would send round 0. `server` must match the
+    /// round policy the federation runs under (`ServerMode(policy)`).
     public init(base: GPT, data: [ClientData], strategy: any CollaborationStrategy, training: TrainingConfig,
-                seed: UInt64, workers: Int) throws {
+                seed: UInt64, workers: Int, server: ServerMode = .synchronous) throws {
         self.strategy = strategy
+        self.server = server
         var training = training
         if let b = strategy.batch { training.batch = b }
         self.training = training
@@ -156,13 +157,15 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         // starts in common (e.g. FFA-LoRA's frozen A).
         // At the largest rank: a client with a smaller one starts from its leading slots.
         let serverAdapters = data.indices.map { strategy.adapters(client: $0) }.max { $0.rank < $1.rank } ?? strategy.adapters(client: 0)
-        let server = try GPT(config: base.config, adapters: serverAdapters, rng: RNG(seed: seed, stream: "global"))
+        let serverModel = try GPT(config: base.config, adapters: serverAdapters, rng: RNG(seed: seed, stream: "global"))
         var made: [ClientState] = []
         for i in data.indices {
-            made.append(try Self.client(i, base: base, server: server, data: data[i], strategy: strategy, training: training, seed: seed))
+            made.append(try Self.client(i, base: base, server: serverModel, data: data[i], strategy: strategy, training: training, seed: seed))
         }
         clients = made
         for c in clients { c.recordReceived() }
+        // FedBuff's global starts from what the first client that shares received (round 0's values).
+        if server == .fedBuff { fedBuff = FedBuffServer(global: clients.first { !$0.shared.isEmpty }?.received.map { $0.clone() } ?? []) }
     }
 
     /// Client i's model: the base's weights, its own adapters from (seed, client),
@@ -209,11 +212,11 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
                     model: clients[i].model, validation: clients[i].data.tokens[.valid] ?? [], received: clients[i].received)
     }
 
-    /// Trains each client for its steps, concurrently. Under FedBuff (`asynchronous`) the
+    /// Trains each client for its steps, concurrently. Under FedBuff (`server`) the
     /// result stays hidden until `trainingDone`: the scheduler computes it when the client
     /// starts (its measured FLOPs set its finishing time) but nobody may see it before then.
     public func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
-        let clients = self.clients, training = self.training, strategy = self.strategy, deferred = asynchronous
+        let clients = self.clients, training = self.training, strategy = self.strategy, deferred = fedBuff != nil
         return pool.map(Array(work.indices)) { j in
             let c = clients[work[j].client], before = deferred ? c.visibleState() : nil
             let flops = Self.localTraining(c, steps: work[j].steps, round: round, training: training, strategy: strategy)
@@ -276,7 +279,7 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
 
     public func aggregate(_ outcome: RoundOutcome) {
         guard clients.contains(where: { !$0.shared.isEmpty }) else { return }
-        if asynchronous { return applyBuffer() }
+        if fedBuff != nil { return fedBuff!.apply() }
         let arrivals = outcome.arrived.map { p in
             Arrival(weight: p.weight, dataSize: clients[p.client].data.count(.train), state: sharedState(p.client))
         }

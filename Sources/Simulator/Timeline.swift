@@ -62,4 +62,6 @@ public struct RoundOutcome: Sendable, Equatable {
     public var arrived: [Participation]
     public var failed: [Int]
     public var dropped: [Int]
+    /// The bytes each client moved during the round (downloads and uploads that finished in it).
+    public var traffic = RoundTraffic()
 }

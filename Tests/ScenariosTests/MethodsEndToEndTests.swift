@@ -33,7 +33,7 @@ final class MethodsEndToEndTests: XCTestCase {
             }
             let sim = Simulation(clients: sims, config: SimulationConfig(rounds: 2))
             sim.numerics = fed
-            _ = sim.run()
+            _ = try sim.run()
             let loss = name == "centralized" ? meanTestLoss(fed.model(0))
                 : (0..<4).map { i in (data[i].tokens[.test] ?? []).withUnsafeBufferPointer {
                     Evaluation.evaluate(fed.model(i), tokens: $0, context: 128).loss } }.reduce(0, +) / 4

@@ -6,7 +6,7 @@ final class AvailabilityTraceTests: XCTestCase {
     /// Active [0, 1) and [100, 1000) of a 1000-unit cycle: the second runs into the first of the next cycle.
     let trace = AvailabilityTrace(period: 1000, intervals: [0..<1, 100..<1000])
 
-    func testMembershipNextOnAndLeaving() {
+    func testMembershipNextOnAndLeaving() throws {
         XCTAssertTrue(trace.isOn(at: 0))
         XCTAssertFalse(trace.isOn(at: 1))
         XCTAssertFalse(trace.isOn(at: 99))
@@ -27,14 +27,14 @@ final class AvailabilityTraceTests: XCTestCase {
     /// Three clients, 5 s rounds (2 s down, 1 s compute, 2 s up). Client 0's trace is the one
     /// above in seconds: it starts round 0, leaves at 1 s (offline, update lost), sits out every
     /// round that starts in [1 s, 100 s) and trains nothing then, and is back from 100 s on.
-    func testInactiveDeviceDoesNotTrainThen() {
+    func testInactiveDeviceDoesNotTrainThen() throws {
         let d = DeviceProfile(name: "t", flops: 1e9, memory: 1 << 30, upload: 0.5e6, download: 1e6)
         var cs = (0..<3).map { _ in SimClient(device: d, stepFlops: 1e8, localSteps: 10, uploadBytes: 1_000_000, downloadBytes: 2_000_000) }
         cs[0].schedule = .trace(AvailabilityTrace(period: 1_000_000_000, intervals: [0..<1_000_000, 100_000_000..<1_000_000_000]))
         let sim = Simulation(clients: cs, config: SimulationConfig(rounds: 30, seed: 1))
         var events: [TimelineEvent] = []
         sim.onEvent = { events.append($0) }
-        let out = sim.run()
+        let out = try sim.run()
         let own = events.filter { $0.client == 0 }
         XCTAssertEqual(own.first.map { "\($0.kind.rawValue)@\($0.time)" }, "offline@1000000")
         XCTAssertEqual(out[0].failed, [0])

@@ -18,17 +18,18 @@ final class FederationTests: XCTestCase {
         }
     }
 
-    func federation(_ strategy: any CollaborationStrategy, workers: Int, steps: Int = 3, rounds: Int = 2) throws -> Federation {
+    func federation(_ strategy: any CollaborationStrategy, workers: Int, steps: Int = 3, rounds: Int = 2,
+                    server: ServerMode = .synchronous) throws -> Federation {
         let base = try GPT(config: Self.config, adapters: .dense, rng: RNG(seed: 1, stream: "base"))
         var t = TrainingConfig(totalSteps: steps * rounds)
         t.batch = 4
         t.microBatch = 2
         t.time = 16
-        return try Federation(base: base, data: Self.data(4), strategy: strategy, training: t, seed: 5, workers: workers)
+        return try Federation(base: base, data: Self.data(4), strategy: strategy, training: t, seed: 5, workers: workers, server: server)
     }
 
     func simulate(_ fed: Federation, rounds: Int, steps: Int, policy: RoundPolicy = .sync,
-                  dropout: Dropout = Dropout()) -> ([RoundOutcome], [String]) {
+                  dropout: Dropout = Dropout()) throws -> ([RoundOutcome], [String]) {
         let devices = [DeviceProfile.low, .mid, .high, .mid]
         let cs = (0..<fed.count).map { i in
             SimClient(device: devices[i], stepFlops: 1e9, localSteps: steps, uploadBytes: fed.sharedBytes(i),
@@ -39,7 +40,7 @@ final class FederationTests: XCTestCase {
         sim.numerics = fed
         var lines: [String] = []
         sim.onEvent = { lines.append($0.jsonLine) }
-        return (sim.run(), lines)
+        return (try sim.run(), lines)
     }
 
     /// After a synchronous FedAvg round every client holds the same LoRA weights,
@@ -65,7 +66,7 @@ final class FederationTests: XCTestCase {
     func testLocalSharesNothingAndStaysApart() throws {
         let fed = try federation(Local(rank: 4), workers: 2)
         XCTAssertEqual(fed.sharedBytes(0), 0)
-        let (out, _) = simulate(fed, rounds: 1, steps: 3)
+        let (out, _) = try simulate(fed, rounds: 1, steps: 3)
         XCTAssertEqual(out[0].arrived.count, 4)
         let a = fed.model(0).parameters { $0.isLoRA }, b = fed.model(1).parameters { $0.isLoRA }
         XCTAssertFalse(zip(a, b).allSatisfy { $0.value.bitEqual($1.value) })
@@ -75,7 +76,7 @@ final class FederationTests: XCTestCase {
     func testBitIdenticalForAnyNumberOfWorkers() throws {
         func run(_ workers: Int) throws -> ([String], [Double], [Tensor]) {
             let fed = try federation(FedAvg(rank: 4, experts: 2), workers: workers)
-            let (_, lines) = simulate(fed, rounds: 2, steps: 3, policy: .deadline(seconds: 30, partial: true),
+            let (_, lines) = try simulate(fed, rounds: 2, steps: 3, policy: .deadline(seconds: 30, partial: true),
                                       dropout: Dropout(failure: 0.2))
             let eval = fed.evaluate().map(\.loss)
             return (lines, eval, (0..<fed.count).flatMap { fed.model($0).parameters.filter { $0.requiresGrad }.map(\.value) })
@@ -93,8 +94,8 @@ final class FederationTests: XCTestCase {
     /// The async (FedBuff) policy too: clients starting together train together, same bits.
     func testAsyncBitIdenticalForAnyNumberOfWorkers() throws {
         func run(_ workers: Int) throws -> ([String], [Tensor]) {
-            let fed = try federation(FedAvg(rank: 4), workers: workers)
-            let (out, lines) = simulate(fed, rounds: 3, steps: 2, policy: .async(buffer: 2, maxStaleness: 2))
+            let fed = try federation(FedAvg(rank: 4), workers: workers, server: .fedBuff)
+            let (out, lines) = try simulate(fed, rounds: 3, steps: 2, policy: .async(buffer: 2, maxStaleness: 2))
             XCTAssertEqual(out.count, 3)
             return (lines, (0..<fed.count).flatMap { fed.model($0).parameters.filter { $0.requiresGrad }.map(\.value) })
         }
@@ -107,7 +108,7 @@ final class FederationTests: XCTestCase {
     func testNumericRunsLearn() throws {
         let fed = try federation(FedAvg(rank: 4), workers: 2, steps: 8, rounds: 3)
         let before = fed.evaluate().map(\.loss)
-        _ = simulate(fed, rounds: 3, steps: 8)
+        _ = try simulate(fed, rounds: 3, steps: 8)
         let after = fed.evaluate().map(\.loss)
         for i in 0..<4 { XCTAssertLessThan(after[i], before[i], "client \(i)") }
     }

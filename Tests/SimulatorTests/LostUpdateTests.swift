@@ -5,7 +5,9 @@ import XCTest
 /// What a client holds after a round whose update did not reach the server (issue 13), and
 /// FedBuff's arithmetic: every aggregator on the empty and the partial case, by hand.
 final class LostUpdateTests: XCTestCase {
-    func federation(_ s: any CollaborationStrategy) throws -> Federation { try MethodsTests.federation(s) }
+    func federation(_ s: any CollaborationStrategy, server: ServerMode = .synchronous) throws -> Federation {
+        try MethodsTests.federation(s, server: server)
+    }
 
     func outcome(_ fed: Federation, arrived: [Int], round: Int = 0) -> RoundOutcome {
         let p = arrived.map { Participation(client: $0, steps: 2, slowdown: 1, start: 0, arrival: 1, version: round, weight: 1 / Double(arrived.count)) }
@@ -87,8 +89,7 @@ final class LostUpdateTests: XCTestCase {
     /// x₄ = x₃ + ½·(y₁ − x₀). Clients in flight are never written, and show what they held
     /// until their training ends.
     func testFedBuffMovesTheGlobalByStalenessWeightedDeltas() throws {
-        let fed = try federation(FedAvg(rank: 4))
-        fed.asynchronous = true
+        let fed = try federation(FedAvg(rank: 4), server: .fedBuff)
         fed.launch([0, 1])
         let x0 = shared(fed, 0)
         XCTAssertTrue(same(shared(fed, 1), x0))

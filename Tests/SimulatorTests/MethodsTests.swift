@@ -6,13 +6,13 @@ import XCTest
 final class MethodsTests: XCTestCase {
     func federation(_ s: any CollaborationStrategy) throws -> Federation { try Self.federation(s) }
 
-    static func federation(_ s: any CollaborationStrategy) throws -> Federation {
+    static func federation(_ s: any CollaborationStrategy, server: ServerMode = .synchronous) throws -> Federation {
         let base = try GPT(config: FederationTests.config, adapters: .dense, rng: RNG(seed: 1, stream: "base"))
         var t = TrainingConfig(totalSteps: 10)
         t.batch = 4
         t.microBatch = 2
         t.time = 16
-        return try Federation(base: base, data: FederationTests.data(4), strategy: s, training: t, seed: 5, workers: 2)
+        return try Federation(base: base, data: FederationTests.data(4), strategy: s, training: t, seed: 5, workers: 2, server: server)
     }
 
     func everyoneArrives(_ fed: Federation) -> RoundOutcome {

@@ -51,7 +51,7 @@ enum BenchCommand {
             return
         }
         if bench == "events" {
-            let r = EventBenchmark.run(clients: try a.int("--clients", default: 100_000, range: 1...10_000_000),
+            let r = try EventBenchmark.run(clients: try a.int("--clients", default: 100_000, range: 1...10_000_000),
                                        rounds: try a.int("--rounds", default: 100, range: 1...1_000_000))
             note(String(format: "%d clients × %d rounds: %d events in %.2f s (%.2f M events/s)",
                         r.clients, r.rounds, r.events, r.wall_s, r.events_per_s / 1e6))
@@ -130,7 +130,7 @@ enum BenchCommand {
             let sim = Simulation(clients: clients, config: SimulationConfig(rounds: rounds))
             sim.numerics = fed
             let t0 = DispatchTime.now().uptimeNanoseconds
-            _ = sim.run()
+            _ = try sim.run()
             wall.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
             note(String(format: "%d worker(s): %.1f s", w, wall.last!))
         }
@@ -158,7 +158,7 @@ enum BenchCommand {
         }
         let sim = Simulation(clients: clients, config: SimulationConfig(rounds: r, seed: seed))
         sim.numerics = fed
-        let outcomes = sim.run()
+        let outcomes = try sim.run()
         let bytes = outcomes.reduce(0) { $0 + $1.arrived.filter { $0.client == 0 }.count } * fed.sharedBytes(0)
         let models = pooled ? Array(repeating: fed.model(0), count: data.count) : (0..<data.count).map { fed.model($0) }
         let ppl = zip(models, data).map { m, c in

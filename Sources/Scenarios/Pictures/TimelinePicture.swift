@@ -6,7 +6,7 @@ import Simulator
 ///
 /// events.jsonl records when each phase *ends* (download_done, training_done, upload_done),
 /// a failure or a drop, but not when a client *starts*. The start is inferred from the
-/// scheduler (Simulator/Simulation.swift):
+/// scheduler's round drivers (Simulator/SyncRounds.swift, FedBuffRounds.swift):
 /// - sync, deadline and overselect rounds start every selected client's download at the
 ///   round's `round_start`, so that time is exact;
 /// - under async a client starts when a training slot frees: at time 0 or at some client's

@@ -1,22 +1,9 @@
+import Simulator
 import Tensor
 
-/// The bytes one aggregation moved, per client that moved any: kept and written sparse (the
-/// participants only), so a round of K participants costs O(K) whatever the population — a
-/// 100,000-client population's `rounds.jsonl` line lists its 100 participants, not 100,000 zeros.
-struct RoundTraffic {
-    private var perClient: [Int: (up: Int, down: Int)] = [:]
-
-    mutating func downloaded(_ client: Int, bytes: Int) { perClient[client, default: (0, 0)].down += bytes }
-    mutating func uploaded(_ client: Int, bytes: Int) { perClient[client, default: (0, 0)].up += bytes }
-
-    /// Totals (integer sums: the same in any order).
-    var up: Int { perClient.values.reduce(0) { $0 + $1.up } }
-    var down: Int { perClient.values.reduce(0) { $0 + $1.down } }
-
+extension RoundTraffic {
     /// `rounds.jsonl`'s `bytes_per_client`: `{"client", "up", "down"}` per client that moved bytes, by client id.
     var json: JSON {
-        .array(perClient.keys.sorted().map { c in
-            .object([("client", .int(c)), ("up", .int(perClient[c]!.up)), ("down", .int(perClient[c]!.down))])
-        })
+        .array(perClient.map { c in .object([("client", .int(c.client)), ("up", .int(c.up)), ("down", .int(c.down))]) })
     }
 }

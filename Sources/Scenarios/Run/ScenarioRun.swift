@@ -70,9 +70,10 @@ final class ScenarioRun {
         let pooled = s.pooled
         let fedClients = pooled ? 1 : s.clientCount
         let training = s.trainingConfig(context: time)
+        let scheduling = s.simulationConfig(clients: fedClients, seed: seed)
         let fed: Federation? = try data.map { d in
             try Federation(base: base, data: pooled ? [ClientData.pooled(d)] : d, strategy: strategy, training: training,
-                           seed: seed, workers: workers)
+                           seed: seed, workers: workers, server: ServerMode(scheduling.policy))
         }
         if let (cp, st) = resume, let fed { try cp.restore(fed, from: st) }
         let sim = try simClients(setup, count: fedClients, batch: strategy.batch ?? training.batch, context: time)
@@ -83,7 +84,6 @@ final class ScenarioRun {
         }
         let (events, metrics, routing, rounds) = (writers[0], writers[1], writers[2], writers[3])
         var bytesUp = resume?.0.bytesUp ?? 0, bytesDown = resume?.0.bytesDown ?? 0
-        var traffic = RoundTraffic()  // this round's bytes per client (new at each aggregation)
         let numerics = RunNumerics(federation: fed)
         var lastPPL: [Evaluation.Result] = resume?.0.lastResults ?? []
         var reached: SimTime? = resume?.0.reached  // when the mean test perplexity first reached target_ppl
@@ -117,15 +117,10 @@ final class ScenarioRun {
             note("comigs: " + warning)  // even with --quiet: the run's numbers mean little
         }
         var simTime: SimTime = resume?.0.now ?? 0, eventCount = resume?.0.events ?? 0
-        var stalled: String?
+        var stalled: String?, failure: Error?
         if total > 0 {
-            let simulation = Simulation(clients: sim, config: s.simulationConfig(clients: fedClients, seed: seed))
-            simulation.onEvent = { e in
-                guard numerics.failure == nil else { return }
-                events.append(e.jsonLine)
-                if e.kind == .downloadDone { traffic.downloaded(e.client, bytes: sim[e.client].downloadBytes) }
-                if e.kind == .uploadDone { traffic.uploaded(e.client, bytes: sim[e.client].uploadBytes) }
-            }
+            let simulation = Simulation(clients: sim, config: scheduling)
+            simulation.onEvent = { events.append($0.jsonLine) }
             simulation.numerics = numerics
             simulation.keepsOutcomes = false  // each round is read through `numerics` as it ends
             // The hooks capture the simulation, which holds `numerics`: break the cycle when the
@@ -140,12 +135,11 @@ final class ScenarioRun {
             numerics.afterAggregation = { [self] o in
                 let done = o.round + 1
                 if evaluation.moment(ofRound: done) == .afterAggregation { try evaluate(round: done, at: o.end, .afterAggregation) }
-                rounds.append(Self.roundLine(o, traffic))
-                bytesUp += traffic.up
-                bytesDown += traffic.down
-                traffic = RoundTraffic()
+                rounds.append(Self.roundLine(o))
+                bytesUp += o.traffic.up
+                bytesDown += o.traffic.down
                 for w in writers { try w.flush() }
-                if checkpointEvery > 0, done % checkpointEvery == 0, done < total, simulation.resumable, fed?.failures.isEmpty ?? true {
+                if checkpointEvery > 0, done % checkpointEvery == 0, done < total, simulation.resumable {
                     try RunCheckpoint(round: done, now: o.end, events: simulation.eventCount, stepsDone: simulation.stepsDone,
                                       bytesUp: bytesUp, bytesDown: bytesDown, reached: reached, basePPL: basePPL, lastResults: lastPPL,
                                       files: zip(RunCheckpoint.outputs, writers).map { ($0, $1.written) },
@@ -153,17 +147,20 @@ final class ScenarioRun {
                 }
                 progress(done, total, sim: o.end, loss: (0..<fedClients).compactMap { fed?.trainLoss($0) }, start: start)
             }
-            if let (cp, _) = resume {
-                _ = simulation.run(after: cp.round, now: cp.now, events: cp.events, stepsDone: cp.stepsDone)
-            } else {
-                _ = simulation.run()
-            }
+            // A failure stops the run at once; what was written before it is kept.
+            do {
+                if let (cp, _) = resume {
+                    _ = try simulation.run(after: cp.round, now: cp.now, events: cp.events, stepsDone: cp.stepsDone)
+                } else {
+                    _ = try simulation.run()
+                }
+            } catch { failure = error }
             simTime = simulation.now
             eventCount = simulation.eventCount
             stalled = simulation.stalled
         }
         for w in writers { try w.close() }
-        if let f = numerics.failure { throw f }
+        if let failure { throw failure }
         if let stalled { throw RunStalled(description: "run stalled: \(stalled); the outputs so far are kept in \(folder.path)") }
 
         let routingLines = try RunExports.lines(folder.file("routing.jsonl"))
@@ -192,12 +189,12 @@ final class ScenarioRun {
         }
     }
 
-    /// The `rounds.jsonl` line of one aggregation, with this round's bytes per client that moved any.
-    static func roundLine(_ o: RoundOutcome, _ traffic: RoundTraffic) -> String {
+    /// The `rounds.jsonl` line of one aggregation, with its bytes per client that moved any.
+    static func roundLine(_ o: RoundOutcome) -> String {
         jsonLine([("round", .int(o.round)), ("start_s", .double(Double(o.start) / 1e6)), ("end_s", .double(Double(o.end) / 1e6)),
                   ("selected", .array(o.selected.map { .int($0) })), ("arrived", .array(o.arrived.map { .int($0.client) })),
                   ("failed", .array(o.failed.map { .int($0) })), ("dropped", .array(o.dropped.map { .int($0) })),
-                  ("bytes_up", .int(traffic.up)), ("bytes_down", .int(traffic.down)), ("bytes_per_client", traffic.json)])
+                  ("bytes_up", .int(o.traffic.up)), ("bytes_down", .int(o.traffic.down)), ("bytes_per_client", o.traffic.json)])
     }
 
     /// Each client's adapters and routers as the last evaluation scores them (`ClientModel` reads them
@@ -278,25 +275,25 @@ final class ScenarioRun {
 }
 
 /// The simulation's numeric side for a run: the federation's training (or,
-/// in cost-only mode, the cost model's FLOPs) and a hook after each
-/// aggregation. A failure stops all further work; the run reports it.
+/// in cost-only mode, the cost model's FLOPs) and hooks around each
+/// aggregation. A diverged client or a failing hook throws, which stops the simulation at once.
 final class RunNumerics: SimulationNumerics {
     let federation: Federation?
     /// Runs when a round's updates are in, before the server combines them (scoring the clients' own models).
     var beforeAggregation: ((RoundOutcome) throws -> Void)?
     var afterAggregation: ((RoundOutcome) throws -> Void)?
-    private(set) var failure: Error?
 
     init(federation: Federation?) {
         self.federation = federation
     }
 
     /// Measured FLOPs per client; none in cost-only mode (the scheduler then uses the cost model's).
-    func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
-        guard failure == nil, let federation else { return [] }
+    /// Throws `TrainingDiverged` naming the first client whose training hit a non-finite value.
+    func train(_ work: [(client: Int, steps: Int)], round: Int) throws -> [Double] {
+        guard let federation else { return [] }
         let flops = federation.train(work, round: round)
         if let f = federation.failures.first {
-            failure = TrainingDiverged(description: "training diverged: client \(f.client), \(f.message)")
+            throw TrainingDiverged(description: "training diverged: client \(f.client), \(f.message)")
         }
         return flops
     }
@@ -305,17 +302,10 @@ final class RunNumerics: SimulationNumerics {
     func trainingDone(_ client: Int) { federation?.trainingDone(client) }
     func uploaded(_ client: Int, weight: Double) { federation?.uploaded(client, weight: weight) }
 
-    func aggregate(_ outcome: RoundOutcome) {
-        guard failure == nil else { return }
-        do { try beforeAggregation?(outcome) } catch {
-            failure = error
-            return
-        }
+    func aggregate(_ outcome: RoundOutcome) throws {
+        try beforeAggregation?(outcome)
         federation?.aggregate(outcome)
     }
 
-    func roundEnded(_ outcome: RoundOutcome) {
-        guard failure == nil else { return }
-        do { try afterAggregation?(outcome) } catch { failure = error }
-    }
+    func roundEnded(_ outcome: RoundOutcome) throws { try afterAggregation?(outcome) }
 }
