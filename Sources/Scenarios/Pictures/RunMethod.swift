@@ -14,7 +14,7 @@ struct RunMethod {
         do {
             let s = try Scenario.make(run.scenario)
             // A comigs run that fitted specialists to memory records, per client, the count it used.
-            let used = run.summary?["clients"]?.arrayValue?.compactMap { $0["specialists"]?.doubleValue.map { Int($0) } } ?? []
+            let used = run.summary?.clients.compactMap(\.specialists) ?? []
             strategy = try ClientSetup.strategy(s, specialists: used.count == s.clientCount ? used : s.perClient("method.specialists"))
             name = s.method
             clients = s.clientCount

@@ -1,5 +1,3 @@
-import Tensor
-
 /// The bytes one aggregation moved, per client that moved any: kept and written sparse (the
 /// participants only), so a round of K participants costs O(K) whatever the population — a
 /// 100,000-client population's `rounds.jsonl` line lists its 100 participants, not 100,000 zeros.
@@ -13,10 +11,8 @@ struct RoundTraffic {
     var up: Int { perClient.values.reduce(0) { $0 + $1.up } }
     var down: Int { perClient.values.reduce(0) { $0 + $1.down } }
 
-    /// `rounds.jsonl`'s `bytes_per_client`: `{"client", "up", "down"}` per client that moved bytes, by client id.
-    var json: JSON {
-        .array(perClient.keys.sorted().map { c in
-            .object([("client", .int(c)), ("up", .int(perClient[c]!.up)), ("down", .int(perClient[c]!.down))])
-        })
+    /// `RoundRecord.bytesPerClient`: each client that moved bytes, by client id.
+    var clients: [RoundRecord.ClientBytes] {
+        perClient.keys.sorted().map { c in RoundRecord.ClientBytes(client: c, up: perClient[c]!.up, down: perClient[c]!.down) }
     }
 }
