@@ -8,16 +8,15 @@
 public struct JSONValueEncoder {
     public init() {}
 
-    public func encode<T: Encodable>(_ value: T) throws -> JSON {
-        let root = Node()
-        try root.set(value, codingPath: [])
-        return root.json
-    }
+    /// `value` as a `JSON` tree (`.text()` writes it). Errors: only what the value's own `encode(to:)` throws.
+    public func encode<T: Encodable>(_ value: T) throws -> JSON { try Frame.encode(value, codingPath: []) }
 }
 
 public struct JSONValueDecoder {
     public init() {}
 
+    /// A `T` read from `json`; members `T` does not know are passed over. Errors: `DecodingError`
+    /// (a member missing, of another type, or a value `T` refuses), with the path of the member.
     public func decode<T: Decodable>(_ type: T.Type, from json: JSON) throws -> T {
         try ValueDecoder(json: json, codingPath: []).decodeValue(type)
     }
@@ -55,137 +54,155 @@ extension KeyedDecodingContainer {
 
 // MARK: Encoding
 
-/// One value under construction: nested containers hand out children that are filled in later.
-private final class Node {
-    enum Kind { case value(JSON), object, array }
-    var kind = Kind.value(.null)
-    var members: [(String, Node)] = []
-    var items: [Node] = []
+/// A value being encoded. A member or item that its encoder finishes before the container goes
+/// on (every synthesized `encode(to:)`) becomes `JSON` at once, so a large record is never held
+/// twice; only a container handed out for later (`nestedContainer`, `superEncoder`) stays a frame
+/// until the end.
+private final class Frame {
+    enum Slot {
+        case value(JSON), frame(Frame)
+
+        var json: JSON {
+            switch self {
+            case .value(let v): v
+            case .frame(let f): f.json
+            }
+        }
+    }
+
+    enum Kind { case single, object, array }
+    var kind = Kind.single
+    var single = Slot.value(.null)
+    var members: [(String, Slot)] = []
+    var items: [Slot] = []
 
     var json: JSON {
         switch kind {
-        case .value(let v): v
+        case .single: single.json
         case .object: .object(members.map { ($0.0, $0.1.json) })
         case .array: .array(items.map(\.json))
         }
     }
 
-    func becomeObject() {
-        if case .object = kind { return }
-        kind = .object
+    /// The member `key`, in place of an earlier member of that name, else at the end.
+    func set(_ key: String, _ slot: Slot) {
+        if let i = members.firstIndex(where: { $0.0 == key }) { members[i].1 = slot } else { members.append((key, slot)) }
     }
 
-    func becomeArray() {
-        if case .array = kind { return }
-        kind = .array
+    /// A child frame for a container the caller fills later.
+    func child(_ place: (Slot) -> Void) -> Frame {
+        let f = Frame()
+        place(.frame(f))
+        return f
     }
 
-    /// The member `key`: a new node in place of an earlier member of that name, else at the end.
-    func member(_ key: String) -> Node {
-        let n = Node()
-        if let i = members.firstIndex(where: { $0.0 == key }) { members[i].1 = n } else { members.append((key, n)) }
-        return n
+    /// `value` as `JSON`; `codingPath` is built only for a value that encodes itself (it costs an allocation).
+    static func encode<T: Encodable>(_ value: T, codingPath: @autoclosure () -> [any CodingKey]) throws -> JSON {
+        if let json = direct(value) { return json }
+        let f = Frame()
+        try value.encode(to: ValueEncoder(frame: f, codingPath: codingPath()))
+        return f.json
     }
 
-    func item() -> Node {
-        let n = Node()
-        items.append(n)
-        return n
-    }
-
-    /// `codingPath` is built only for a value that encodes itself (it costs an allocation).
-    func set<T: Encodable>(_ value: T, codingPath: @autoclosure () -> [any CodingKey]) throws {
-        if let scalar = Self.scalar(value) { kind = .value(scalar); return }
-        try value.encode(to: ValueEncoder(node: self, codingPath: codingPath()))
-    }
-
-    /// Numbers, strings and booleans as `JSON`; nil for anything that encodes itself.
-    static func scalar(_ value: some Encodable) -> JSON? {
-        switch value {
-        case let v as Int: .int(v)
-        case let v as Double: .double(v)
-        case let v as Float: .double(Double(v))
-        case let v as String: .string(v)
-        case let v as Bool: .bool(v)
-        case let v as any BinaryInteger: .number(Double(v), isInteger: true)
-        default: nil
-        }
+    /// Numbers, strings, booleans, lists and optionals of them as `JSON` without a container
+    /// each (a round's client lists, a summary's nullable perplexities); nil for anything that
+    /// encodes itself.
+    static func direct(_ value: some Encodable) -> JSON? {
+        if let v = value as? any DirectJSON { return v.json }
+        if let v = value as? any BinaryInteger { return .number(Double(v), isInteger: true) }
+        return nil
     }
 }
 
+/// What `JSONValueEncoder` writes without running its `encode(to:)`: one dynamic cast finds it.
+private protocol DirectJSON { var json: JSON { get } }
+extension Int: DirectJSON { var json: JSON { .int(self) } }
+extension Double: DirectJSON { var json: JSON { .double(self) } }
+extension Float: DirectJSON { var json: JSON { .double(Double(self)) } }
+extension String: DirectJSON { var json: JSON { .string(self) } }
+extension Bool: DirectJSON { var json: JSON { .bool(self) } }
+extension Array: DirectJSON where Element: DirectJSON { var json: JSON { .array(map(\.json)) } }
+extension Optional: DirectJSON where Wrapped: DirectJSON { var json: JSON { self?.json ?? .null } }
+extension Nullable: DirectJSON where Value: DirectJSON { var json: JSON { wrappedValue.json } }
+
 private struct ValueEncoder: Encoder {
-    let node: Node
+    let frame: Frame
     let codingPath: [any CodingKey]
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        node.becomeObject()
-        return KeyedEncodingContainer(KeyedEncoding<Key>(node: node, codingPath: codingPath))
+        if frame.kind != .object { (frame.kind, frame.members) = (.object, []) }
+        return KeyedEncodingContainer(KeyedEncoding<Key>(frame: frame, codingPath: codingPath))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        node.becomeArray()
-        return UnkeyedEncoding(node: node, codingPath: codingPath)
+        if frame.kind != .array { (frame.kind, frame.items) = (.array, []) }
+        return UnkeyedEncoding(frame: frame, codingPath: codingPath)
     }
 
-    func singleValueContainer() -> any SingleValueEncodingContainer { SingleEncoding(node: node, codingPath: codingPath) }
+    func singleValueContainer() -> any SingleValueEncodingContainer { SingleEncoding(frame: frame, codingPath: codingPath) }
 }
 
 private struct KeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
-    let node: Node
+    let frame: Frame
     let codingPath: [any CodingKey]
 
-    mutating func encodeNil(forKey key: Key) throws { node.member(key.stringValue).kind = .value(.null) }
+    mutating func encodeNil(forKey key: Key) throws { frame.set(key.stringValue, .value(.null)) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try node.member(key.stringValue).set(value, codingPath: codingPath + [key])
+        frame.set(key.stringValue, .value(try Frame.encode(value, codingPath: codingPath + [key])))
     }
 
     // The common scalars without a dynamic cast (a line is written per evaluation and client).
-    mutating func encode(_ value: Int, forKey key: Key) throws { node.member(key.stringValue).kind = .value(.int(value)) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { node.member(key.stringValue).kind = .value(.double(value)) }
-    mutating func encode(_ value: String, forKey key: Key) throws { node.member(key.stringValue).kind = .value(.string(value)) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { frame.set(key.stringValue, .value(.int(value))) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { frame.set(key.stringValue, .value(.double(value))) }
+    mutating func encode(_ value: String, forKey key: Key) throws { frame.set(key.stringValue, .value(.string(value))) }
+
+    func encoder(_ key: Key) -> ValueEncoder { ValueEncoder(frame: frame.child { frame.set(key.stringValue, $0) }, codingPath: codingPath + [key]) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        ValueEncoder(node: node.member(key.stringValue), codingPath: codingPath + [key]).container(keyedBy: keyType)
+        encoder(key).container(keyedBy: keyType)
     }
 
-    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        ValueEncoder(node: node.member(key.stringValue), codingPath: codingPath + [key]).unkeyedContainer()
-    }
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer { encoder(key).unkeyedContainer() }
 
-    mutating func superEncoder() -> any Encoder { ValueEncoder(node: node.member("super"), codingPath: codingPath) }
+    mutating func superEncoder() -> any Encoder { ValueEncoder(frame: frame.child { frame.set("super", $0) }, codingPath: codingPath) }
 
-    mutating func superEncoder(forKey key: Key) -> any Encoder { ValueEncoder(node: node.member(key.stringValue), codingPath: codingPath + [key]) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { encoder(key) }
 }
 
 private struct UnkeyedEncoding: UnkeyedEncodingContainer {
-    let node: Node
+    let frame: Frame
     let codingPath: [any CodingKey]
-    var count: Int { node.items.count }
+    var count: Int { frame.items.count }
 
-    mutating func encodeNil() throws { node.item().kind = .value(.null) }
+    mutating func encodeNil() throws { frame.items.append(.value(.null)) }
 
-    mutating func encode<T: Encodable>(_ value: T) throws { try node.item().set(value, codingPath: codingPath + [Index(count)]) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        frame.items.append(.value(try Frame.encode(value, codingPath: codingPath + [Index(count)])))
+    }
+
+    func encoder() -> ValueEncoder {
+        let path = codingPath + [Index(count)]
+        return ValueEncoder(frame: frame.child { frame.items.append($0) }, codingPath: path)
+    }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        ValueEncoder(node: node.item(), codingPath: codingPath + [Index(count)]).container(keyedBy: keyType)
+        encoder().container(keyedBy: keyType)
     }
 
-    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        ValueEncoder(node: node.item(), codingPath: codingPath + [Index(count)]).unkeyedContainer()
-    }
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { encoder().unkeyedContainer() }
 
-    mutating func superEncoder() -> any Encoder { ValueEncoder(node: node.item(), codingPath: codingPath + [Index(count)]) }
+    mutating func superEncoder() -> any Encoder { encoder() }
 }
 
 private struct SingleEncoding: SingleValueEncodingContainer {
-    let node: Node
+    let frame: Frame
     let codingPath: [any CodingKey]
 
-    mutating func encodeNil() throws { node.kind = .value(.null) }
+    mutating func encodeNil() throws { (frame.kind, frame.single) = (.single, .value(.null)) }
 
-    mutating func encode<T: Encodable>(_ value: T) throws { try node.set(value, codingPath: codingPath) }
+    mutating func encode<T: Encodable>(_ value: T) throws { (frame.kind, frame.single) = (.single, .value(try Frame.encode(value, codingPath: codingPath))) }
 }
 
 /// A position in a list, as a coding path element.

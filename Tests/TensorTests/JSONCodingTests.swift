@@ -26,8 +26,8 @@ final class JSONCodingTests: XCTestCase {
         }
     }
 
-    let sample = Record(round: 3, seconds: 70, kind: .roundStart, loss: nil, note: nil, shares: [0.25, 1e-05], parts: [.init(client: 1, gap: 0.5), .init(client: 2, gap: nil)],
-                        ratio: Nullable(wrappedValue: nil), big: 1 << 40, ok: true)
+    let sample = Record(round: 3, seconds: 70, kind: .roundStart, loss: nil, note: nil, shares: [0.25, 1e-05],
+                        parts: [.init(client: 1, gap: 0.5), .init(client: 2, gap: nil)], ratio: Nullable(wrappedValue: nil), big: 1 << 40, ok: true)
 
     func text(_ r: Record) throws -> String { try JSONValueEncoder().encode(r).text() }
 

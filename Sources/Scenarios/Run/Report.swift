@@ -239,8 +239,8 @@ struct Report {
                 let corr = Self.posteriorCorrelation(r)
                 let known = (floor ? [v(r.bayesMeanPPL), v(r.pplOverBayes?.wrappedValue)] : [])
                     + (0..<layers).map { l in corr.count == layers ? "\(corr[l])" : "" }
-                out += ([csvField(row.label), r.method, JSON.int(r.seed).text(), v(r.meanTestPPL)] + known + cs
-                        + [JSON.int(r.bytesUp).text(), JSON.int(r.bytesDown).text(), v(r.simTime), v(Provenance.wallTime(folder))]).joined(separator: ",") + "\n"
+                let totals = [JSON.int(r.bytesUp).text(), JSON.int(r.bytesDown).text(), v(r.simTime), v(Provenance.wallTime(folder))]
+                out += ([csvField(row.label), r.method, JSON.int(r.seed).text(), v(r.meanTestPPL)] + known + cs + totals).joined(separator: ",") + "\n"
             }
         }
         return out

@@ -17,16 +17,25 @@ enum RunExports {
         let metrics: [MetricsRecord] = try JSONLines.read(folder.file("metrics.jsonl"))
         // Only the totals of each round are kept: a long run's rounds are never all in memory at once.
         var totals: [RoundTotal] = []
-        try JSONLines.forEach(folder.file("rounds.jsonl")) { (r: RoundRecord) in
-            totals.append(RoundTotal(step: r.round + 1, end: r.end, up: Double(r.bytesUp), down: Double(r.bytesDown)))
-        }
+        try JSONLines.forEach(folder.file("rounds.jsonl")) { totals.append($0) }
         try folder.write("metrics.csv", csv(metrics))
         try FileManager.default.createDirectory(atPath: folder.file("tb"), withIntermediateDirectories: true)
         try AtomicFile.write(events(metrics: metrics, rounds: totals, routing: routing).data, to: folder.file(eventFile))
     }
 
-    /// One aggregation's step (rounds done), end (simulated seconds) and bytes moved.
-    struct RoundTotal { var step: Int, end: Double, up: Double, down: Double }
+    /// One aggregation's step (rounds done), end (simulated seconds) and bytes moved: the members
+    /// of its `RoundRecord` the export plots, decoded alone (a round's client lists can be long).
+    struct RoundTotal: Decodable {
+        var step: Int, end: Double, up: Double, down: Double
+
+        init(from decoder: any Decoder) throws {
+            let r = try decoder.container(keyedBy: RoundRecord.CodingKeys.self)
+            step = try r.decode(Int.self, forKey: .round) + 1
+            end = try r.decode(Double.self, forKey: .end)
+            up = Double(try r.decode(Int.self, forKey: .bytesUp))
+            down = Double(try r.decode(Int.self, forKey: .bytesDown))
+        }
+    }
 
     /// A header of the record's members, then one row per record: integers as integers, other
     /// numbers as JSON writes them, strings bare, null empty.

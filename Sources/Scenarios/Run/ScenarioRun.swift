@@ -61,8 +61,7 @@ final class ScenarioRun {
     }
 
     /// Runs the scenario into the folder; with `resume`, continues from that checkpoint.
-    @discardableResult
-    func run(resume: (RunCheckpoint, Safetensors)? = nil) throws -> RunSummary {
+    func run(resume: (RunCheckpoint, Safetensors)? = nil) throws {
         let s = scenario, start = DispatchTime.now().uptimeNanoseconds
         let provenance = try Provenance.begin(folder, fromRound: resume?.0.round ?? 0, workers: workers)
         let time = inputs.context
@@ -177,7 +176,6 @@ final class ScenarioRun {
         try provenance.finish(wall: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         try folder.write("summary.json", JSONValueEncoder().encode(summary).text(indent: "  ") + "\n")
         try? FileManager.default.removeItem(atPath: folder.file("checkpoints"))  // complete: nothing to resume
-        return summary
     }
 
     /// The scenario's optimisation settings at this sequence length.
