@@ -40,8 +40,9 @@ struct Report {
     }
 
     /// Every `summary.json` under `dirs` (a run folder or any folder above runs); a run found
-    /// under two of them counts once. Errors: a folder that does not exist, a summary without
-    /// its `scenario.json`, two runs of one experiment with the same seed.
+    /// under two of them counts once. Errors: a folder that does not exist, a summary that is not
+    /// a `RunSummary` (naming the member), a summary without its `scenario.json`, two runs of one
+    /// experiment with the same seed.
     static func collect(_ dirs: [String]) throws -> Report {
         var paths = Set<String>()
         for d in dirs {
@@ -65,7 +66,8 @@ struct Report {
         r.unfinished = expected.filter { run in !dirs.contains { FileManager.default.fileExists(atPath: $0 + "/" + run + "/summary.json") } }
         for p in paths.sorted() {
             let folder = (p as NSString).deletingLastPathComponent
-            guard let summary = try? JSONLines.object(p) as RunSummary else { throw ScenarioError(key: p, reason: "not a run summary") }
+            let summary: RunSummary
+            do { summary = try JSONLines.object(p) } catch let e as ScenarioError { throw ScenarioError(key: p, reason: "not a run summary: \(e.reason)") }
             guard let s = FileManager.default.contents(atPath: folder + "/scenario.json"), let scenario = try? JSON.parse(s) else {
                 throw ScenarioError(key: folder + "/scenario.json", reason: "missing or malformed: the report groups runs by their scenario")
             }
