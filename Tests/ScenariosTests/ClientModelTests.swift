@@ -65,14 +65,14 @@ final class ClientModelTests: ScratchFolderTestCase {
         for method in ["comigs", "fedavg", "centralized"] {
             let r = try run(["method.name=\(method)"])
             let clients = try XCTUnwrap(try object(r + "/summary.json")["clients"]?.arrayValue)
-            let metrics = try RunExports.lines(r + "/metrics.jsonl")
+            let metrics: [MetricsRecord] = try JSONLines.read(r + "/metrics.jsonl")
             for c in 0..<2 {
                 let out = try eval(["--run", r, "--client", "\(c)"])
                 XCTAssertEqual(out["loss"], clients[c]["test_loss"], "\(method) client \(c)")
                 XCTAssertEqual(out["ppl"], clients[c]["test_ppl"], "\(method) client \(c)")
                 XCTAssertEqual(out["unigram_ppl"], clients[c]["unigram_ppl"], "\(method) client \(c)")
                 XCTAssertEqual(out["tokens"]?.doubleValue, 16 * 128)
-                XCTAssertEqual(out["loss"], metrics.last { $0["client"]?.doubleValue == Double(c) }?["test_loss"])
+                XCTAssertEqual(out["loss"]?.doubleValue, metrics.last { $0.client == c }?.testLoss)
                 let base = try XCTUnwrap(try eval(["--run", r, "--client", "\(c)", "--base"])["ppl"]?.doubleValue)
                 let basePPL = try XCTUnwrap(clients[c]["base_ppl"]?.doubleValue)
                 XCTAssertEqual(base, basePPL, accuracy: basePPL * 1e-6, "\(method) client \(c)")

@@ -30,7 +30,7 @@ final class HTMLReportTests: XCTestCase {
 
     func syncTimeline() -> Timeline {
         Timeline(events: Self.syncEvents.map { ev($0.0, $0.1, $0.2, $0.3) },
-                 rounds: [RoundRecord(round: 0, start: 0, end: 6, selected: [0, 1]), RoundRecord(round: 1, start: 6, end: 8, selected: [0, 1])],
+                 rounds: [.span(0, 0, 6, selected: [0, 1]), .span(1, 6, 8, selected: [0, 1])],
                  async: false, clients: 3)
     }
 
@@ -57,7 +57,7 @@ final class HTMLReportTests: XCTestCase {
         let events = [ev(0, .roundStart, 0), ev(0.5, .downloadDone, 0, 0), ev(1, .downloadDone, 0, 1), ev(3, .trainingDone, 0, 0),
                       ev(3.5, .uploadDone, 0, 0), ev(4, .trainingDone, 0, 1), ev(4.2, .downloadDone, 0, 0), ev(5, .uploadDone, 0, 1),
                       ev(5, .dropped, 0, 1)]
-        let t = Timeline(events: events, rounds: [RoundRecord(round: 0, start: 0, end: 5, selected: [0])], async: true, clients: 2)
+        let t = Timeline(events: events, rounds: [.span(0, 0, 5, selected: [0])], async: true, clients: 2)
         XCTAssertEqual(t.bars.filter { $0.phase == .download }.map { [Double($0.client), $0.start, $0.end] }, [[0, 0, 0.5], [1, 0, 1], [0, 3.5, 4.2]])
         XCTAssertEqual(t.bars.filter { $0.client == 1 }.map(\.phase), [.download, .training, .upload])
         XCTAssertEqual(t.bars.last, Timeline.Bar(client: 0, round: 0, phase: .training, start: 4.2, end: 5, cut: true))
@@ -120,14 +120,19 @@ final class HTMLReportTests: XCTestCase {
         let syncLines: [String] = Self.syncEvents.prefix(7).map { e in
             TimelineEvent(time: SimTime(e.0 * 1e6), kind: e.1, round: e.2, client: e.3 ?? -1).jsonLine + "\n"
         }
-        let metrics: String = #"{"round":1,"step":2,"sim_time_s":6,"client":0,"test_ppl":12.5}"# + "\n"
-            + #"{"round":1,"step":2,"sim_time_s":6,"client":1,"test_ppl":14.5}"# + "\n"
+        let metrics = [12.5, 14.5].enumerated().map { c, p in
+            MetricsRecord(round: 1, step: 2, simTime: 6, client: c, trainLoss: nil, testLoss: log(p), testPPL: p, scored: .beforeAggregation)
+        }
+        var summary = RunSummary.fixture(name: name, label: label, method: "fedavg", seed: 0,
+                                         clients: [.fixture(0, "a&b", device: "low", testPPL: 12.5, bayesPPL: 10.25), .fixture(1, "<i>", testPPL: 14.5)],
+                                         mean: 13.5, bytesUp: 1000, simTime: 6)
+        summary.baseMisfits = [1]
+        try writeLines(metrics, to: run + "/metrics.jsonl")
+        try writeJSON(summary, to: run + "/summary.json")
+        try writeLines([RoundRecord.span(0, 0, 6, selected: [0, 1])], to: run + "/rounds.jsonl")
         let files: [String: String] = [
             "scenario.json": #"{"name": \#(JSON.quote(name)), "label": \#(JSON.quote(label)), "rounds": 1, "local_steps": 2, "batch": 4, "micro_batch": 4, "eval_every": 1, "eval_when": "before_aggregation", "method": {"name": "fedavg"}, "policy": {"name": "deadline", "deadline_s": 9.0, "partial": false, "buffer": 2}, "model": {"base": "none.safetensors"}}"#,
-            "summary.json": #"{"name": \#(JSON.quote(name)), "label": \#(JSON.quote(label)), "method": "fedavg", "seed": 0, "clients": [{"id": 0, "name": "a&b", "device": "low", "test_ppl": 12.5, "bayes_ppl": 10.25}, {"id": 1, "name": "<i>", "device": "mid", "test_ppl": 14.5}], "mean_test_ppl": 13.5, "base_misfits": [1], "bytes_up": 1000, "sim_time_s": 6.0}"#,
-            "metrics.jsonl": metrics,
             "events.jsonl": events ?? syncLines.joined(),
-            "rounds.jsonl": #"{"round":0,"start_s":0.0,"end_s":6.0,"selected":[0,1],"arrived":[0],"failed":[1],"dropped":[]}"# + "\n",
         ]
         for (f, text) in files { try Data(text.utf8).write(to: URL(fileURLWithPath: run + "/" + f)) }
         return run
@@ -157,7 +162,7 @@ final class HTMLReportTests: XCTestCase {
     func testASweepPageHasTheTableAndAChartPerRow() throws {
         _ = try makeRun(name: "s", folder: "sweep/x-seed0", label: "x<1>")
         _ = try makeRun(name: "s", folder: "sweep/y-seed0", label: "y")
-        try Data(#"{"runs": ["x-seed0", "y-seed0", "z-seed0"]}"#.utf8).write(to: URL(fileURLWithPath: dir + "/sweep/" + Sweep.manifest))
+        try writeJSON(Sweep.Manifest(name: "s", runs: ["x-seed0", "y-seed0", "z-seed0"]), to: dir + "/sweep/" + Sweep.manifest)
         let page = try HTMLReport.runs(Report.collect([dir + "/sweep"]), title: "sweep")
         XCTAssertTrue(page.contains("<strong>Incomplete sweep: 1 of 3 runs are not finished</strong> (first: z-seed0)."))
         XCTAssertTrue(page.contains("<tr><th>method</th><th>seeds</th><th>mean test ppl</th><th>a&amp;b ppl</th><th>&lt;i&gt; ppl</th>"))

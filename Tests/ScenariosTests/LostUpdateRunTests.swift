@@ -21,9 +21,8 @@ final class LostUpdateRunTests: XCTestCase {
         return (r.stdout.split(separator: "\n").last.map(String.init) ?? "", r.status, r.stderr)
     }
 
-    func lines(_ path: String) throws -> [JSON] {
-        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { try JSON.parse(String($0)) }
-    }
+    func rounds(_ dir: String) throws -> [RoundRecord] { try JSONLines.read(dir + "/rounds.jsonl") }
+    func metrics(_ dir: String) throws -> [MetricsRecord] { try JSONLines.read(dir + "/metrics.jsonl") }
 
     /// Every round overruns the deadline, so nothing arrives: the global stays at its start,
     /// every client holds it (LoRA B = 0), and test perplexity stays at the base's.
@@ -33,13 +32,13 @@ final class LostUpdateRunTests: XCTestCase {
              "policy": {"name": "deadline", "deadline_s": 0.2, "partial": false}, "outputs": {"save_adapters": true}}
             """, "leak")
         XCTAssertEqual(r.status, 0, r.stderr)
-        for round in try lines(r.dir + "/rounds.jsonl") {
-            XCTAssertEqual(round["arrived"]?.arrayValue?.count, 0)
-            XCTAssertEqual(round["bytes_up"]?.doubleValue, 0)
+        for round in try rounds(r.dir) {
+            XCTAssertEqual(round.arrived.count, 0)
+            XCTAssertEqual(round.bytesUp, 0)
         }
-        let metrics = try lines(r.dir + "/metrics.jsonl")
+        let metrics = try self.metrics(r.dir)
         for c in 0..<2 {
-            let ppl = metrics.filter { $0["client"]?.doubleValue == Double(c) }.compactMap { $0["test_ppl"]?.doubleValue }
+            let ppl = metrics.filter { $0.client == c }.map(\.testPPL)
             XCTAssertEqual(ppl.count, 3)
             XCTAssertEqual(Set(ppl).count, 1, "client \(c): the base's perplexity after every round")
             XCTAssertEqual(ppl[0], [132.30, 279.72][c], accuracy: 0.005)  // the base on 8 random test windows
@@ -64,13 +63,12 @@ final class LostUpdateRunTests: XCTestCase {
              "outputs": {"save_adapters": false}}
             """, "async")
         XCTAssertEqual(r.status, 0, r.stderr)
-        let m = try lines(r.dir + "/metrics.jsonl").filter { $0["client"]?.doubleValue == 1 }
-        XCTAssertEqual(m[1]["sim_time_s"]?.doubleValue, 0.121978)
-        XCTAssertEqual(m[1]["step"]?.doubleValue, 0)
-        XCTAssertEqual(m[1]["test_ppl"]?.doubleValue, m[0]["test_ppl"]?.doubleValue, "still the base at 0.122 s")
-        XCTAssertEqual(m[2]["step"]?.doubleValue, 2, "its training counts once it ended (0.181 s)")
-        let rounds = try lines(r.dir + "/rounds.jsonl")
-        XCTAssertEqual(rounds.map { $0["arrived"]?.arrayValue?.compactMap(\.doubleValue) ?? [] }, [[0], [0], [0], [1]])
+        let m = try metrics(r.dir).filter { $0.client == 1 }
+        XCTAssertEqual(m[1].simTime, 0.121978)
+        XCTAssertEqual(m[1].step, 0)
+        XCTAssertEqual(m[1].testPPL, m[0].testPPL, "still the base at 0.122 s")
+        XCTAssertEqual(m[2].step, 2, "its training counts once it ended (0.181 s)")
+        XCTAssertEqual(try rounds(r.dir).map(\.arrived), [[0], [0], [0], [1]])
     }
 
     /// CoMiGS routers train in a burst after every 3rd step; the partial deadline plans with
@@ -89,20 +87,19 @@ final class LostUpdateRunTests: XCTestCase {
         let r = try run(scenario(partial: true), "burst"), plain = try run(scenario(partial: false), "burst-plain")
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(plain.status, 0, plain.stderr)
-        let rounds = try lines(r.dir + "/rounds.jsonl")
-        XCTAssertEqual(rounds.map { $0["dropped"]?.arrayValue?.count ?? -1 }, [0, 0, 1])
-        XCTAssertEqual(rounds[2]["end_s"]!.doubleValue! - rounds[2]["start_s"]!.doubleValue!, 0.6, accuracy: 1e-9)
-        XCTAssertGreaterThan(rounds[2]["bytes_down"]?.doubleValue ?? 0, 0)
+        let rounds = try self.rounds(r.dir)
+        XCTAssertEqual(rounds.map(\.dropped.count), [0, 0, 1])
+        XCTAssertEqual(rounds[2].end - rounds[2].start, 0.6, accuracy: 1e-9)
+        XCTAssertGreaterThan(rounds[2].bytesDown, 0)
         for file in ["rounds.jsonl", "events.jsonl"] {
             XCTAssertEqual(try String(contentsOfFile: r.dir + "/" + file, encoding: .utf8),
                            try String(contentsOfFile: plain.dir + "/" + file, encoding: .utf8), file)
         }
-        let m = try lines(r.dir + "/metrics.jsonl")
-        XCTAssertEqual(m.map { $0["step"]?.doubleValue ?? -1 }, [0, 1, 2, 2])
-        XCTAssertEqual(m[3]["test_loss"]?.doubleValue, m[2]["test_loss"]?.doubleValue)
-        XCTAssertEqual(try lines(plain.dir + "/metrics.jsonl").map { $0["step"]?.doubleValue ?? -1 }, [0, 1, 2, 3],
-                       "without partial the late step trained")
-        XCTAssertEqual(try lines(r.dir + "/events.jsonl").filter { $0["event"]?.stringValue == "dropped" }.count, 1)
+        let m = try metrics(r.dir)
+        XCTAssertEqual(m.map(\.step), [0, 1, 2, 2])
+        XCTAssertEqual(m[3].testLoss, m[2].testLoss)
+        XCTAssertEqual(try metrics(plain.dir).map(\.step), [0, 1, 2, 3], "without partial the late step trained")
+        XCTAssertEqual((try JSONLines.read(r.dir + "/events.jsonl") as [EventRecord]).filter { $0.kind == .dropped }.count, 1)
     }
 
     /// An async scenario in which no update can arrive is a bad input (exit 2, key named);

@@ -58,22 +58,25 @@ final class PicturesTests: XCTestCase {
         let run = dir + "/" + name
         try write(#"{"name": "\#(name)", "method": {"name": "\#(method)", "generalists": 1}, "model": {"base": "\#(base)"}, "data": \#(data), "clients": 2}"#,
                   run + "/scenario.json")
-        var metrics = "", route = ""
+        var metrics: [MetricsRecord] = [], route: [RoutingRecord] = []
         for (k, row) in ppl.enumerated() {
             for (c, p) in row.enumerated() {
-                let train = k == 0 ? "null" : "2.0"
-                metrics += #"{"round":\#(2 * k),"step":\#(20 * k),"sim_time_s":\#(10.0 * Double(k) + Double(c)),"client":\#(c),"train_loss":\#(train),"test_loss":\#(log(p)),"test_ppl":\#(p)}"# + "\n"
+                metrics.append(MetricsRecord(round: 2 * k, step: 20 * k, simTime: 10.0 * Double(k) + Double(c), client: c, trainLoss: k == 0 ? nil : 2,
+                                             testLoss: log(p), testPPL: p, scored: .beforeAggregation))
                 for l in 0..<2 {
                     // The generalist share is 0.5 until the last evaluation, then 0.8 − 0.3·client + 0.1·layer.
                     let g = k == ppl.count - 1 ? 0.8 - 0.3 * Double(c) + 0.1 * Double(l) : 0.5
-                    route += #"{"round":\#(2 * k),"step":\#(20 * k),"sim_time_s":1,"client":\#(c),"layer":\#(l),"generalists":1,"top1_share":[\#(g),\#(1 - g)],"mean_prob":[0.5,0.5],"entropy":0.6,"general_to_generalist":null,"private_to_specialist":null,"accuracy":null}"# + "\n"
+                    route.append(RoutingRecord(round: 2 * k, step: 20 * k, simTime: 1, client: c, layer: l, generalists: 1, top1Share: [g, 1 - g],
+                                               meanProb: [0.5, 0.5], entropy: 0.6, generalToGeneralist: nil, privateToSpecialist: nil, accuracy: nil,
+                                               posteriorCorrelation: nil, posteriorGap: nil, tokenIDOracle: nil, posteriorOracle: nil))
                 }
             }
         }
-        try write(metrics, run + "/metrics.jsonl")
-        if routing { try write(route, run + "/routing.jsonl") }
-        try write(#"{"name":"\#(name)","method":"\#(method)","seed":\#(seed),"clients":[{"id":0,"name":"alpha","test_ppl":1},{"id":1,"name":"beta","test_ppl":1}]}"#,
-                  run + "/summary.json")
+        try writeLines(metrics, to: run + "/metrics.jsonl")
+        if routing { try writeLines(route, to: run + "/routing.jsonl") }
+        try writeJSON(RunSummary.fixture(name: name, label: method, method: method, seed: seed,
+                                             clients: [.fixture(0, "alpha", testPPL: 1), .fixture(1, "beta", testPPL: 1)]),
+                  to: run + "/summary.json")
         return run
     }
 

@@ -24,7 +24,7 @@ final class ReportGroupingTests: ScratchFolderTestCase {
         try comigs(["report"] + folders, cwd: packageRoot)
     }
 
-    func summary(_ run: String) throws -> JSON { try JSON.parse(Data(contentsOf: URL(fileURLWithPath: run + "/summary.json"))) }
+    func summary(_ run: String) throws -> RunSummary { try JSONLines.object(run + "/summary.json") }
 
     func testOnlyRunsOfOneExperimentShareARow() throws {
         let a = try run("a", [])
@@ -43,16 +43,16 @@ final class ReportGroupingTests: ScratchFolderTestCase {
         let rowB = try XCTUnwrap(lines.first { $0.hasPrefix("| fedavg (data.synthetic.divergence=0.3") }, r.stdout)
         XCTAssertTrue(rowA.hasPrefix("| fedavg (data.synthetic.divergence=0.7, clients=") && rowA.contains(" | 2 | "), rowA)
         XCTAssertTrue(rowB.contains(" | 1 | "), rowB)
-        let meanA = Report.meanStd([try summary(a), try summary(a1)].map { $0["mean_test_ppl"]!.doubleValue! })
+        let meanA = Report.meanStd([try summary(a), try summary(a1)].map { $0.meanTestPPL! })
         XCTAssertTrue(rowA.contains(String(format: "%.2f ± %.2f", meanA.mean, meanA.std)), rowA)
-        XCTAssertTrue(rowB.contains(String(format: "%.2f", try summary(b)["mean_test_ppl"]!.doubleValue!)), rowB)
+        XCTAssertTrue(rowB.contains(String(format: "%.2f", try summary(b).meanTestPPL!)), rowB)
         // Two tables: the two-client run has its own columns and its own MB per client.
         XCTAssertTrue(r.stdout.hasPrefix("Runs on clients client0, client1, client2, client3:\n"), r.stdout)
         XCTAssertTrue(r.stdout.contains("\nRuns on clients client0, client1:\n"), r.stdout)
         let rowC = try XCTUnwrap(lines.first { $0.contains("clients=[{\"device\":\"low\"},{\"device\":\"high\"}]") }, r.stdout)
         let sc = try summary(c)
         XCTAssertEqual(rowC.split(separator: "|").count, 3 + 2 + 2 + 2, rowC)  // label, seeds, mean; floor, ratio; 2 clients; MB, time
-        XCTAssertTrue(rowC.contains(String(format: " | %.2f | ", sc["bytes_up"]!.doubleValue! / 2 / 1e6)), rowC)
+        XCTAssertTrue(rowC.contains(String(format: " | %.2f | ", Double(sc.bytesUp) / 2 / 1e6)), rowC)
         for i in 0..<2 { XCTAssertTrue(rowC.contains(String(format: "%.2f", Report.clientPPL(sc, i)!)), rowC) }
         // The CSV has a column per client name; each run fills its own.
         let csv = try Report.collect([dir + "/a", dir + "/c"]).csv.split(separator: "\n")

@@ -18,17 +18,17 @@ final class ResultsTests: XCTestCase {
     }
 
     /// Runs one point of a sweep file (seed 0) and returns its summary.
-    func rerun(_ sweepFile: String, label: String, overrides: [String] = []) throws -> JSON {
+    func rerun(_ sweepFile: String, label: String, overrides: [String] = []) throws -> RunSummary {
         XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(packageRoot))
         let sweep = try Sweep.load(packageRoot + "/" + sweepFile)
         let point = try XCTUnwrap(sweep.points.first { $0.label == label }, "no point \(label)")
         let scenario = try Scenario.make(point.scenario.resolved, overrides: overrides)
         let run = try RunCommand.execute(scenario, seed: 0, out: try temporaryDirectory("results"), workers: 2, quiet: true)
-        return try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: run.file("summary.json"))))
+        return try JSONLines.object(run.file("summary.json"))
     }
 
     func testSyntheticMethodsRowReproduces() throws {
-        let ppl = try rerun("scenarios/sweeps/quickstart-methods.json", label: "CoMiGS-1G1S")["mean_test_ppl"]?.doubleValue
+        let ppl = try rerun("scenarios/sweeps/quickstart-methods.json", label: "CoMiGS-1G1S").meanTestPPL
         XCTAssertEqual(ppl, try recorded("results/sweeps/quickstart-methods.csv", label: "CoMiGS-1G1S", seed: 0))
     }
 
@@ -37,9 +37,9 @@ final class ResultsTests: XCTestCase {
     func testStragglerPolicyAsyncRowReproduces() throws {
         let label = "async buffer 2 heterogeneity.straggler.factor=1", csv = "results/sweeps/straggler-policy.csv"
         let summary = try rerun("scenarios/sweeps/straggler-policy.json", label: label)
-        XCTAssertEqual(summary["mean_test_ppl"]?.doubleValue, try recorded(csv, label: label, seed: 0))
-        XCTAssertEqual(summary["sim_time_s"]?.doubleValue, try recorded(csv, label: label, seed: 0, column: "sim_time_s"))
-        XCTAssertEqual(summary["time_to_target_s"]?.doubleValue, 6.81638)  // results/sweeps/straggler-policy.md: 6.82
+        XCTAssertEqual(summary.meanTestPPL, try recorded(csv, label: label, seed: 0))
+        XCTAssertEqual(summary.simTime, try recorded(csv, label: label, seed: 0, column: "sim_time_s"))
+        XCTAssertEqual(summary.timeToTarget, 6.81638)  // results/sweeps/straggler-policy.md: 6.82
     }
 
     func testPaperTableRowReproduces() throws {
@@ -50,7 +50,7 @@ final class ResultsTests: XCTestCase {
             if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail(prepared.stderr) }
             throw XCTSkip("corpora missing (scripts/corpora.sh): \(prepared.stderr)")
         }
-        let ppl = try rerun("scenarios/paper/table1-multilingual.json", label: "FedAvg", overrides: ["data.path=\"\(data)\""])["mean_test_ppl"]?.doubleValue
+        let ppl = try rerun("scenarios/paper/table1-multilingual.json", label: "FedAvg", overrides: ["data.path=\"\(data)\""]).meanTestPPL
         XCTAssertEqual(ppl, try recorded("results/paper/table1-multilingual.csv", label: "FedAvg", seed: 0))
     }
 }

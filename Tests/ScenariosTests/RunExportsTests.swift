@@ -29,16 +29,15 @@ final class RunExportsTests: XCTestCase {
 
     func testMetricsCSVAndTensorBoardMatchMetricsJSONL() throws {
         let folder = try runTiny()
-        let metrics = try RunExports.lines(folder + "/metrics.jsonl")
+        let metrics: [MetricsRecord] = try JSONLines.read(folder + "/metrics.jsonl")
         XCTAssertFalse(metrics.isEmpty)
         let csv = String(decoding: try Data(contentsOf: URL(fileURLWithPath: folder + "/metrics.csv")), as: UTF8.self)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        XCTAssertEqual(csv[0], RunExports.csvColumns)
+        XCTAssertEqual(csv[0], ["round", "step", "sim_time_s", "client", "train_loss", "test_loss", "test_ppl", "scored"])
         XCTAssertEqual(csv.count, metrics.count + 1)
         for (row, m) in zip(csv.dropFirst(), metrics) {
-            XCTAssertEqual(Double(row[6]), m["test_ppl"]?.doubleValue)
-            XCTAssertEqual(Double(row[2]), m["sim_time_s"]?.doubleValue)
-            XCTAssertEqual(row[4].isEmpty ? nil : Double(row[4]), m["train_loss"]?.doubleValue)
+            XCTAssertEqual(row.map { Double($0) }, [Double(m.round), Double(m.step), m.simTime, Double(m.client), m.trainLoss, m.testLoss, m.testPPL, nil])
+            XCTAssertEqual(row[7], m.scored.rawValue)
         }
 
         guard let python = Self.python else {
@@ -56,9 +55,9 @@ final class RunExportsTests: XCTestCase {
         func points(_ tag: String) -> [[Double]] { scalars[tag] ?? [] }
         var seen = 0
         for m in metrics {
-            let client = Int(m["client"]!.doubleValue!), round = m["round"]!.doubleValue!, t = m["sim_time_s"]!.doubleValue!
-            for key in ["test_ppl", "test_loss", "train_loss"] {
-                guard let v = m[key]?.doubleValue else { continue }
+            let client = m.client, round = Double(m.round), t = m.simTime
+            for (key, value) in [("test_ppl", m.testPPL), ("test_loss", m.testLoss), ("train_loss", m.trainLoss)] {
+                guard let v = value else { continue }
                 let hits = points("\(key)/client\(client)").filter { $0[0] == round && $0[1] == t }
                 XCTAssertEqual(hits.count, 1, "\(key) client \(client) round \(round)")
                 XCTAssertEqual(hits.first.map { Float($0[2]) }, Float(v), "\(key) client \(client) round \(round)")

@@ -76,17 +76,18 @@ final class RunTests: XCTestCase {
         for f in ["scenario.json", "metrics.jsonl", "events.jsonl", "rounds.jsonl", "summary.json", "summary.md", Provenance.file] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/" + f), f)
         }
-        let summary = try JSON.parse(try read(run + "/summary.json"))
-        XCTAssertEqual(summary["method"], .string("fedavg"))
-        XCTAssertEqual(summary["seed"], .int(0))
-        for key in ["clients", "mean_test_ppl", "bytes_up", "bytes_down", "sim_time_s"] { XCTAssertNotNil(summary[key], key) }
+        let summary: RunSummary = try JSONLines.object(run + "/summary.json")
+        XCTAssertEqual(summary.method, "fedavg")
+        XCTAssertEqual(summary.seed, 0)
+        XCTAssertEqual(summary.clients.count, 4)
+        XCTAssertNotNil(summary.meanTestPPL)
         // The resolved scenario runs as is and names the override.
         let resolved = try Scenario.load(run + "/scenario.json")
         XCTAssertEqual(resolved.config.method.name, "fedavg")
         XCTAssertEqual(resolved.seeds, [0])
         // Bytes: FedAvg sends every LoRA matrix; the rounds file adds up to the summary.
-        let rounds = String(decoding: try read(run + "/rounds.jsonl"), as: UTF8.self).split(separator: "\n").map { try! JSON.parse(String($0)) }
-        XCTAssertEqual(rounds.compactMap { $0["bytes_up"]?.doubleValue }.reduce(0, +), summary["bytes_up"]?.doubleValue)
+        let rounds: [RoundRecord] = try JSONLines.read(run + "/rounds.jsonl")
+        XCTAssertEqual(rounds.map(\.bytesUp).reduce(0, +), summary.bytesUp)
     }
 
     func testReportGivesMeanAndStdOverSeeds() throws {
@@ -94,12 +95,9 @@ final class RunTests: XCTestCase {
         for (i, ppl) in [(0, [10.0, 20.0]), (1, [14.0, 30.0])] {
             let run = dir + "/r\(i)"
             try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
-            let summary = """
-                {"name":"x","label":"CoMiGS","method":"comigs","seed":\(i),"clients":[{"id":0,"name":"a","test_ppl":\(ppl[0])},\
-                {"id":1,"name":"b","test_ppl":\(ppl[1])}],"mean_test_ppl":\((ppl[0] + ppl[1]) / 2),"bytes_up":4000000,"bytes_down":0,\
-                "sim_time_s":10}
-                """
-            _ = try write(summary, run, "summary.json")
+            try writeJSON(RunSummary.fixture(name: "x", label: "CoMiGS", method: "comigs", seed: i,
+                                             clients: [.fixture(0, "a", testPPL: ppl[0]), .fixture(1, "b", testPPL: ppl[1])],
+                                             mean: (ppl[0] + ppl[1]) / 2, bytesUp: 4_000_000, simTime: 10), to: run + "/summary.json")
             // One experiment: the same resolved scenario but for the seed.
             _ = try write(#"{"name": "x", "label": "CoMiGS", "seeds": [\#(i)], "method": {"name": "comigs"}}"#, run, "scenario.json")
             // r0 ran in two sessions; r1 was killed once (no wall time recorded), so its total is unknown.

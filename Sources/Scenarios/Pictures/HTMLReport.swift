@@ -23,15 +23,16 @@ enum HTMLReport {
         let run = try RunResults(dir)
         let method = try RunMethod(run)
         guard let summary = run.summary else { throw run.missing("summary.json") }
-        let timeline = try Timeline(events: run.events(), rounds: run.rounds(), async: run.policy == "async",
-                                    clients: summary["clients"]?.arrayValue?.count ?? 0)
+        let timeline = try Timeline(events: run.events(), rounds: run.rounds(), async: run.policy == "async", clients: summary.clients.count)
         let title = run.name + " — " + run.method + (run.seed.map { ", seed \($0)" } ?? "")
         var body = "<h1>\(e(title))</h1>\n<p class=\"lead\">" + e(headline(summary)) + "</p>\n"
         body += "<p class=\"note\">Run folder <code>\(e(run.path))</code>; written by <code>comigs report --html</code>.</p>\n"
         body += "<h2>Scenario</h2>\n" + keyValues(scenarioSummary(run, method))
         body += "<details><summary>the resolved scenario.json</summary><pre>\(e(run.scenario.text(indent: "  ")))</pre></details>\n"
-        body += columns(["<h2>Results per client</h2>\n" + clientTable(summary), "<h2>Totals</h2>\n" + keyValues(summaryTotals(summary))])
-        for (key, rows) in summaryLists(summary) { body += "<h3>\(e(key.replacingOccurrences(of: "_", with: " ")))</h3>\n" + objectTable(rows) }
+        // The tables show every member summary.json has, as it has them.
+        let members = try JSONValueEncoder().encode(summary)
+        body += columns(["<h2>Results per client</h2>\n" + clientTable(members), "<h2>Totals</h2>\n" + keyValues(summaryTotals(members))])
+        for (key, rows) in summaryLists(members) { body += "<h3>\(e(key.replacingOccurrences(of: "_", with: " ")))</h3>\n" + objectTable(rows) }
         let label = PlotCommand.labels([run])
         body += "<h2>Perplexity</h2>\n" + columns(PlotCommand.Against.allCases.map { figure(PlotCommand.perplexity([run], label, against: $0)) })
         // The timeline before the routing pictures: it is what explains the perplexity against time.
@@ -66,13 +67,11 @@ enum HTMLReport {
     }
 
     /// "Mean test perplexity 70.352 over 4 clients; 9.18 MB uploaded; 549.3 simulated seconds."
-    static func headline(_ summary: JSON) -> String {
+    static func headline(_ summary: RunSummary) -> String {
         var parts: [String] = []
-        if let m = summary["mean_test_ppl"]?.doubleValue {
-            parts.append("Mean test perplexity \(String(format: "%.3f", m)) over \(summary["clients"]?.arrayValue?.count ?? 0) clients")
-        }
-        if let up = summary["bytes_up"]?.doubleValue { parts.append(String(format: "%.2f MB uploaded", up / 1e6)) }
-        if let t = summary["sim_time_s"]?.doubleValue { parts.append(String(format: "%.1f simulated seconds", t)) }
+        if let m = summary.meanTestPPL { parts.append("Mean test perplexity \(String(format: "%.3f", m)) over \(summary.clients.count) clients") }
+        parts.append(String(format: "%.2f MB uploaded", Double(summary.bytesUp) / 1e6))
+        parts.append(String(format: "%.1f simulated seconds", summary.simTime))
         return parts.joined(separator: "; ") + "."
     }
 
@@ -85,9 +84,9 @@ enum HTMLReport {
             method += " · \(experts.min() == most ? "" : "\(experts.min() ?? 0)–")\(most) experts per client, "
                 + (m.roles.map { "\($0.generalists) of them generalist(s)" } ?? m.sharing(experts: most))
         }
-        let clients = run.summary?["clients"]?.arrayValue ?? []
+        let clients = run.summary?.clients ?? []
         var devices: [(String, Int)] = []
-        for d in clients.map({ $0["device"]?.stringValue ?? "?" }) {
+        for d in clients.map(\.device) {
             if let i = devices.firstIndex(where: { $0.0 == d }) { devices[i].1 += 1 } else { devices.append((d, 1)) }
         }
         let policy = run.policy

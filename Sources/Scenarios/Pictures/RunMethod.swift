@@ -13,7 +13,7 @@ struct RunMethod {
     init(_ run: RunResults) throws {
         do {
             // A comigs run that fitted specialists to memory records, per client, the count it used.
-            let used = run.summary?["clients"]?.arrayValue?.compactMap { $0["specialists"]?.doubleValue.map { Int($0) } } ?? []
+            let used = run.summary?.clients.compactMap(\.specialists) ?? []
             let c = try Scenario.make(run.scenario).config
             strategy = used.count == c.clientCount ? c.strategy(specialists: used) : c.strategy
             name = c.method.name

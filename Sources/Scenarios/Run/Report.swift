@@ -16,7 +16,7 @@ struct Report {
         var scenario: JSON
         /// Client names, from the row's first run.
         var clients: [String]
-        var runs: [JSON] = []
+        var runs: [RunSummary] = []
         /// The run folders the summaries came from, in the same order.
         var folders: [String] = []
     }
@@ -40,8 +40,9 @@ struct Report {
     }
 
     /// Every `summary.json` under `dirs` (a run folder or any folder above runs); a run found
-    /// under two of them counts once. Errors: a folder that does not exist, a summary without
-    /// its `scenario.json`, two runs of one experiment with the same seed.
+    /// under two of them counts once. Errors: a folder that does not exist, a summary that is not
+    /// a `RunSummary` (naming the member), a summary without its `scenario.json`, two runs of one
+    /// experiment with the same seed.
     static func collect(_ dirs: [String]) throws -> Report {
         var paths = Set<String>()
         for d in dirs {
@@ -58,31 +59,28 @@ struct Report {
         // A sweep's folder names every run it expects; shards' folders of one sweep name the same.
         var expected: [String] = [], seen = Set<String>()  // in manifest order; the set only answers "seen?"
         for d in dirs {
-            guard let m = FileManager.default.contents(atPath: d + "/" + Sweep.manifest), let json = try? JSON.parse(m) else { continue }
-            for run in json["runs"]?.arrayValue?.compactMap(\.stringValue) ?? [] where seen.insert(run).inserted { expected.append(run) }
+            guard let manifest = try? JSONLines.object(d + "/" + Sweep.manifest) as Sweep.Manifest else { continue }
+            for run in manifest.runs where seen.insert(run).inserted { expected.append(run) }
         }
         r.expected = expected.count
         r.unfinished = expected.filter { run in !dirs.contains { FileManager.default.fileExists(atPath: $0 + "/" + run + "/summary.json") } }
         for p in paths.sorted() {
             let folder = (p as NSString).deletingLastPathComponent
-            guard let data = FileManager.default.contents(atPath: p), let json = try? JSON.parse(data),
-                  let label = json["label"]?.stringValue ?? json["method"]?.stringValue else {
-                throw ScenarioError(key: p, reason: "not a run summary")
-            }
+            let summary: RunSummary
+            do { summary = try JSONLines.object(p) } catch let e as ScenarioError { throw ScenarioError(key: p, reason: "not a run summary: \(e.reason)") }
             guard let s = FileManager.default.contents(atPath: folder + "/scenario.json"), let scenario = try? JSON.parse(s) else {
                 throw ScenarioError(key: folder + "/scenario.json", reason: "missing or malformed: the report groups runs by their scenario")
             }
             let experiment = Self.withoutNeutralKeys(scenario)
             if let i = r.rows.firstIndex(where: { $0.scenario == experiment }) {
-                if let j = r.rows[i].runs.firstIndex(where: { $0["seed"] == json["seed"] }) {
-                    throw ScenarioError(key: folder, reason: "the same scenario and seed (\(json["seed"]?.text() ?? "?")) as \(r.rows[i].folders[j]); "
+                if let j = r.rows[i].runs.firstIndex(where: { $0.seed == summary.seed }) {
+                    throw ScenarioError(key: folder, reason: "the same scenario and seed (\(summary.seed)) as \(r.rows[i].folders[j]); "
                                         + "report one of them (a repeated seed would count twice in the mean ± std)")
                 }
-                r.rows[i].runs.append(json)
+                r.rows[i].runs.append(summary)
                 r.rows[i].folders.append(folder)
             } else {
-                let clients = json["clients"]?.arrayValue?.map { $0["name"]?.stringValue ?? "?" } ?? []
-                r.rows.append(Row(label: label, scenario: experiment, clients: clients, runs: [json], folders: [folder]))
+                r.rows.append(Row(label: summary.label, scenario: experiment, clients: summary.clients.map(\.name), runs: [summary], folders: [folder]))
             }
         }
         r.disambiguateLabels()
@@ -126,10 +124,7 @@ struct Report {
         return (m, v.squareRoot())
     }
 
-    static func clientPPL(_ run: JSON, _ i: Int) -> Double? {
-        if case .array(let cs)? = run["clients"], cs.indices.contains(i) { return cs[i]["test_ppl"]?.doubleValue }
-        return nil
-    }
+    static func clientPPL(_ run: RunSummary, _ i: Int) -> Double? { run.clients.indices.contains(i) ? run.clients[i].testPPL : nil }
 
     func cell(_ xs: [Double], _ f: String = "%.2f") -> String {
         guard !xs.isEmpty else { return "—" }
@@ -138,19 +133,17 @@ struct Report {
     }
 
     /// Whether the runs know their data's Bayes floor (`bayes_mean_ppl`: the built-in corpus).
-    var hasFloor: Bool { rows.contains { $0.runs.contains { $0["bayes_mean_ppl"] != nil } } }
+    var hasFloor: Bool { rows.contains { $0.runs.contains { $0.bayesMeanPPL != nil } } }
 
     /// Layers of the routing summaries whose agreement with the exact origin posterior is known.
     var posteriorLayers: Int { rows.flatMap { $0.runs.map { Self.posteriorCorrelation($0).count } }.max() ?? 0 }
 
     /// Per layer, the last evaluation's correlation of the router with P(origin general | prefix)
     /// (`summary.json` "routing"; empty without one).
-    static func posteriorCorrelation(_ run: JSON) -> [Double] {
-        run["routing"]?.arrayValue?.compactMap { $0["posterior_correlation"]?.doubleValue } ?? []
-    }
+    static func posteriorCorrelation(_ run: RunSummary) -> [Double] { run.routing?.compactMap(\.posteriorCorrelation) ?? [] }
 
     /// Whether any run reports the time to its target perplexity.
-    var hasTarget: Bool { rows.contains { $0.runs.contains { $0["time_to_target_s"].map { $0 != .null } ?? false } } }
+    var hasTarget: Bool { rows.contains { $0.runs.contains { $0.timeToTarget != nil } } }
 
     /// The warning above the table when runs of a sweep are missing, and the first of them.
     var incomplete: (headline: String, first: String)? {
@@ -164,15 +157,14 @@ struct Report {
             + (layers > 0 ? ["router–posterior corr. (layer 0…\(layers - 1))"] : [])
             + clients.map { "\($0) ppl" } + ["MB up per client", "sim time s"] + (hasTarget ? ["time to target s"] : [])
         let body = rows.map { row in
-            let mean = row.runs.compactMap { $0["mean_test_ppl"]?.doubleValue }
+            let mean = row.runs.compactMap(\.meanTestPPL)
             let perClient = clients.indices.map { i in cell(row.runs.compactMap { Self.clientPPL($0, i) }) }
             let n = Double(max(1, clients.count))
-            let up = row.runs.compactMap { $0["bytes_up"]?.doubleValue }.map { $0 / n / 1e6 }
-            let time = row.runs.compactMap { $0["sim_time_s"]?.doubleValue }
+            let up = row.runs.map { Double($0.bytesUp) / n / 1e6 }
+            let time = row.runs.map(\.simTime)
             var known: [String] = []
             if floor {
-                known += [cell(row.runs.compactMap { $0["bayes_mean_ppl"]?.doubleValue }),
-                          cell(row.runs.compactMap { $0["ppl_over_bayes"]?.doubleValue }, "%.3f")]
+                known += [cell(row.runs.compactMap(\.bayesMeanPPL)), cell(row.runs.compactMap { $0.pplOverBayes?.wrappedValue }, "%.3f")]
             }
             if layers > 0 {
                 let perLayer = row.runs.map(Self.posteriorCorrelation).filter { $0.count == layers }
@@ -184,7 +176,7 @@ struct Report {
                 + [up.isEmpty ? "—" : String(format: "%.2f", Self.meanStd(up).mean), time.isEmpty ? "—" : String(format: "%.1f", Self.meanStd(time).mean)]
             if hasTarget {
                 // Runs that never reached the target count as missing: "n/a (k of n)".
-                let t = row.runs.compactMap { $0["time_to_target_s"]?.doubleValue }
+                let t = row.runs.compactMap(\.timeToTarget)
                 cells.append(t.count == row.runs.count ? cell(t) : "\(t.isEmpty ? "never" : cell(t)) (\(t.count) of \(row.runs.count))")
             }
             return cells
@@ -224,8 +216,8 @@ struct Report {
         var cells: [[String]] = []
         for row in rows {
             for r in row.runs where Self.posteriorCorrelation(r).count == layers {
-                cells.append([row.label, r["seed"]?.doubleValue.map { String(Int($0)) } ?? "?"] + (r["routing"]?.arrayValue ?? []).map { l in
-                    String(format: "%.2f (%.2f)", l["posterior_correlation"]?.doubleValue ?? .nan, l["posterior_gap"]?.doubleValue ?? .nan)
+                cells.append([row.label, "\(r.seed)"] + (r.routing ?? []).map { l in
+                    String(format: "%.2f (%.2f)", l.posteriorCorrelation ?? .nan, l.posteriorGap ?? .nan)
                 })
             }
         }
@@ -241,15 +233,16 @@ struct Report {
         var out = "label,method,seed,mean_test_ppl," + (floor ? "bayes_mean_ppl,ppl_over_bayes," : "")
             + (0..<layers).map { "posterior_correlation_layer\($0)," }.joined()
             + names.map { csvField("\($0)_ppl") }.joined(separator: ",") + ",bytes_up,bytes_down,sim_time_s,wall_time_s\n"
-        func v(_ x: JSON?) -> String { x.map { $0 == .null ? "" : $0.text() } ?? "" }
+        // Numbers as summary.json writes them; empty when unknown.
+        func v(_ x: Double?) -> String { x.map { JSON.double($0).text() } ?? "" }
         for row in rows {
             for (r, folder) in zip(row.runs, row.folders) {
                 let cs = names.map { name in row.clients.firstIndex(of: name).flatMap { Self.clientPPL(r, $0) }.map { "\($0)" } ?? "" }
                 let corr = Self.posteriorCorrelation(r)
-                let known = (floor ? [v(r["bayes_mean_ppl"]), v(r["ppl_over_bayes"])] : [])
+                let known = (floor ? [v(r.bayesMeanPPL), v(r.pplOverBayes?.wrappedValue)] : [])
                     + (0..<layers).map { l in corr.count == layers ? "\(corr[l])" : "" }
-                out += ([csvField(row.label), r["method"]?.stringValue ?? "", v(r["seed"]), v(r["mean_test_ppl"])] + known + cs
-                        + [v(r["bytes_up"]), v(r["bytes_down"]), v(r["sim_time_s"]), v(Provenance.wallTime(folder).map { .double($0) })]).joined(separator: ",") + "\n"
+                let totals = [JSON.int(r.bytesUp).text(), JSON.int(r.bytesDown).text(), v(r.simTime), v(Provenance.wallTime(folder))]
+                out += ([csvField(row.label), r.method, JSON.int(r.seed).text(), v(r.meanTestPPL)] + known + cs + totals).joined(separator: ",") + "\n"
             }
         }
         return out

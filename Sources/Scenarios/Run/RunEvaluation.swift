@@ -59,7 +59,7 @@ struct RunEvaluation {
         scorers = federation.map { f in s.pooled ? [f.model(0)] + (1..<s.clientCount).map { _ in f.model(0).replica() } : nil } ?? nil
     }
 
-    enum Moment: String {
+    enum Moment: String, Codable {
         case beforeAggregation = "before_aggregation", afterAggregation = "after_aggregation"
     }
 
@@ -140,24 +140,15 @@ struct RunEvaluation {
         return Score(result: result, routing: tally?.stats ?? [])
     }
 
-    /// The `metrics.jsonl` line and the `routing.jsonl` lines of one client's score.
-    /// `head` holds round, step, simulated time and client.
-    func lines(_ score: Score, client: Int, head: [(String, JSON)], trainLoss: Double?, moment: Moment) -> (metrics: String, routing: [String]) {
-        let floor = floors?[client]
-        let metrics = jsonLine(head + [("train_loss", .optional(trainLoss)), ("test_loss", .double(score.result.loss)),
-                                       ("test_ppl", .double(score.result.ppl)),
-                                       ("scored", .string(moment.rawValue))])
+    /// The `metrics.jsonl` record and the `routing.jsonl` records of client `client`'s score in
+    /// round `round`, after `step` local steps, at `time`.
+    func records(_ score: Score, round: Int, step: Int, time: SimTime, client: Int, trainLoss: Double?,
+                 moment: Moment) -> (metrics: MetricsRecord, routing: [RoutingRecord]) {
+        let simTime = Double(time) / 1e6
+        let metrics = MetricsRecord(round: round, step: step, simTime: simTime, client: client, trainLoss: trainLoss,
+                                    testLoss: score.result.loss, testPPL: score.result.ppl, scored: moment)
         let routing = score.routing.map { l in
-            jsonLine(head + [("layer", .int(l.layer)), ("generalists", .int(generalists)),
-                             ("top1_share", .array(l.top1Share.map { .double($0) })),
-                             ("mean_prob", .array(l.meanProb.map { .double($0) })), ("entropy", .double(l.entropy)),
-                             ("general_to_generalist", .optional(l.generalToGeneralist)),
-                             ("private_to_specialist", .optional(l.privateToSpecialist)),
-                             ("accuracy", .optional(l.accuracy)),
-                             ("posterior_correlation", .optional(l.posteriorCorrelation)),
-                             ("posterior_gap", .optional(l.posteriorGap)),
-                             ("token_id_oracle", .optional(floor?.tokenIDOracle)),
-                             ("posterior_oracle", .optional(floor?.posteriorOracle))])
+            RoutingRecord(l, round: round, step: step, simTime: simTime, client: client, generalists: generalists, floor: floors?[client])
         }
         return (metrics, routing)
     }

@@ -10,46 +10,43 @@ import Tensor
 ///   `bytes_up_total`, `bytes_down_total`, and per layer and client the routing agreement
 ///   `routing/<accuracy|posterior_correlation|posterior_gap>/layer<l>/client<i>`.
 enum RunExports {
-    static let csvColumns = ["round", "step", "sim_time_s", "client", "train_loss", "test_loss", "test_ppl", "scored"]
     static let eventFile = "tb/events.out.tfevents.0.comigs"
-    static let routingKeys = ["accuracy", "posterior_correlation", "posterior_gap"]
 
-    /// `routing`: the run's `routing.jsonl` lines, which the caller has read for its summary.
-    static func write(_ folder: RunFolder, routing: [JSON]) throws {
-        let metrics = try lines(folder.file("metrics.jsonl"))
+    /// `routing`: the run's `routing.jsonl` records, which the caller has read for its summary.
+    static func write(_ folder: RunFolder, routing: [RoutingRecord]) throws {
+        let metrics: [MetricsRecord] = try JSONLines.read(folder.file("metrics.jsonl"))
         // Only the totals of each round are kept: a long run's rounds are never all in memory at once.
         var totals: [RoundTotal] = []
-        try forEachLine(folder.file("rounds.jsonl")) { r in
-            totals.append(RoundTotal(step: Int(r["round"]?.doubleValue ?? 0) + 1, end: r["end_s"]?.doubleValue ?? 0,
-                                     up: r["bytes_up"]?.doubleValue ?? 0, down: r["bytes_down"]?.doubleValue ?? 0))
-        }
+        try JSONLines.forEach(folder.file("rounds.jsonl")) { totals.append($0) }
         try folder.write("metrics.csv", csv(metrics))
         try FileManager.default.createDirectory(atPath: folder.file("tb"), withIntermediateDirectories: true)
         try AtomicFile.write(events(metrics: metrics, rounds: totals, routing: routing).data, to: folder.file(eventFile))
     }
 
-    /// One aggregation's step (rounds done), end (simulated seconds) and bytes moved.
-    struct RoundTotal { var step: Int, end: Double, up: Double, down: Double }
+    /// One aggregation's step (rounds done), end (simulated seconds) and bytes moved: the members
+    /// of its `RoundRecord` the export plots, decoded alone (a round's client lists can be long).
+    struct RoundTotal: Decodable {
+        var step: Int, end: Double, up: Double, down: Double
 
-    static func lines(_ path: String) throws -> [JSON] {
-        var out: [JSON] = []
-        try forEachLine(path) { out.append($0) }
-        return out
+        init(from decoder: any Decoder) throws {
+            let r = try decoder.container(keyedBy: RoundRecord.CodingKeys.self)
+            step = try r.decode(Int.self, forKey: .round) + 1
+            end = try r.decode(Double.self, forKey: .end)
+            up = Double(try r.decode(Int.self, forKey: .bytesUp))
+            down = Double(try r.decode(Int.self, forKey: .bytesDown))
+        }
     }
 
-    /// Each line of a JSONL file, parsed one at a time (nothing when the file is missing).
-    static func forEachLine(_ path: String, _ body: (JSON) throws -> Void) throws {
-        guard let d = FileManager.default.contents(atPath: path) else { return }
-        for line in d.split(separator: UInt8(ascii: "\n")) { try body(try JSON.parse(Data(line))) }
-    }
-
-    static func csv(_ metrics: [JSON]) -> String {
-        var out = csvColumns.joined(separator: ",") + "\n"
+    /// A header of the record's members, then one row per record: integers as integers, other
+    /// numbers as JSON writes them, strings bare, null empty.
+    static func csv(_ metrics: [MetricsRecord]) throws -> String {
+        var out = MetricsRecord.CodingKeys.allCases.map(\.stringValue).joined(separator: ",") + "\n"
         for m in metrics {
-            out += csvColumns.map { key -> String in
-                switch m[key] {
-                case .number(let v, let isInteger)?: isInteger ? String(Int(v)) : "\(v)"
-                case .string(let s)?: s
+            guard case .object(let members) = try JSONValueEncoder().encode(m) else { continue }
+            out += members.map { _, v in
+                switch v {
+                case .number(let x, let isInteger): isInteger ? String(Int(x)) : "\(x)"
+                case .string(let s): s
                 default: ""
                 }
             }.joined(separator: ",") + "\n"
@@ -57,22 +54,21 @@ enum RunExports {
         return out
     }
 
-    static func events(metrics: [JSON], rounds: [RoundTotal], routing: [JSON]) -> TensorBoardEvents {
+    static func events(metrics: [MetricsRecord], rounds: [RoundTotal], routing: [RoutingRecord]) -> TensorBoardEvents {
         var tb = TensorBoardEvents()
-        func stamp(_ j: JSON) -> (step: Int, wall: Double) { (Int(j["round"]?.doubleValue ?? 0), j["sim_time_s"]?.doubleValue ?? 0) }
         var group: [Double] = [], last: (step: Int, wall: Double)?
         func flushMean() {
             if let last, !group.isEmpty { tb.scalar("test_ppl/mean", group.reduce(0, +) / Double(group.count), step: last.step, wallTime: last.wall) }
             group = []
         }
         for m in metrics {
-            let t = stamp(m), client = Int(m["client"]?.doubleValue ?? 0)
+            let t = (step: m.round, wall: m.simTime)
             if let l = last, l.step != t.step || l.wall != t.wall { flushMean() }
             last = t
-            for key in ["test_ppl", "test_loss", "train_loss"] {
-                if let v = m[key]?.doubleValue { tb.scalar("\(key)/client\(client)", v, step: t.step, wallTime: t.wall) }
+            for (key, value) in m.scalars {
+                if let v = value { tb.scalar("\(key.stringValue)/client\(m.client)", v, step: t.step, wallTime: t.wall) }
             }
-            if let p = m["test_ppl"]?.doubleValue { group.append(p) }
+            group.append(m.testPPL)
         }
         flushMean()
         var up = 0.0, down = 0.0
@@ -83,9 +79,10 @@ enum RunExports {
             tb.scalar("bytes_down_total", down, step: r.step, wallTime: r.end)
         }
         for r in routing {
-            let t = stamp(r), layer = Int(r["layer"]?.doubleValue ?? 0), client = Int(r["client"]?.doubleValue ?? 0)
-            for key in routingKeys {
-                if let v = r[key]?.doubleValue { tb.scalar("routing/\(key)/layer\(layer)/client\(client)", v, step: t.step, wallTime: t.wall) }
+            for figure in RunSummary.RoutingLayer.agreement {
+                if let v = r[keyPath: figure.line] {
+                    tb.scalar("routing/\(figure.key.stringValue)/layer\(r.layer)/client\(r.client)", v, step: r.round, wallTime: r.simTime)
+                }
             }
         }
         return tb

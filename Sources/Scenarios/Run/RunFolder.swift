@@ -70,9 +70,6 @@ final class JSONLWriter {
     }
 }
 
-/// A JSON object line with keys in the given order (values already encoded).
-func jsonLine(_ members: [(String, JSON)]) -> String { JSON.object(members).text() }
-
 extension JSON {
     static func optional(_ v: Double?) -> JSON { v.map { .double($0) } ?? .null }
 }

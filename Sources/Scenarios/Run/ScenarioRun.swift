@@ -61,7 +61,7 @@ final class ScenarioRun {
     }
 
     /// Runs the scenario into the folder; with `resume`, continues from that checkpoint.
-    func run(resume: (RunCheckpoint, Safetensors)? = nil) throws -> JSON {
+    func run(resume: (RunCheckpoint, Safetensors)? = nil) throws {
         let s = scenario.config, start = DispatchTime.now().uptimeNanoseconds
         let provenance = try Provenance.begin(folder, fromRound: resume?.0.round ?? 0, workers: workers)
         let time = inputs.context
@@ -95,11 +95,10 @@ final class ScenarioRun {
             let scores = try evaluation.score(fed, data, round: round, keptIn: folder)
             for (i, score) in scores.enumerated() {
                 let j = pooled ? 0 : i
-                let head: [(String, JSON)] = [("round", .int(round)), ("step", .int(fed.steps(j))), ("sim_time_s", .double(Double(t) / 1e6)),
-                                              ("client", .int(i))]
-                let (m, r) = evaluation.lines(score, client: i, head: head, trainLoss: fed.trainLoss(j), moment: moment)
-                metrics.append(m)
-                for line in r { routing.append(line) }
+                let (m, r) = evaluation.records(score, round: round, step: fed.steps(j), time: t, client: i, trainLoss: fed.trainLoss(j),
+                                                moment: moment)
+                try metrics.append(record: m)
+                for line in r { try routing.append(record: line) }
             }
             events.append(TimelineEvent(time: t, kind: .evaluation, round: round, client: -1).jsonLine)
             // The models the last evaluation scored (before the last aggregation, by default) are the clients' own.
@@ -135,7 +134,7 @@ final class ScenarioRun {
             numerics.afterAggregation = { [self] o in
                 let done = o.round + 1
                 if evaluation.moment(ofRound: done) == .afterAggregation { try evaluate(round: done, at: o.end, .afterAggregation) }
-                rounds.append(Self.roundLine(o))
+                try rounds.append(record: RoundRecord(o))
                 bytesUp += o.traffic.up
                 bytesDown += o.traffic.down
                 for w in writers { try w.flush() }
@@ -163,18 +162,16 @@ final class ScenarioRun {
         if let failure { throw failure }
         if let stalled { throw RunStalled(description: "run stalled: \(stalled); the outputs so far are kept in \(folder.path)") }
 
-        let routingLines = try RunExports.lines(folder.file("routing.jsonl"))
-        let summary = summarize(setup: setup, results: lastPPL, fit: fit, floors: evaluation.floors,
-                                routing: RoutingSummary.lastEvaluation(routingLines),
-                                scored: evaluation.moment(ofRound: total)!, bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached,
-                                events: eventCount)
+        let routingRecords: [RoutingRecord] = try JSONLines.read(folder.file("routing.jsonl"))
+        let summary = RunSummary(s, seed: seed, setup: setup, results: lastPPL, fit: fit, floors: evaluation.floors,
+                                 routing: RoutingSummary.lastEvaluation(routingRecords), scored: evaluation.moment(ofRound: total)!,
+                                 bytes: (bytesUp, bytesDown), simTime: simTime, reached: reached, events: eventCount)
         // Before summary.json, which marks the run finished.
-        try RunExports.write(folder, routing: routingLines)
-        try folder.write("summary.md", summaryMarkdown(summary))
+        try RunExports.write(folder, routing: routingRecords)
+        try folder.write("summary.md", summary.markdown)
         try provenance.finish(wall: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        try folder.write("summary.json", summary.text(indent: "  ") + "\n")
+        try folder.write("summary.json", JSONValueEncoder().encode(summary).text(indent: "  ") + "\n")
         try? FileManager.default.removeItem(atPath: folder.file("checkpoints"))  // complete: nothing to resume
-        return summary
     }
 
     /// The scheduler's clients: each one's device, availability, step cost and wire bytes of what it shares.
@@ -187,14 +184,6 @@ final class ScenarioRun {
             return Self.simClient(base.config, ad, setup.strategy, batch: batch, time: context, device: setup.devices[i],
                                   localSteps: scenario.config.schedule.localSteps, bytes: bytes, schedule: setup.schedules[i])
         }
-    }
-
-    /// The `rounds.jsonl` line of one aggregation, with its bytes per client that moved any.
-    static func roundLine(_ o: RoundOutcome) -> String {
-        jsonLine([("round", .int(o.round)), ("start_s", .double(Double(o.start) / 1e6)), ("end_s", .double(Double(o.end) / 1e6)),
-                  ("selected", .array(o.selected.map { .int($0) })), ("arrived", .array(o.arrived.map { .int($0.client) })),
-                  ("failed", .array(o.failed.map { .int($0) })), ("dropped", .array(o.dropped.map { .int($0) })),
-                  ("bytes_up", .int(o.traffic.up)), ("bytes_down", .int(o.traffic.down)), ("bytes_per_client", o.traffic.json)])
     }
 
     /// Each client's adapters and routers as the last evaluation scores them (`ClientModel` reads them
@@ -214,63 +203,6 @@ final class ScenarioRun {
         let l = loss.isEmpty ? "—" : String(format: "%.4f", loss.reduce(0, +) / Double(loss.count))
         note(String(format: "[%@ seed %d] round %d/%d · step %d · sim %.1f s · train loss %@ · %.0f s elapsed · ETA %.0f s",
                     scenario.name, seed, done, total, done * scenario.config.schedule.localSteps, Double(sim) / 1e6, l, elapsed, eta))
-    }
-
-    func summarize(setup: ClientSetup, results: [Evaluation.Result], fit: BaseFit?, floors: [RunEvaluation.Floor]?, routing: [JSON],
-                   scored: RunEvaluation.Moment, bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?,
-                   events: Int) -> JSON {
-        let s = scenario.config
-        let clients: [JSON] = (0..<s.clientCount).map { i in
-            var m: [(String, JSON)] = [("id", .int(i)), ("name", .string(setup.names[i])), ("device", .string(setup.devices[i].name))]
-            if s.method.descriptor.hasSpecialists { m.append(("specialists", .int(setup.specialists[i]))) }
-            m.append(("test_ppl", results.isEmpty ? .null : .double(results[i].ppl)))
-            m.append(("test_loss", results.isEmpty ? .null : .double(results[i].loss)))
-            if let f = floors?[i] { m.append(("bayes_ppl", .double(f.bayesPPL))) }
-            if let fit { m += [("base_ppl", .double(fit.basePPL[i])), ("unigram_ppl", .double(fit.unigramPPL[i]))] }
-            return .object(m)
-        }
-        let mean = results.isEmpty ? nil : results.map(\.ppl).reduce(0, +) / Double(results.count)
-        // The generating process's floor on the same windows, and how far above it the run ends.
-        let bayes = floors.map { f in f.map(\.bayesPPL).reduce(0, +) / Double(f.count) }
-        let floor: [(String, JSON)] = bayes.map { b in
-            [("bayes_mean_ppl", .double(b)), ("ppl_over_bayes", .optional(mean.map { $0 / b }))]
-        } ?? []
-        return .object([("name", .string(s.name)), ("label", .string(s.rowLabel)), ("method", .string(s.method.name)),
-                        ("seed", .int(Int(seed))), ("scored", .string(scored.rawValue)),
-                        ("rounds", .int(s.schedule.rounds)), ("clients", .array(clients)), ("mean_test_ppl", .optional(mean))] + floor
-                        + (fit.map { [("base_misfits", .array($0.misfits.map { .int($0) }))] } ?? [])
-                        + (routing.isEmpty ? [] : [("routing", .array(routing))]) + [
-                        ("bytes_up", .int(bytes.up)), ("bytes_down", .int(bytes.down)), ("sim_time_s", .double(Double(simTime) / 1e6)),
-                        ("time_to_target_s", s.schedule.targetPPL == nil ? .null : .optional(reached.map { Double($0) / 1e6 })),
-                        ("events", .int(events))])
-    }
-
-    func summaryMarkdown(_ summary: JSON) -> String {
-        func num(_ v: JSON?, _ f: String = "%.3f") -> String { if case .number(let x, _)? = v { String(format: f, x) } else { "—" } }
-        let bayes = summary["bayes_mean_ppl"] != nil
-        var out = "# \(scenario.name) — \(scenario.config.method.name), seed \(seed)\n\n| client | name | device | test ppl |"
-            + (bayes ? " Bayes ppl |\n|---|---|---|---|---|\n" : "\n|---|---|---|---|\n")
-        if case .array(let cs)? = summary["clients"] {
-            for c in cs {
-                out += "| \(num(c["id"], "%.0f")) | \(c["name"]?.stringValue ?? "") | \(c["device"]?.stringValue ?? "") | \(num(c["test_ppl"])) |"
-                    + (bayes ? " \(num(c["bayes_ppl"])) |\n" : "\n")
-            }
-        }
-        out += "\nMean test perplexity: \(num(summary["mean_test_ppl"]))  \n"
-        if bayes {
-            out += "Bayes floor (the generating process's own predictions on the same windows): "
-                + "\(num(summary["bayes_mean_ppl"])), test / floor \(num(summary["ppl_over_bayes"]))  \n"
-        }
-        if case .array(let layers)? = summary["routing"] {
-            let rows = layers.map { l in
-                "| \(num(l["layer"], "%.0f")) | " + RoutingSummary.keys.map { num(l[$0]) }.joined(separator: " | ") + " |\n"
-            }
-            out += "\nRouting at the last evaluation, mean over clients (posterior: the exact P(origin general | prefix)):\n\n"
-                + "| layer | accuracy | posterior correlation | posterior gap |\n|---|---|---|---|\n" + rows.joined() + "\n"
-        }
-        out += "Bytes up: \(num(summary["bytes_up"], "%.0f")), down: \(num(summary["bytes_down"], "%.0f"))  \n"
-        out += "Simulated time: \(num(summary["sim_time_s"], "%.1f")) s\n"
-        return out
     }
 }
 

@@ -58,10 +58,16 @@ struct Sweep {
     /// one: every run folder the sweep expects, relative to its output folder.
     static let manifest = "sweep-runs.json"
 
+    /// The manifest's content: the sweep's name and its run folders.
+    struct Manifest: Codable {
+        var name: String
+        var runs: [String]
+    }
+
     func writeManifest() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let runs = points.flatMap { p in p.runs.map { JSON.string(String($0.dropFirst(out.count + 1))) } }
-        try RunFolder(path: out).write(Self.manifest, JSON.object([("name", .string(name)), ("runs", .array(runs))]).text(indent: "  ") + "\n")
+        let runs = points.flatMap { p in p.runs.map { String($0.dropFirst(out.count + 1)) } }
+        try RunFolder(path: out).write(Self.manifest, JSONValueEncoder().encode(Manifest(name: name, runs: runs)).text(indent: "  ") + "\n")
     }
 
     let name: String
