@@ -20,21 +20,21 @@ final class MethodsEndToEndTests: XCTestCase {
         var options = MethodOptions()
         options.ranks = [8, 8, 16, 16]
         options.router = RouterSchedule(every: 2, iters: 2)
-        for name in MethodRegistry.names {
-            let strategy = try MethodRegistry.make(name, options)
-            let clientsData = name == "centralized" ? [ClientData.pooled(data)] : data
+        for method in MethodRegistry.all {
+            let name = method.name, strategy = method.make(options)
+            let clientsData = method.pooled ? [ClientData.pooled(data)] : data
             var t = TrainingConfig(totalSteps: 8)
             t.batch = 8
             t.microBatch = 8
             let fed = try Federation(base: base, data: clientsData, strategy: strategy, training: t, seed: 0, workers: 2)
-            if name == "centralized" { fed.training.batch == 256 ? () : XCTFail("centralized batch") }
+            if method.pooled { fed.training.batch == 256 ? () : XCTFail("centralized batch") }
             let sims = (0..<fed.count).map { i in
                 SimClient(device: .mid, stepFlops: 1e9, localSteps: 4, uploadBytes: fed.sharedBytes(i), downloadBytes: fed.sharedBytes(i))
             }
             let sim = Simulation(clients: sims, config: SimulationConfig(rounds: 2))
             sim.numerics = fed
             _ = try sim.run()
-            let loss = name == "centralized" ? meanTestLoss(fed.model(0))
+            let loss = method.pooled ? meanTestLoss(fed.model(0))
                 : (0..<4).map { i in (data[i].tokens[.test] ?? []).withUnsafeBufferPointer {
                     Evaluation.evaluate(fed.model(i), tokens: $0, context: 128).loss } }.reduce(0, +) / 4
             XCTAssertLessThan(loss, baseLoss, "\(name): mean test loss \(loss) vs base \(baseLoss)")

@@ -141,16 +141,18 @@ enum BenchCommand {
     /// One method on one seed: mean test perplexity over clients and bytes each client uploaded.
     static func runMethod(_ name: String, base: GPT, data: [ClientData], rounds: Int, steps: Int, batch: Int,
                           seed: UInt64) throws -> (ppl: Double, bytes: Int) {
-        let alone = ["local", "local-moe"].contains(name)
-        let (r, s) = alone ? (1, rounds * steps) : (rounds, steps)
+        let method = try MethodRegistry.descriptor(name)
         var options = MethodOptions()
-        options.ranks = name == "flexlora" || name == "hetlora" ? [16, 32, 32, 32] : [8]
-        options.rounds = r  // FDLoRA fuses after the last
+        options.ranks = method.perClientRanks ? [16, 32, 32, 32] : [8]
         options.pclWindows = 256  // as the small paper protocol (README: Paper tables)
-        let strategy = try MethodRegistry.make(name, options)
+        // A method whose clients share nothing trains alone: one round of every local step.
+        let alone = try !method.pooled && ScenarioRun.sharedValues(base.config, method.make(options).adapters(client: 0), method.make(options)) == 0
+        let (r, s) = alone ? (1, rounds * steps) : (rounds, steps)
+        options.rounds = r  // FDLoRA fuses after the last
+        let strategy = method.make(options)
         var t = TrainingConfig(totalSteps: r * s)
         t.batch = batch
-        let pooled = name == "centralized"
+        let pooled = method.pooled
         let fed = try Federation(base: base, data: pooled ? [ClientData.pooled(data)] : data, strategy: strategy, training: t,
                                  seed: seed, workers: 2)
         let clients = (0..<fed.count).map { i in
@@ -186,7 +188,7 @@ enum BenchCommand {
         emit(String(format: "| pretrained base | %.3f | %.3f | 0 | 0 |", basePPL, basePPL / floor))
         for name in MethodRegistry.names {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let runs = try (0..<(name == "centralized" ? 1 : seeds)).map {
+            let runs = try (0..<(try MethodRegistry.descriptor(name).pooled ? 1 : seeds)).map {
                 try runMethod(name, base: base, data: data, rounds: rounds, steps: steps, batch: batch, seed: UInt64($0))
             }
             let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
