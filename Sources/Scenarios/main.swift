@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 
-/// The `comigs` command: thin glue over the library (DESIGN §1).
+/// The `comigs` command: thin glue over the library (docs/design.md §1).
 let commands: [(name: String, summary: String, usage: String, run: ([String]) throws -> Void)] = [
     ("run", "run a scenario file: training, simulation, results folder", RunCommand.usage, RunCommand.run),
     ("sweep", "run a grid of scenario variants; skips finished runs; --shard I/N", SweepCommand.usage, SweepCommand.run),

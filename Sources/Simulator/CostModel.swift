@@ -1,6 +1,6 @@
 import Tensor
 
-/// Work, memory and traffic of a client's configuration (DESIGN §5). FLOPs
+/// Work, memory and traffic of a client's configuration (docs/design.md §5). FLOPs
 /// count matrix products only (2·m·n·k each), exactly the products the
 /// engine runs, so the numeric and the cost-only modes agree; elementwise
 /// work (GELU, softmax, LayerNorm) is a few percent and not counted.

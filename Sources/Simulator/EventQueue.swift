@@ -2,7 +2,7 @@
 public typealias SimTime = Int64
 
 /// A priority queue of timed events ordered by (time, insertion sequence):
-/// ties break by insertion order, never by hashing or thread timing (DESIGN §5).
+/// ties break by insertion order, never by hashing or thread timing (docs/design.md §5).
 public struct EventQueue<Payload> {
     struct Entry {
         var time: SimTime

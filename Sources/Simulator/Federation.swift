@@ -1,6 +1,6 @@
 import Tensor
 
-/// Local-training hyperparameters (DESIGN §4 defaults: batch 64 in micro-batches
+/// Local-training hyperparameters (docs/design.md §4 defaults: batch 64 in micro-batches
 /// of 8, lr 2e-3 with cosine decay to lr/10 over all local steps of the run).
 public struct TrainingConfig: Sendable, Equatable {
     public var batch = 64

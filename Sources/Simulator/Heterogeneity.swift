@@ -1,6 +1,6 @@
 import Tensor
 
-/// Per-round compute slowdowns (DESIGN §5): a device's compute time is multiplied by a drawn factor ≥ 1.
+/// Per-round compute slowdowns (docs/design.md §5): a device's compute time is multiplied by a drawn factor ≥ 1.
 public enum Straggler: Codable, Sendable, Equatable {
     case none
     /// With probability p the device is k times slower this round.

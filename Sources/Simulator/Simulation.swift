@@ -1,6 +1,6 @@
 import Tensor
 
-/// The discrete-event scheduler (DESIGN §5), as a small core and a round driver. The core holds
+/// The discrete-event scheduler (docs/design.md §5), as a small core and a round driver. The core holds
 /// the clock and the event queue (`EventLoop`), the event log and every client's round of
 /// download, local training and upload (with stragglers, dropouts and availability windows or
 /// traces; `ClientRound.swift`); the driver decides who starts when and when the server aggregates:

@@ -2,7 +2,7 @@ import Dispatch
 import Tensor
 
 /// Runs independent client tasks concurrently on up to `workers` threads
-/// (DESIGN §5). Each task touches only its own client's state and BLAS stays
+/// (docs/design.md §5). Each task touches only its own client's state and BLAS stays
 /// single-threaded inside it, so every result is bit-identical whatever the
 /// number of workers; results come back in input order.
 public struct WorkerPool: Sendable {

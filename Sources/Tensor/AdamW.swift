@@ -1,4 +1,4 @@
-/// AdamW hyperparameters (DESIGN §4: betas 0.9/0.95, decay 0.01 on LoRA matrices).
+/// AdamW hyperparameters (docs/design.md §4: betas 0.9/0.95, decay 0.01 on LoRA matrices).
 public struct AdamWConfig: Codable, Sendable, Equatable {
     public var beta1: Float = 0.9
     public var beta2: Float = 0.95
@@ -54,7 +54,7 @@ public final class AdamW: @unchecked Sendable {
     }
 }
 
-/// Learning-rate schedules of DESIGN §4.
+/// Learning-rate schedules of docs/design.md §4.
 public enum LRSchedule: Sendable, Equatable {
     case constant(Float)
     /// Cosine decay from `peak` to `peak · floor` over `steps` steps.

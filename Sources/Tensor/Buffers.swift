@@ -1,6 +1,6 @@
 /// Reusable activation storage: a layer asks for at least `count` floats and
 /// gets its old buffer back unless it is too small, so steady-state steps do
-/// not allocate (DESIGN §8).
+/// not allocate (docs/design.md §8).
 @inline(__always)
 func sized(_ t: Tensor?, _ count: Int) -> Tensor {
     if let t, t.capacity >= count { t.reshape([count]); return t }

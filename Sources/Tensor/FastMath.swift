@@ -1,5 +1,5 @@
 /// Polynomial `exp` (glibc's `expf`/`tanhf` dominate GELU and softmax
-/// otherwise, DESIGN §8; GELU's tanh goes through exp, see `GELU`), and the
+/// otherwise, docs/design.md §8; GELU's tanh goes through exp, see `GELU`), and the
 /// fixed-order reductions the hot loops use. Everything is branch-free so the
 /// calling loops auto-vectorize. `FastMathTests` bounds the errors: relative
 /// error of `exp` < 3e-7 on [-87, 88].

@@ -10,7 +10,7 @@ public struct ForwardStats: Sendable {
 
 /// GPT-2 (pre-LayerNorm blocks, learned positions, tied token embedding and
 /// LM head, GELU MLP) with a frozen base, LoRA on attention and a mixture of
-/// LoRA experts as every MLP (DESIGN §3). Forward and backward are explicit
+/// LoRA experts as every MLP (docs/design.md §3). Forward and backward are explicit
 /// per layer, llm.c style; activations live in buffers reused every step.
 public final class GPT: @unchecked Sendable {
     public let config: GPTConfig

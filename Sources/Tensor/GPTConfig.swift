@@ -46,7 +46,7 @@ public struct GPTConfig: Codable, Sendable, Equatable {
 
 /// How the router combines experts.
 public enum RouterMode: String, Codable, Sendable {
-    /// Per-token learned router with top-k selection (DESIGN §3).
+    /// Per-token learned router with top-k selection (docs/design.md §3).
     case topK = "top_k"
     /// "No router": the plain mean of all experts' outputs.
     case mean
@@ -60,7 +60,7 @@ public enum LoadBalanceInput: String, Codable, Sendable {
     case blockOutput = "block_output"
 }
 
-/// The trainable adapters put on the frozen base (DESIGN §3).
+/// The trainable adapters put on the frozen base (docs/design.md §3).
 public struct AdapterConfig: Codable, Sendable, Equatable {
     /// LoRA rank; 0 means no LoRA at all (then the base must train).
     public var rank: Int = 8

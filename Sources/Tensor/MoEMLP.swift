@@ -15,7 +15,7 @@ final class Expert {
 }
 
 /// The MLP (width C → F → C, F = 4C unless `GPTConfig.nInner`) as a mixture of E LoRA experts
-/// sharing one frozen base (DESIGN §3):
+/// sharing one frozen base (docs/design.md §3):
 /// `out = Σ_e w_e · (Wp·gelu(Wf·x + bf + Lf_e(x)) + bp + Lp_e(·))`.
 /// Both base products are shared: `Wf·x` is computed once for all tokens, and
 /// because `Wp` is linear, `Σ_e w_e·Wp·g_e = Wp·(Σ_e w_e·g_e)` is one product

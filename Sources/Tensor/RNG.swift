@@ -1,6 +1,6 @@
 /// A splittable SplitMix64 generator. Every random stream in a run is derived
 /// from (run seed, client id, stream name), so draws never depend on which
-/// thread ran first, and there is no global RNG anywhere (DESIGN §2).
+/// thread ran first, and there is no global RNG anywhere (docs/design.md §2).
 public struct RNG: Sendable, Equatable, Codable {
     public private(set) var state: UInt64
 

@@ -13,7 +13,7 @@ struct ExpertAssignment {
     }
 }
 
-/// Per-token router of one MoE layer (DESIGN §3): `logits = R x` (R: E × C,
+/// Per-token router of one MoE layer (docs/design.md §3): `logits = R x` (R: E × C,
 /// no bias), top-k with k = min(2, E). For k = 1 the weight is the full
 /// softmax probability of the chosen expert; for k > 1 the softmax is taken
 /// over the k chosen logits only. Also computes the load-balancing loss

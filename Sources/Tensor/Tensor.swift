@@ -6,7 +6,7 @@ import Glibc
 ///
 /// A reference type on purpose: activations and gradients are allocated once
 /// per model and reused every step, and layers hold them by reference. Hot
-/// loops read `ptr` directly (never an Array subscript, see DESIGN §8).
+/// loops read `ptr` directly (never an Array subscript, see docs/design.md §8).
 public final class Tensor: @unchecked Sendable {
     public private(set) var shape: [Int]
     public let capacity: Int

@@ -2,7 +2,7 @@
 //
 // Every path computes every output element with the same sequence of IEEE
 // single-precision operations, so all paths give the same bits on every
-// machine (DESIGN §2, "machine independence"): each product is rounded and
+// machine (docs/design.md §2, "machine independence"): each product is rounded and
 // then added to a running sum that walks k = 0, 1, ..., K-1 in order (no
 // fused multiply-add anywhere, no reassociation), and alpha/beta are applied
 // after the sum. Vector width changes how many output elements are computed

@@ -2,7 +2,7 @@ import Foundation
 import Simulator
 import Tensor
 
-/// When and what a run scores, and the lines it writes for it (issue 15, DESIGN §4).
+/// When and what a run scores, and the lines it writes for it (issue 15, docs/design.md §4).
 ///
 /// When: once before training, and in every `eval_every`-th round and the last — by default
 /// after the clients' local steps and before the server aggregates, as the original scores

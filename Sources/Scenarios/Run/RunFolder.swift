@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 
-/// A run's output folder (DESIGN §7): a new folder per run, never reused
+/// A run's output folder (docs/design.md §7): a new folder per run, never reused
 /// silently; JSONL files receive whole lines only; `summary.json` is written
 /// last, atomically, so its presence means the run is complete.
 struct RunFolder {

@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 
-/// A sweep (DESIGN §7): a base scenario, named variants (sets of overrides,
+/// A sweep (docs/design.md §7): a base scenario, named variants (sets of overrides,
 /// e.g. the rows of a table) and axes (lists of values for dotted keys),
 /// expanded to the grid variants × axes. Every point is validated before
 /// anything runs; finished runs (their `summary.json`) are skipped.

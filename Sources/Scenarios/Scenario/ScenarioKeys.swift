@@ -127,8 +127,8 @@ enum ScenarioKeys {
     } + [
 
         ScenarioKey("compat", .choice(["paper", "reference"]), .string("paper"),
-                    "\"paper\": each method as its paper describes it; \"reference\": where the original code (../shared/reference/CoMiGS) departs from that, what the code does (README, \"compat\")."),
-        ScenarioKey("method.name", .choice(MethodRegistry.names), .string("comigs"), "The collaboration method (DESIGN §4)."),
+                    "\"paper\": each method as its paper describes it; \"reference\": where the original code (the CoMiGS repository) departs from that, what the code does (README, \"compat\")."),
+        ScenarioKey("method.name", .choice(MethodRegistry.names), .string("comigs"), "The collaboration method (docs/design.md §4)."),
         ScenarioKey("method.rank", .intOrInts(1...1024), .int(8),
                     "LoRA rank (per expert); a per-client list only for flexlora and hetlora."),
         ScenarioKey("method.experts", .int(1...64), nil,
@@ -136,7 +136,7 @@ enum ScenarioKeys {
         ScenarioKey("method.generalists", .int(0...64), .int(1), "comigs: shared generalist experts."),
         ScenarioKey("method.specialists", .intOrInts(0...64), .int(1), "comigs: private specialists (one value, or one per client)."),
         ScenarioKey("method.top_k", .int(1...64), nil, "Experts per token (default min(2, experts)); must not exceed any client's experts."),
-        ScenarioKey("method.generalist_importance", .number(0.01...0.99), .double(0.5), "Load-balancing importance of expert 0 (CoMiGS's generalist; DESIGN §3)."),
+        ScenarioKey("method.generalist_importance", .number(0.01...0.99), .double(0.5), "Load-balancing importance of expert 0 (CoMiGS's generalist; docs/design.md §3)."),
         ScenarioKey("method.lambda_lb", .number(0...100), .double(0.01), "Weight of the load-balancing loss."),
         ScenarioKey("method.lr", .number(1e-7...10), .double(2e-3), "Peak learning rate (cosine to lr/10 over the run's local steps)."),
         ScenarioKey("method.weight_decay", .number(0...10), .double(0.01), "AdamW weight decay on LoRA weights."),

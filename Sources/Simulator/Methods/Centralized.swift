@@ -1,6 +1,6 @@
 import Tensor
 
-/// The centralized reference (DESIGN §4): one model trained on the pooled
+/// The centralized reference (docs/design.md §4): one model trained on the pooled
 /// training data of every client (`ClientData.pooled`) with batch 256, then
 /// evaluated on each client's test split. Nothing travels: it is one "client".
 public struct Centralized: CollaborationStrategy {

@@ -1,6 +1,6 @@
 import Tensor
 
-/// CoMiGS (DESIGN §4): each MLP is a mixture of `generalists` shared LoRA
+/// CoMiGS (docs/design.md §4): each MLP is a mixture of `generalists` shared LoRA
 /// experts and per-client `specialists` that never leave the device; a
 /// per-token router, trained on the validation split by alternating updates,
 /// picks top-k of them. 1G1S, 2G, 2S and 1G + n_i S are this method with

@@ -1,6 +1,6 @@
 import Tensor
 
-/// What a method's clients train and what leaves them (DESIGN §4): by typed
+/// What a method's clients train and what leaves them (docs/design.md §4): by typed
 /// parameter role, never by name. The server side is an `Aggregator`.
 public protocol CollaborationStrategy: Sendable {
     var name: String { get }
@@ -36,7 +36,7 @@ extension CollaborationStrategy {
     public func regularize(_ model: GPT, ranks: [Int]) {}
 }
 
-/// CoMiGS's alternating update (DESIGN §4): after every `every` expert steps
+/// CoMiGS's alternating update (docs/design.md §4): after every `every` expert steps
 /// (counted across rounds), `iters` router-only steps on batches of `data`
 /// with the router's own AdamW at constant lr.
 public struct RouterSchedule: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// CoMiGS's two kinds of MLP expert (DESIGN §4), by position: experts 0..<generalists are the
+/// CoMiGS's two kinds of MLP expert (docs/design.md §4), by position: experts 0..<generalists are the
 /// shared generalists, the rest of a client's experts its private specialists. Only a method
 /// whose experts are these (`CollaborationStrategy.expertRoles`) has them: pictures and reports
 /// name experts "generalist"/"specialist" from it, and number them ("expert e") for every

@@ -1,6 +1,6 @@
 import Tensor
 
-/// FFA-LoRA (DESIGN §4; Sun et al. 2024): every A is frozen at the same (shared-seed)
+/// FFA-LoRA (docs/design.md §4; Sun et al. 2024): every A is frozen at the same (shared-seed)
 /// initialisation on every client; only the B matrices train and travel.
 ///
 /// `reference` (compat "reference"): the original's `ffalora` strategy name maps to the

@@ -1,7 +1,7 @@
 import Tensor
 
 /// FedAvg: every LoRA matrix travels and the server averages them with
-/// uniform weights over the updates that arrived (DESIGN §4).
+/// uniform weights over the updates that arrived (docs/design.md §4).
 public struct FedAvg: CollaborationStrategy {
     public var rank: Int
     public var experts: Int

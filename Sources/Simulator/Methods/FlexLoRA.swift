@@ -1,6 +1,6 @@
 import Tensor
 
-/// FlexLoRA (DESIGN §4; Bai et al. 2024) as the original's Table 2 runs it: clients' MLP LoRA
+/// FlexLoRA (docs/design.md §4; Bai et al. 2024) as the original's Table 2 runs it: clients' MLP LoRA
 /// has different ranks r_i. The server forms each MLP location's full update
 /// ΔW = Σ_i w_i · s_i · B_i A_i (w_i ∝ the client's training tokens), takes its SVD, and sends
 /// client i the best rank-r_i approximation, with the singular values split evenly between B

@@ -1,6 +1,6 @@
 import Tensor
 
-/// HetLoRA (DESIGN §4; Cho et al. 2024) as the original runs it (`HetLoraAggregationStrategy`,
+/// HetLoRA (docs/design.md §4; Cho et al. 2024) as the original runs it (`HetLoraAggregationStrategy`,
 /// `collab_runscripts/table2`): clients' MLP LoRA has different ranks r_i; the attention LoRA
 /// has rank 8 everywhere, is averaged uniformly and takes no part in regularising or pruning.
 /// - Training adds λ·‖A[tail]‖·‖B[:, tail]‖ per MLP LoRA location, over the last ⌈(1−γ)·ρ⌉

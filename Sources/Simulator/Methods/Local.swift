@@ -1,6 +1,6 @@
 import Tensor
 
-/// Local: every client fine-tunes alone; nothing travels (DESIGN §4, 1 round × 200 steps).
+/// Local: every client fine-tunes alone; nothing travels (docs/design.md §4, 1 round × 200 steps).
 /// With `experts > 1` the MLP is a mean of experts ("no router"), as in the paper's table.
 public struct Local: CollaborationStrategy {
     public var rank: Int

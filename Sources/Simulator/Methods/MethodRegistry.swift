@@ -22,7 +22,7 @@ public struct MethodOptions: Sendable, Equatable {
     public init() {}
 }
 
-/// Scenario names → methods: every method's `descriptor` (DESIGN §4 table).
+/// Scenario names → methods: every method's `descriptor` (docs/design.md §4 table).
 public enum MethodRegistry {
     public static let all: [MethodDescriptor] = [
         Local.descriptor, FedAvg.descriptor, Centralized.descriptor, FedAvgMoE.descriptor, LocalMoE.descriptor, PFedMoE.descriptor,

@@ -1,6 +1,6 @@
 import Tensor
 
-/// PCL, strategy 2 (DESIGN §4): personalised mixtures. After the 0-based rounds 4, 6, 8, …
+/// PCL, strategy 2 (docs/design.md §4): personalised mixtures. After the 0-based rounds 4, 6, 8, …
 /// (`epoch > 3 and epoch % 2 == 0` in the original `collab_run_client_level.py`), client i
 /// receives Σ_j W[i][j]·LoRA_j over the clients j that arrived, with trust weights
 /// W[i][j] = softmax_j(−perplexity of model j on random windows of client i's validation

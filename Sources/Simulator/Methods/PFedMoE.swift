@@ -1,6 +1,6 @@
 import Tensor
 
-/// pFedMoE (adapted, DESIGN §4): one shared and one local expert with a local
+/// pFedMoE (adapted, docs/design.md §4): one shared and one local expert with a local
 /// router trained jointly on the training split; expert 0 and the attention
 /// LoRA are averaged.
 public struct PFedMoE: CollaborationStrategy {
