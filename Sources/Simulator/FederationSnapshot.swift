@@ -25,7 +25,7 @@ public struct ClientSnapshot: Sendable, Equatable {
     }
 }
 
-/// Checkpoints (issue 8): every tensor that training changes — each client's
+/// Checkpoints: every tensor that training changes — each client's
 /// adapters and routers, its optimizer moments, the server's state — by a
 /// stable name, and each client's counters and batch stream. The frozen base
 /// and everything fixed at construction are rebuilt from the scenario.
@@ -74,5 +74,49 @@ extension Federation {
             c.failure = s.failure
         }
         aggregator.restore(server)
+    }
+}
+
+/// A checkpoint's `clients[i]` in `state.json`: the RNG state as a decimal string (a JSON number
+/// holds only 53 bits), the batches drawn per split as an object in split order.
+extension ClientSnapshot: Codable {
+    enum CodingKeys: String, CodingKey {
+        case rng, steps, optimizerSteps = "optimizer_steps", routerOptimizerSteps = "router_optimizer_steps"
+        case batchesDrawn = "batches", ranks, lastLoss = "last_loss", failure
+    }
+
+    struct SplitKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let text = try c.decode(String.self, forKey: .rng)
+        guard let rng = UInt64(text) else {
+            throw DecodingError.dataCorruptedError(forKey: .rng, in: c, debugDescription: "not an RNG state: \(text)")
+        }
+        let batches = try c.nestedContainer(keyedBy: SplitKey.self, forKey: .batchesDrawn)
+        var drawn: [ClientData.Split: Int] = [:]
+        for split in ClientData.Split.allCases { drawn[split] = try batches.decode(Int.self, forKey: SplitKey(stringValue: split.rawValue)) }
+        self.init(rng: rng, steps: try c.decode(Int.self, forKey: .steps), optimizerSteps: try c.decode(Int.self, forKey: .optimizerSteps),
+                  routerOptimizerSteps: try c.decodeIfPresent(Int.self, forKey: .routerOptimizerSteps), batchesDrawn: drawn,
+                  ranks: try c.decode([Int].self, forKey: .ranks), lastLoss: try c.decodeIfPresent(Double.self, forKey: .lastLoss),
+                  failure: try c.decodeIfPresent(String.self, forKey: .failure))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(String(rng), forKey: .rng)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(optimizerSteps, forKey: .optimizerSteps)
+        try c.encodeIfPresent(routerOptimizerSteps, forKey: .routerOptimizerSteps)
+        var batches = c.nestedContainer(keyedBy: SplitKey.self, forKey: .batchesDrawn)
+        for split in ClientData.Split.allCases { try batches.encode(batchesDrawn[split] ?? 0, forKey: SplitKey(stringValue: split.rawValue)) }
+        try c.encode(ranks, forKey: .ranks)
+        try c.encodeIfPresent(lastLoss, forKey: .lastLoss)
+        try c.encodeIfPresent(failure, forKey: .failure)
     }
 }

@@ -205,7 +205,7 @@ final class ActionableErrorsTests: ScratchFolderTestCase {
         let point = try Sweep.load(dir + "/sweep.json").points[0]
         try FileManager.default.createDirectory(atPath: point.runs[0], withIntermediateDirectories: true)
         try Data("{}".utf8).write(to: URL(fileURLWithPath: point.runs[0] + "/scenario.json"))
-        XCTAssertEqual(point.runs.map(Sweep.RunState.of), [.interrupted, .missing])
+        XCTAssertEqual(point.runs.map(Sweep.RunStatus.of), [.interrupted, .missing])
         XCTAssertEqual(point.state, .interrupted)
         let status = try comigs(["sweep", dir + "/sweep.json", "--status"])
         XCTAssertEqual(status.status, 0, status.stderr)
@@ -214,9 +214,9 @@ final class ActionableErrorsTests: ScratchFolderTestCase {
         XCTAssertTrue(status.stdout.contains("sbatch --array=0 "), status.stdout)
         // Every combination: finished only when all are, interrupted when any is resumable,
         // else missing when any is yet to start, else running.
-        XCTAssertEqual(Sweep.RunState.point([.finished, .finished]), .finished)
-        XCTAssertEqual(Sweep.RunState.point([.running, .missing]), .missing)
-        XCTAssertEqual(Sweep.RunState.point([.missing, .running, .interrupted]), .interrupted)
-        XCTAssertEqual(Sweep.RunState.point([.finished, .running]), .running)
+        XCTAssertEqual(Sweep.RunStatus.point([.finished, .finished]), .finished)
+        XCTAssertEqual(Sweep.RunStatus.point([.running, .missing]), .missing)
+        XCTAssertEqual(Sweep.RunStatus.point([.missing, .running, .interrupted]), .interrupted)
+        XCTAssertEqual(Sweep.RunStatus.point([.finished, .running]), .running)
     }
 }

@@ -63,7 +63,7 @@ final class InputConsistencyTests: XCTestCase {
         spec.tokens = [400]
         let fed = try Federation(base: base, data: SyntheticCorpus(spec).clients(), strategy: FedAvg(),
                                  training: TrainingConfig(totalSteps: 2), seed: 0, workers: 1)
-        let cp = RunCheckpoint(round: 1, now: 0, events: 0, stepsDone: [0, 0, 0, 0], bytesUp: 0, bytesDown: 0, reached: nil, basePPL: [],
+        let cp = RunState(round: 1, now: 0, events: 0, stepsDone: [0, 0, 0, 0], bytesUp: 0, bytesDown: 0, reached: nil, basePPL: [],
                                lastResults: [], files: [], clients: fed.clientSnapshots())
         func restore(_ tensors: [(String, Tensor)]) throws {
             try Safetensors.write(tensors, metadata: [:], to: dir + "/state.safetensors")

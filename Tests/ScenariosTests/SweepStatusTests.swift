@@ -39,7 +39,7 @@ final class SweepStatusTests: XCTestCase {
         let merge = try comigs(["sweep", file, "--merge"], cwd: packageRoot)
         XCTAssertEqual(merge.status, 2)
         XCTAssertTrue(merge.stderr.contains("3 of 4 points are not finished") && merge.stderr.contains("--array=1,3"), merge.stderr)
-        XCTAssertEqual(Sweep.RunState.of(sw.points[3].runs[0]), .missing, "nothing trained")
+        XCTAssertEqual(Sweep.RunStatus.of(sw.points[3].runs[0]), .missing, "nothing trained")
         // The report of the partial folder says so and fails.
         let partial = try comigs(["report", dir + "/out"], cwd: packageRoot)
         XCTAssertEqual(partial.status, 1)

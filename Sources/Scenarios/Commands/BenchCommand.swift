@@ -31,12 +31,14 @@ enum BenchCommand {
         pretrained synthetic base, batch 64 in micro-batches of 8) with 1 and 2 workers and
         prints JSON with both wall times and their ratio.
 
-        methods runs every method of the registry on the default synthetic corpus (4 clients,
-        private share P, default 0.5) from the pretrained synthetic base, R rounds × S local
-        steps of batch B (no-communication methods: 1 round × R·S steps; PCL's trust weights on
-        256 validation windows per pair), and prints the corpus's Bayes floor and a markdown table
-        of mean test perplexity (mean ± std over N seeds), its ratio to the floor and bytes
-        uploaded per client.
+        methods runs every method of the registry through the run pipeline, in memory, on the
+        default synthetic corpus (4 mid-range phones, private share P, default 0.5) from the
+        pretrained synthetic base: R sync rounds × S local steps of batch B (PCL's trust weights
+        on 256 validation windows per pair; FlexLoRA and HetLoRA ranks 16, 32, 32, 32), each
+        client scored as any run scores it, on every full window of its test split. It prints the
+        corpus's Bayes floor on those windows and a markdown table of mean test perplexity (mean
+        ± std over N seeds; a pooled method: 1 seed), its ratio to the floor and bytes uploaded per
+        client (mean over clients).
         """
 
     static func run(_ args: [String]) throws {
@@ -138,64 +140,47 @@ enum BenchCommand {
                                     ratio: wall[1] / wall[0]))
     }
 
-    /// One method on one seed: mean test perplexity over clients and bytes each client uploaded.
-    static func runMethod(_ name: String, base: GPT, data: [ClientData], rounds: Int, steps: Int, batch: Int,
-                          seed: UInt64) throws -> (ppl: Double, bytes: Int) {
-        let method = try MethodRegistry.descriptor(name)
-        var options = MethodOptions()
-        options.ranks = method.perClientRanks ? [16, 32, 32, 32] : [8]
-        options.pclWindows = 256  // as the small paper protocol (README: Paper tables)
-        // A method whose clients share nothing trains alone: one round of every local step.
-        let alone = try !method.pooled && ScenarioRun.sharedValues(base.config, method.make(options).adapters(client: 0), method.make(options)) == 0
-        let (r, s) = alone ? (1, rounds * steps) : (rounds, steps)
-        options.rounds = r  // FDLoRA fuses after the last
-        let strategy = method.make(options)
-        var t = TrainingConfig(totalSteps: r * s)
-        t.batch = batch
-        let pooled = method.pooled
-        let fed = try Federation(base: base, data: pooled ? [ClientData.pooled(data)] : data, strategy: strategy, training: t,
-                                 seed: seed, workers: 2)
-        let clients = (0..<fed.count).map { i in
-            SimClient(device: .mid, stepFlops: 1e9, localSteps: s, uploadBytes: fed.sharedBytes(i), downloadBytes: fed.sharedBytes(i))
-        }
-        let sim = Simulation(clients: clients, config: SimulationConfig(rounds: r, seed: seed))
-        sim.numerics = fed
-        let outcomes = try sim.run()
-        let bytes = outcomes.reduce(0) { $0 + $1.arrived.filter { $0.client == 0 }.count } * fed.sharedBytes(0)
-        let models = pooled ? Array(repeating: fed.model(0), count: data.count) : (0..<data.count).map { fed.model($0) }
-        let ppl = zip(models, data).map { m, c in
-            (c.tokens[.test] ?? []).withUnsafeBufferPointer { Evaluation.evaluate(m, tokens: $0, context: m.config.blockSize).ppl }
-        }
-        return (ppl.reduce(0, +) / Double(ppl.count), bytes)
+    /// The bench's scenario for one method: the default synthetic corpus at private share `share`,
+    /// four mid-range phones, `rounds` sync rounds × `steps` local steps of batch `batch`, PCL's
+    /// trust weights on 256 validation windows per pair, per-client ranks [16, 32, 32, 32] where
+    /// the method has them, scored as any run is (`RunEvaluation`) on every full window of each
+    /// client's test split, at round 0 and after the last round.
+    static func methodScenario(_ method: MethodDescriptor, rounds: Int, steps: Int, batch: Int, share: Double, seeds: Int) throws -> Scenario {
+        var sets = ["name=bench-methods", "method.name=\(method.name)", "rounds=\(rounds)", "local_steps=\(steps)", "batch=\(batch)",
+                    "eval_every=\(rounds)", "eval_windows=0", "data.synthetic.private_share=\(share)", "method.pcl_windows=256",
+                    "outputs.save_adapters=false", "seeds=[\((0..<seeds).map(String.init).joined(separator: ","))]"]
+        if method.perClientRanks { sets.append("method.rank=[16,32,32,32]") }
+        let phones = JSON.array(Array(repeating: .object([("device", .string("mid"))]), count: 4))
+        return try Scenario.make(.object([("data", .object([("source", .string("synthetic"))])), ("clients", phones)]), overrides: sets)
     }
 
     static func methods(rounds: Int, steps: Int, batch: Int, share: Double, seeds: Int) throws {
-        let base = try Checkpoint.load("models/synthetic-byte-tiny.safetensors")
-        var spec = SyntheticCorpus.Spec()
-        spec.privateShare = share
-        let corpus = SyntheticCorpus(spec), data = corpus.clients()
-        let basePPL = data.map { c in
-            (c.tokens[.test] ?? []).withUnsafeBufferPointer { Evaluation.evaluate(base, tokens: $0, context: 128).ppl }
-        }.reduce(0, +) / Double(data.count)
-        // The same floor and ratio as a run's summary (`bayes_mean_ppl`, `ppl_over_bayes`).
-        let floor = corpus.bayesTestPerplexity(data, context: SyntheticCorpus.bayesContext).reduce(0, +) / Double(data.count)
         // Unbuffered, so a long run shows each row as it finishes.
         func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-        emit(String(format: "Bayes floor (mean over clients of the exact optimum): %.3f", floor))
-        emit("")
-        emit("| method | mean test ppl | ppl / floor | bytes up per client | wall s |")
-        emit("|---|---|---|---|---|")
-        emit(String(format: "| pretrained base | %.3f | %.3f | 0 | 0 |", basePPL, basePPL / floor))
-        for name in MethodRegistry.names {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let runs = try (0..<(try MethodRegistry.descriptor(name).pooled ? 1 : seeds)).map {
-                try runMethod(name, base: base, data: data, rounds: rounds, steps: steps, batch: batch, seed: UInt64($0))
+        func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(xs.count) }
+        var header = false
+        for method in MethodRegistry.all {
+            let scenario = try methodScenario(method, rounds: rounds, steps: steps, batch: batch, share: share, seeds: method.pooled ? 1 : seeds)
+            let inputs = try RunInputs.load(scenario.config), t0 = DispatchTime.now().uptimeNanoseconds
+            let runs = try scenario.seeds.map { seed in
+                try ScenarioRun(scenario, seed: seed, inputs: inputs, workers: ProcessInfo.processInfo.activeProcessorCount, quiet: true).run(into: nil).summary
             }
             let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            let p = runs.map(\.ppl), mean = p.reduce(0, +) / Double(p.count)
-            let std = (p.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(1, p.count - 1))).squareRoot()
-            emit(String(format: "| %@ | %.3f ± %.3f (%d seed%@) | %.3f | %d | %.0f |", name, mean, std, p.count, p.count == 1 ? "" : "s",
-                        mean / floor, runs[0].bytes, wall))
+            // Every seed scores the same windows: the floor and the base's perplexity are the first run's.
+            let floor = runs[0].bayesMeanPPL ?? .nan
+            if !header {
+                let base = mean(runs[0].clients.compactMap(\.basePPL))
+                emit(String(format: "Bayes floor (mean over clients of the exact optimum): %.3f", floor))
+                emit("")
+                emit("| method | mean test ppl | ppl / floor | bytes up per client | wall s |")
+                emit("|---|---|---|---|---|")
+                emit(String(format: "| pretrained base | %.3f | %.3f | 0 | 0 |", base, base / floor))
+                header = true
+            }
+            let p = runs.compactMap(\.meanTestPPL), m = mean(p)
+            let std = (p.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(max(1, p.count - 1))).squareRoot()
+            emit(String(format: "| %@ | %.3f ± %.3f (%d seed%@) | %.3f | %d | %.0f |", method.name, m, std, p.count, p.count == 1 ? "" : "s",
+                        m / floor, runs[0].bytesUp / runs[0].clients.count, wall))
         }
     }
 }

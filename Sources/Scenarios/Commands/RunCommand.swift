@@ -64,7 +64,7 @@ enum RunCommand {
         // The folder's scenario reproduces exactly this run.
         let resolved = try Scenario.make(scenario.resolved, overrides: ["seeds=[\(seed)]"])
         try folder.write("scenario.json", resolved.resolved.text(indent: "  ") + "\n")
-        _ = try ScenarioRun(scenario, seed: seed, inputs: inputs, folder: folder, workers: workers, quiet: quiet).run()
+        _ = try ScenarioRun(scenario, seed: seed, inputs: inputs, workers: workers, quiet: quiet).run(into: folder)
         return folder
     }
 
@@ -85,6 +85,6 @@ enum RunCommand {
         }
         let checkpoint = try RunCheckpoint.latest(in: folder)
         if !quiet { note("\(folder.path): resuming " + (checkpoint.map { "after round \($0.0.round)" } ?? "from the start (no checkpoint)")) }
-        _ = try ScenarioRun(saved, seed: seed, inputs: try RunInputs.load(saved.config), folder: folder, workers: workers, quiet: quiet).run(resume: checkpoint)
+        _ = try ScenarioRun(saved, seed: seed, inputs: try RunInputs.load(saved.config), workers: workers, quiet: quiet).run(into: folder, resume: checkpoint)
     }
 }

@@ -133,14 +133,14 @@ enum SweepCommand {
     }
 
     static func status(_ sweep: Sweep, file: String) {
-        var counts = [Sweep.RunState: Int](), todo: [Int] = []
+        var counts = [Sweep.RunStatus: Int](), todo: [Int] = []
         for p in sweep.points {
-            let states = p.runs.map(Sweep.RunState.of), state = Sweep.RunState.point(states)
+            let states = p.runs.map(Sweep.RunStatus.of), state = Sweep.RunStatus.point(states)
             counts[state, default: 0] += 1
             if state == .interrupted || state == .missing { todo.append(p.index) }
             print("\(p.index)\t\(state.name)\t\(states.filter { $0 == .finished }.count)/\(states.count) seeds\t\(p.label)")
         }
-        let summary = [Sweep.RunState.finished, .running, .interrupted, .missing].map { "\(counts[$0] ?? 0) \($0.name)" }
+        let summary = [Sweep.RunStatus.finished, .running, .interrupted, .missing].map { "\(counts[$0] ?? 0) \($0.name)" }
         print("\(sweep.points.count) points: " + summary.joined(separator: ", "))
         if !todo.isEmpty { print(sbatchLine(todo, sweep: sweep, file: file)) }
     }

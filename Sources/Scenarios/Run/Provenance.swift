@@ -27,7 +27,7 @@ struct Provenance {
                 throw ScenarioError(key: folder.file(file), reason: "not a provenance file (expected {\"sessions\": [...]})")
             }
             earlier = sessions
-        } else if RunCheckpoint.outputs.contains(where: { FileManager.default.fileExists(atPath: folder.file($0)) }) {
+        } else if RunRecorder.outputs.contains(where: { FileManager.default.fileExists(atPath: folder.file($0)) }) {
             // Outputs but no file: a session of a comigs that did not record itself (its time unknown).
             earlier = [.object([("comigs_version", .null), ("wall_time_s", .null)])]
         }

@@ -2,7 +2,7 @@ import Foundation
 import Simulator
 import Tensor
 
-/// When and what a run scores, and the lines it writes for it (issue 15, docs/design.md §4).
+/// When and what a run scores, and the lines it writes for it (docs/design.md §4).
 ///
 /// When: once before training, and in every `eval_every`-th round and the last — by default
 /// after the clients' local steps and before the server aggregates, as the original scores
@@ -118,10 +118,11 @@ struct RunEvaluation {
 
     /// Scores every client concurrently on the federation's pool. A non-finite loss throws
     /// (exit 3) so that no output line ever holds it.
-    func score(_ fed: Federation, _ data: [ClientData], round: Int, keptIn folder: RunFolder) throws -> [Score] {
+    func score(_ fed: Federation, _ data: [ClientData], round: Int, keptIn folder: RunFolder?) throws -> [Score] {
         let scores = fed.pool.map(Array(data.indices)) { i in score(scorers?[i] ?? fed.model(i), client: i, data: data[i]) }
         if let i = scores.firstIndex(where: { !$0.result.loss.isFinite }) {
-            throw TrainingDiverged(description: "client \(i): test loss is \(scores[i].result.loss) after round \(round); the outputs so far are kept in \(folder.path)")
+            throw TrainingDiverged(description: "client \(i): test loss is \(scores[i].result.loss) after round \(round)"
+                                  + (folder.map { "; the outputs so far are kept in \($0.path)" } ?? ""))
         }
         return scores
     }

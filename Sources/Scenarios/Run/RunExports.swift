@@ -1,8 +1,9 @@
 import Foundation
 import Tensor
 
-/// A finished run's logs in the formats the field's tools read (issue 17 §3), derived from
-/// its JSON lines when the run ends (so a resumed run writes the same bytes):
+/// A finished run's logs in the formats the field's tools read, derived from
+/// its records when the run ends (a resumed run's include those written before its checkpoint,
+/// so it writes the same bytes):
 /// - `metrics.csv`: `metrics.jsonl` as a table, one row per evaluation and client;
 /// - `tb/events.out.tfevents.0.comigs`: TensorBoard scalars, step = rounds done and wall
 ///   time = simulated seconds (TensorBoard's "relative" axis is then simulated time):
@@ -12,29 +13,11 @@ import Tensor
 enum RunExports {
     static let eventFile = "tb/events.out.tfevents.0.comigs"
 
-    /// `routing`: the run's `routing.jsonl` records, which the caller has read for its summary.
-    static func write(_ folder: RunFolder, routing: [RoutingRecord]) throws {
-        let metrics: [MetricsRecord] = try JSONLines.read(folder.file("metrics.jsonl"))
-        // Only the totals of each round are kept: a long run's rounds are never all in memory at once.
-        var totals: [RoundTotal] = []
-        try JSONLines.forEach(folder.file("rounds.jsonl")) { totals.append($0) }
-        try folder.write("metrics.csv", csv(metrics))
+    /// The exports of a finished run's records (`RunRecorder`'s), into its folder.
+    static func write(_ folder: RunFolder, _ recorder: RunRecorder) throws {
+        try folder.write("metrics.csv", csv(recorder.metrics))
         try FileManager.default.createDirectory(atPath: folder.file("tb"), withIntermediateDirectories: true)
-        try AtomicFile.write(events(metrics: metrics, rounds: totals, routing: routing).data, to: folder.file(eventFile))
-    }
-
-    /// One aggregation's step (rounds done), end (simulated seconds) and bytes moved: the members
-    /// of its `RoundRecord` the export plots, decoded alone (a round's client lists can be long).
-    struct RoundTotal: Decodable {
-        var step: Int, end: Double, up: Double, down: Double
-
-        init(from decoder: any Decoder) throws {
-            let r = try decoder.container(keyedBy: RoundRecord.CodingKeys.self)
-            step = try r.decode(Int.self, forKey: .round) + 1
-            end = try r.decode(Double.self, forKey: .end)
-            up = Double(try r.decode(Int.self, forKey: .bytesUp))
-            down = Double(try r.decode(Int.self, forKey: .bytesDown))
-        }
+        try AtomicFile.write(events(metrics: recorder.metrics, rounds: recorder.rounds, routing: recorder.routing).data, to: folder.file(eventFile))
     }
 
     /// A header of the record's members, then one row per record: integers as integers, other

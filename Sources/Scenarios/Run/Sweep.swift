@@ -16,24 +16,24 @@ struct Sweep {
         /// One run folder per seed.
         var runs: [String] { scenario.seeds.map { folder + "/\(scenario.name)-\(scenario.config.method.name)-seed\($0)" } }
 
-        var state: RunState { RunState.point(runs.map(RunState.of)) }
+        var state: RunStatus { RunStatus.point(runs.map(RunStatus.of)) }
     }
 
     /// Where a run folder stands.
-    enum RunState: Int, Comparable {
+    enum RunStatus: Int, Comparable {
         /// Ordered by what a re-run of the point does: nothing, nothing here, start a run, resume one.
         case finished, running, missing, interrupted
-        static func < (a: RunState, b: RunState) -> Bool { a.rawValue < b.rawValue }
+        static func < (a: RunStatus, b: RunStatus) -> Bool { a.rawValue < b.rawValue }
 
         var name: String { ["finished", "running", "missing", "interrupted"][rawValue] }
 
         /// A point's state from its runs': finished when all are, else interrupted when any
         /// run is resumable (a re-run resumes it), else missing when any is yet to start, else running.
-        static func point(_ runs: [RunState]) -> RunState { runs.max() ?? .finished }
+        static func point(_ runs: [RunStatus]) -> RunStatus { runs.max() ?? .finished }
 
         /// finished: its summary.json exists; running: another process holds its lock;
         /// interrupted: it has a scenario.json (resumable); missing: nothing usable yet.
-        static func of(_ run: String) -> RunState {
+        static func of(_ run: String) -> RunStatus {
             let fm = FileManager.default
             if fm.fileExists(atPath: run + "/summary.json") { return .finished }
             if fm.fileExists(atPath: run + ".lock"), (try? RunLock(run)) == nil { return .running }
