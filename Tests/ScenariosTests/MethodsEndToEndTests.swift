@@ -3,41 +3,23 @@ import XCTest
 @testable import Simulator
 @testable import Tensor
 
-/// Every method, end to end on the simulator: 2 rounds on a 4-client synthetic
-/// corpus from the pretrained synthetic base; each must beat the base's test loss.
+/// Every method, end to end through the run pipeline (`ScenarioRun`, in memory): 2 rounds on a
+/// 4-client synthetic corpus from the pretrained synthetic base; each must end below the base's
+/// mean test perplexity, which the same run scored at round 0.
 final class MethodsEndToEndTests: XCTestCase {
     func testEveryMethodBeatsThePretrainedBase() throws {
-        let base = try Checkpoint.load(BaseModelTests.root + "/models/synthetic-byte-tiny.safetensors")
-        var spec = SyntheticCorpus.Spec()
-        spec.tokens = [12_000]
-        spec.privateShare = 0.7
-        let data = SyntheticCorpus(spec).clients()
-        func meanTestLoss(_ model: GPT) -> Double {
-            data.map { c in (c.tokens[.test] ?? []).withUnsafeBufferPointer { Evaluation.evaluate(model, tokens: $0, context: 128).loss } }
-                .reduce(0, +) / Double(data.count)
-        }
-        let baseLoss = meanTestLoss(base)
-        var options = MethodOptions()
-        options.ranks = [8, 8, 16, 16]
-        options.router = RouterSchedule(every: 2, iters: 2)
         for method in MethodRegistry.all {
-            let name = method.name, strategy = method.make(options)
-            let clientsData = method.pooled ? [ClientData.pooled(data)] : data
-            var t = TrainingConfig(totalSteps: 8)
-            t.batch = 8
-            t.microBatch = 8
-            let fed = try Federation(base: base, data: clientsData, strategy: strategy, training: t, seed: 0, workers: 2)
-            if method.pooled { fed.training.batch == 256 ? () : XCTFail("centralized batch") }
-            let sims = (0..<fed.count).map { i in
-                SimClient(device: .mid, stepFlops: 1e9, localSteps: 4, uploadBytes: fed.sharedBytes(i), downloadBytes: fed.sharedBytes(i))
-            }
-            let sim = Simulation(clients: sims, config: SimulationConfig(rounds: 2))
-            sim.numerics = fed
-            _ = try sim.run()
-            let loss = method.pooled ? meanTestLoss(fed.model(0))
-                : (0..<4).map { i in (data[i].tokens[.test] ?? []).withUnsafeBufferPointer {
-                    Evaluation.evaluate(fed.model(i), tokens: $0, context: 128).loss } }.reduce(0, +) / 4
-            XCTAssertLessThan(loss, baseLoss, "\(name): mean test loss \(loss) vs base \(baseLoss)")
+            var sets = ["name=e2e", "method.name=\(method.name)", "rounds=2", "local_steps=4", "batch=8", "micro_batch=8", "eval_every=2",
+                        "data.synthetic.tokens=12000", "data.synthetic.private_share=0.7", "method.router_every=2", "method.router_iters=2", "method.pcl_windows=64",
+                        "model.base=\(BaseModelTests.root)/models/synthetic-byte-tiny.safetensors", "outputs.save_adapters=false"]
+            if method.perClientRanks { sets.append("method.rank=[8,8,16,16]") }
+            let phones = JSON.array(Array(repeating: .object([("device", .string("mid"))]), count: 4))
+            let scenario = try Scenario.make(.object([("data", .object([("source", .string("synthetic"))])), ("clients", phones)]), overrides: sets)
+            let run = ScenarioRun(scenario, seed: 0, inputs: try RunInputs.load(scenario.config), workers: 2, quiet: true)
+            let summary = try run.run(into: nil).summary
+            let base = summary.clients.compactMap(\.basePPL).reduce(0, +) / 4
+            let ppl = try XCTUnwrap(summary.meanTestPPL, method.name)
+            XCTAssertLessThan(ppl, base, "\(method.name): mean test perplexity \(ppl) vs the base's \(base)")
         }
         XCTAssertThrowsError(try MethodRegistry.make("fedprox")) { XCTAssertTrue("\($0)".contains("unknown method 'fedprox'")) }
     }
