@@ -135,9 +135,8 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     public var clientCount: Int { clients.count }
     /// One server for the whole run (servers such as HetLoRA's keep state).
     let aggregator: any Aggregator
-    /// How the server combines updates, fixed at construction.
-    public let server: ServerMode
-    /// FedBuff's server state (`server` is `.fedBuff`), else nil.
+    /// FedBuff's server state when the federation was built with `server: .fedBuff` (how the
+    /// server combines updates is fixed at construction), else nil.
     var fedBuff: FedBuffServer?
 
     /// Every client starts from `base`'s weights (its base-role parameters)
@@ -147,7 +146,6 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     public init(base: GPT, data: [ClientData], strategy: any CollaborationStrategy, training: TrainingConfig,
                 seed: UInt64, workers: Int, server: ServerMode = .synchronous) throws {
         self.strategy = strategy
-        self.server = server
         var training = training
         if let b = strategy.batch { training.batch = b }
         self.training = training
