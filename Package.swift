@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: Scenarios -> Simulator -> Tensor -> Kernels, CBLAS (DESIGN §1).
+// Dependencies point one way: comigs -> Experiments -> Simulator -> Tensor -> Kernels, CBLAS (docs/design.md §1).
 // No flag names a CPU: the wide code paths are chosen at run time (Sources/Kernels), so one
 // build runs on every x86-64 (SSE4.2 and up) and arm64 machine and gives the same numbers on each.
 // Release builds use SwiftPM's defaults (-O, whole-module): bounds and overflow checks stay on
@@ -9,9 +9,10 @@ import PackageDescription
 let package = Package(
     name: "comigs",
     products: [
-        .executable(name: "comigs", targets: ["Scenarios"]),
+        .executable(name: "comigs", targets: ["comigs"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Simulator", targets: ["Simulator"]),
+        .library(name: "Experiments", targets: ["Experiments"]),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -20,9 +21,10 @@ let package = Package(
         .target(name: "Simulator", dependencies: ["Tensor"]),
         // BuildInfo records the commit and compiler of each build (`comigs --version`, run folders' provenance.json).
         .plugin(name: "BuildInfo", capability: .buildTool()),
-        .executableTarget(name: "Scenarios", dependencies: ["Simulator", "Tensor"], plugins: ["BuildInfo"]),
+        .target(name: "Experiments", dependencies: ["Simulator", "Tensor"], plugins: ["BuildInfo"]),
+        .executableTarget(name: "comigs", dependencies: ["Experiments", "Simulator", "Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Tensor"]),
-        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Simulator", "Tensor"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["comigs", "Experiments", "Simulator", "Tensor"]),
     ]
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches the Debian packages whose text the real-corpus scenarios read
-# (Sources/Scenarios/Data/Corpora.swift) and unpacks them, without installing
+# (Sources/Experiments/Data/Corpora/Corpora.swift) and unpacks them, without installing
 # anything, into a cache folder: one sub-folder per package.
 #
 #   bash scripts/corpora.sh [CACHE]

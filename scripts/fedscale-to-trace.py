@@ -65,7 +65,7 @@ from collections import Counter
 
 DEVICE_HEADER = "device_id,gflops,upload_mbps,download_mbps,memory_mib"
 AVAILABILITY_HEADER = "device_id,period_s,start_s,end_s"
-# The loader's closed ranges (Sources/Scenarios/Scenario/ScenarioKeys.swift, the `clients[]` keys
+# The loader's closed ranges (Sources/Experiments/Scenario/ScenarioKeys.swift, the `clients[]` keys
 # of these names; DeviceTrace.seconds for times). DeviceTraceTests checks they agree.
 RANGES = {"gflops": (0.001, 1e6), "upload_mbps": (0.001, 1e6), "download_mbps": (0.001, 1e6), "memory_mib": (1, 1e7)}
 SECONDS = (0, 1e9)

@@ -2,7 +2,7 @@ import Foundation
 import PackagePlugin
 
 /// Records, at every build of the `comigs` executable, the git commit its sources were
-/// built from and the compiler that built them (`Sources/Scenarios/Build.swift` reads them).
+/// built from and the compiler that built them (`Sources/Experiments/Build.swift` reads them).
 /// A prebuild command, because SwiftPM runs those before every build: a commit made since
 /// the last build is picked up. The generated file is rewritten only when its text changes,
 /// so an unchanged checkout recompiles nothing.

@@ -70,7 +70,7 @@ VALID = {
     "outputs": {"dir": "runs", "save_adapters": False},
 }
 
-# Every key of Sources/Scenarios/Scenario/ScenarioKeys.swift with its kind
+# Every key of Sources/Experiments/Scenario/ScenarioKeys.swift with its kind
 # (clients[] keys as client 0's, which sets them all in VALID).
 KEYS = [
     ("name", "string"), ("label", "string"), ("seeds", "ints"), ("rounds", "int"), ("local_steps", "int"),

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import comigs
+@testable import Experiments
 
 /// Command-line conventions: options as `--key value` or `--key=value`, unknown options (long or short)
 /// named with the option they may mean, and every usage error one line on stderr, exit code 2:

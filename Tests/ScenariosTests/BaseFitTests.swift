@@ -2,7 +2,7 @@ import Foundation
 import Simulator
 import Tensor
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 /// A base that fits the data, or a run that says it does not: the synthetic general language is
 /// the same for every corpus seed, bases record the language they learned (a run on another is

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import comigs
+@testable import Experiments
 @testable import Tensor
 
 /// The committed pretrained bases under models/ load and beat a unigram model on their data.

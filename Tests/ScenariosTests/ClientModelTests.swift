@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 @testable import Tensor
 
 /// A personalised model out of the simulator: `eval --run DIR --client I` scores a client's trained

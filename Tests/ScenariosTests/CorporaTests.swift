@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 /// Real-text corpora (`scripts/corpora.sh` + `Corpora`). Tests that need the
 /// package cache skip when it is missing (and fail on CI); the cleaning rules

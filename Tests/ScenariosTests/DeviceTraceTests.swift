@@ -2,7 +2,7 @@ import Foundation
 import Simulator
 import Tensor
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 /// Issue 17 §1: device traces (our CSV format), FedScale's pickles converted to it, and
 /// 1,000-client cost-only populations from a trace and by class shares.

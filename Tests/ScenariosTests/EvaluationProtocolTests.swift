@@ -2,7 +2,7 @@ import Foundation
 import Simulator
 import Tensor
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 /// Issue 15 §1: the original's protocol — what is scored (random windows over the whole test
 /// split, never a prefix), when (before the server aggregates), how many experts the baselines

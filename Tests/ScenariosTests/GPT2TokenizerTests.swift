@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 /// A hand-made GPT-2-style vocabulary: the 256 byte symbols with id = byte
 /// value (so single-byte tokens are just the bytes: "h" = 104, " " = 32), then

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import comigs
 import Tensor
 
 /// The golden routing traces (Tests/Golden): any change to a routing decision,

@@ -2,7 +2,8 @@ import Foundation
 import Simulator
 import Tensor
 import XCTest
-@testable import Scenarios
+@testable import comigs
+@testable import Experiments
 
 /// Issue 17 §4: `comigs report RUN_DIR --html` — the timeline's geometry from known events,
 /// escaping and self-containment of the page, bad inputs, and a real run's page rendered by

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import comigs
+@testable import Experiments
 @testable import Tensor
 
 /// Issue 17 §2: the toolkits' non-IID partitions of labelled documents.

@@ -4,7 +4,8 @@ import FoundationXML
 #endif
 import Simulator
 import XCTest
-@testable import Scenarios
+@testable import comigs
+@testable import Experiments
 import Tensor
 
 /// Elements, attributes and character data of an SVG, as an XML parser sees them.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import comigs
+@testable import Experiments
 @testable import Simulator
 
 /// `comigs data prepare` end to end, document splits, the AG News OOD protocol,

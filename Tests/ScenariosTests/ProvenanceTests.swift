@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 /// `comigs --version` and a run folder's provenance.json: what built the binary and where it ran.
 final class ProvenanceTests: XCTestCase {

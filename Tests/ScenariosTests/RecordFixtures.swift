@@ -1,6 +1,6 @@
 import Foundation
 import Tensor
-@testable import Scenarios
+@testable import Experiments
 
 /// Records for run folders written by hand (pictures, HTML pages, reports), so that they have
 /// exactly the members `comigs run` writes.

@@ -2,7 +2,7 @@ import Foundation
 import Simulator
 import Tensor
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 /// The typed output records read and write the committed outputs byte for byte: every line of
 /// the golden traces and the quickstart's files decodes and encodes back to the same text, and

@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 /// `comigs report` combines only runs of one experiment: rows are resolved scenarios up to the
 /// seed, per-client columns are each row's own clients, the output does not depend on the order

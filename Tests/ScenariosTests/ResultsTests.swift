@@ -1,7 +1,8 @@
 import Foundation
 import Tensor
 import XCTest
-@testable import Scenarios
+@testable import comigs
+@testable import Experiments
 
 /// The committed tables come from the committed scenarios and code: one row of
 /// each kind is re-run and must give the same numbers to the last bit.

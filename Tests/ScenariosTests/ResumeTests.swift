@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 /// Issue 8: a killed run resumes to exactly the files of an uninterrupted one;
 /// a full disk and a diverging run stop with a clear message and lose nothing.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 @testable import Tensor
 
 /// Issue 17 §3: every run also writes metrics.csv and a TensorBoard event file, and

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 /// Every regular file under a run folder, as sorted paths relative to it, but `provenance.json`
 /// (times, machine, sessions: the one file allowed to differ between identical runs).

@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 /// `comigs run`, `sweep` and `report` end to end, through the executable.
 final class RunTests: XCTestCase {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 import Simulator
 import Tensor
 

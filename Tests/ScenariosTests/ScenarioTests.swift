@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 import Simulator
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 final class ScenarioTests: XCTestCase {
     func scenario(_ text: String, _ overrides: [String] = []) throws -> Scenario {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import comigs
 
 /// A sweep writes only under its output folder (--out, else the file's `out`); the file's
 /// `report` copy is written only into the file's own out once every point is finished; every

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 
 /// Issue 19: sweeps as Slurm users run them — status, any subset of points, a merge that
 /// never trains, a report that says when a sweep is incomplete, the array script from anywhere.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Scenarios
+@testable import Experiments
 @testable import Simulator
 import Tensor
 
