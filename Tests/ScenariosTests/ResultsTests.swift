@@ -24,7 +24,7 @@ final class ResultsTests: XCTestCase {
         let sweep = try Sweep.load(packageRoot + "/" + sweepFile)
         let point = try XCTUnwrap(sweep.points.first { $0.label == label }, "no point \(label)")
         let scenario = try Scenario.make(point.scenario.resolved, overrides: overrides)
-        let run = try RunCommand.execute(scenario, seed: 0, out: try temporaryDirectory("results"), workers: 2, quiet: true)
+        let run = try ScenarioRun.start(scenario, seed: 0, out: try temporaryDirectory("results"), workers: 2, quiet: true)
         return try JSONLines.object(run.file("summary.json"))
     }
 

@@ -211,7 +211,7 @@ package struct Report {
     package var routingPerSeed: String {
         let layers = posteriorLayers
         guard layers > 0 else { return "" }
-        var out = "\nRouter against the exact posterior P(origin general | prefix) at the last evaluation, "
+        let out = "\nRouter against the exact posterior P(origin general | prefix) at the last evaluation, "
             + "per seed (mean over clients; correlation, mean absolute gap in brackets):\n\n"
         var cells: [[String]] = []
         for row in rows {

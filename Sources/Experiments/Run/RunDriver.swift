@@ -2,7 +2,7 @@ import Foundation
 import Simulator
 import Tensor
 
-/// The run's side of the simulation (`SimulationNumerics`, docs/design.md §4): the federation
+/// The run's side of the simulation (`SimulationNumerics`, docs/design.md §5 and §7): the federation
 /// trains when the scheduler says so (or, in cost-only mode, nothing does and the cost model's
 /// FLOPs set the times), and around each aggregation the run scores the clients when
 /// `RunEvaluation` says, records the round and, every `checkpoint_every` rounds, writes a

@@ -14,7 +14,7 @@ package struct RunStalled: Error, CustomStringConvertible {
 }
 
 /// One seed of a configured experiment, the one pipeline behind every published number
-/// (`comigs run`, `comigs sweep`, `comigs bench methods`, the end-to-end tests; docs/design.md §6):
+/// (`comigs run`, `comigs sweep`, `comigs bench methods`, the end-to-end tests; docs/design.md §7):
 /// the inputs read and checked (`RunInputs`), a federation that trains, a simulation that
 /// schedules it (`RunDriver`), a recorder of the outputs (`RunRecorder`) and, at the end, the
 /// summary. Into a run folder, or in memory only (no folder: nothing written, nothing saved).
@@ -62,6 +62,39 @@ package struct ScenarioRun {
                                              trains: CostModel.Trains(attention: false, experts: false, router: true))
         return SimClient(device: device, stepFlops: Double(expert), localSteps: localSteps, uploadBytes: bytes, downloadBytes: bytes,
                          schedule: schedule, routerEvery: r.every, routerBurstFlops: Double(router) * Double(r.iters))
+    }
+
+    /// One seed of a scenario into a new folder under `out` (`<name>-<method>-seed<S>`, its resolved
+    /// scenario in `scenario.json`). Errors: bad inputs (before the folder is made), then as `run`.
+    package static func start(_ scenario: Scenario, seed: UInt64, out: String, workers: Int, quiet: Bool) throws -> RunFolder {
+        let inputs = try RunInputs.load(scenario.config)
+        let folder = try RunFolder.create(in: out, named: "\(scenario.name)-\(scenario.config.method.name)-seed\(seed)")
+        // The folder's scenario reproduces exactly this run.
+        let resolved = try Scenario.make(scenario.resolved, overrides: ["seeds=[\(seed)]"])
+        try folder.write("scenario.json", resolved.resolved.text(indent: "  ") + "\n")
+        _ = try ScenarioRun(scenario, seed: seed, inputs: inputs, workers: workers, quiet: quiet).run(into: folder)
+        return folder
+    }
+
+    /// Finishes an interrupted run in its own folder: from its last complete
+    /// checkpoint, or from the start when it has none. A finished run is left alone. Errors: a
+    /// folder that is not a run folder, or ran another scenario than `scenario`; then as `run`.
+    package static func resume(_ scenario: Scenario, _ folder: RunFolder, workers: Int, quiet: Bool) throws {
+        let saved = try Scenario.load(folder.file("scenario.json"))
+        guard let seed = saved.seeds.first, saved.seeds.count == 1 else {
+            throw ScenarioError(key: folder.file("scenario.json"), reason: "not a run folder's scenario (one seed expected)")
+        }
+        let mine = try Scenario.make(scenario.resolved, overrides: ["seeds=[\(seed)]"])
+        guard mine.resolved == saved.resolved else {
+            throw ScenarioError(key: "--resume", reason: "\(folder.path) ran a different scenario than the one given")
+        }
+        if FileManager.default.fileExists(atPath: folder.file("summary.json")) {
+            if !quiet { note("\(folder.path): already complete") }
+            return
+        }
+        let checkpoint = try RunCheckpoint.latest(in: folder)
+        if !quiet { note("\(folder.path): resuming " + (checkpoint.map { "after round \($0.0.round)" } ?? "from the start (no checkpoint)")) }
+        _ = try ScenarioRun(saved, seed: seed, inputs: try RunInputs.load(saved.config), workers: workers, quiet: quiet).run(into: folder, resume: checkpoint)
     }
 
     /// Runs the scenario into `folder` (nil: in memory only); with `resume`, continues from that

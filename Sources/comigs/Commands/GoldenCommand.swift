@@ -55,7 +55,7 @@ enum GoldenCommand {
         for name in names {
             let stem = String(name.dropLast(5))
             let scenario = try Scenario.load("\(dir)/\(name)")
-            let run = try RunCommand.execute(scenario, seed: scenario.seeds[0], out: scratch, workers: 2, quiet: true)
+            let run = try ScenarioRun.start(scenario, seed: scenario.seeds[0], out: scratch, workers: 2, quiet: true)
             try FileManager.default.createDirectory(atPath: "\(dir)/\(stem)", withIntermediateDirectories: true)
             for file in files {
                 let new = try String(contentsOfFile: run.file(file), encoding: .utf8)

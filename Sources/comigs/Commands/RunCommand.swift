@@ -47,45 +47,14 @@ enum RunCommand {
         let seeds = a.string("--seed") != nil ? [UInt64(try a.int("--seed", default: 0, range: 0...Int(Int32.max)))] : scenario.seeds
         let workers = try a.int("--workers", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
         if let dir = a.string("--resume") {
-            try resume(scenario, RunFolder(path: dir), workers: workers, quiet: a.has("--quiet"))
+            try ScenarioRun.resume(scenario, RunFolder(path: dir), workers: workers, quiet: a.has("--quiet"))
             FileHandle.standardOutput.write(Data((dir + "\n").utf8))
             return
         }
         for seed in seeds {
-            let folder = try execute(scenario, seed: seed, out: a.string("--out") ?? scenario.config.outputs.dir, workers: workers,
+            let folder = try ScenarioRun.start(scenario, seed: seed, out: a.string("--out") ?? scenario.config.outputs.dir, workers: workers,
                                      quiet: a.has("--quiet"))
             FileHandle.standardOutput.write(Data((folder.path + "\n").utf8))
         }
-    }
-
-    /// One seed of a scenario into a new folder under `out`.
-    static func execute(_ scenario: Scenario, seed: UInt64, out: String, workers: Int, quiet: Bool) throws -> RunFolder {
-        let inputs = try RunInputs.load(scenario.config)
-        let folder = try RunFolder.create(in: out, named: "\(scenario.name)-\(scenario.config.method.name)-seed\(seed)")
-        // The folder's scenario reproduces exactly this run.
-        let resolved = try Scenario.make(scenario.resolved, overrides: ["seeds=[\(seed)]"])
-        try folder.write("scenario.json", resolved.resolved.text(indent: "  ") + "\n")
-        _ = try ScenarioRun(scenario, seed: seed, inputs: inputs, workers: workers, quiet: quiet).run(into: folder)
-        return folder
-    }
-
-    /// Finishes an interrupted run in its own folder: from its last complete
-    /// checkpoint, or from the start when it has none. A finished run is left alone.
-    static func resume(_ scenario: Scenario, _ folder: RunFolder, workers: Int, quiet: Bool) throws {
-        let saved = try Scenario.load(folder.file("scenario.json"))
-        guard let seed = saved.seeds.first, saved.seeds.count == 1 else {
-            throw ScenarioError(key: folder.file("scenario.json"), reason: "not a run folder's scenario (one seed expected)")
-        }
-        let mine = try Scenario.make(scenario.resolved, overrides: ["seeds=[\(seed)]"])
-        guard mine.resolved == saved.resolved else {
-            throw ScenarioError(key: "--resume", reason: "\(folder.path) ran a different scenario than the one given")
-        }
-        if FileManager.default.fileExists(atPath: folder.file("summary.json")) {
-            if !quiet { note("\(folder.path): already complete") }
-            return
-        }
-        let checkpoint = try RunCheckpoint.latest(in: folder)
-        if !quiet { note("\(folder.path): resuming " + (checkpoint.map { "after round \($0.0.round)" } ?? "from the start (no checkpoint)")) }
-        _ = try ScenarioRun(saved, seed: seed, inputs: try RunInputs.load(saved.config), workers: workers, quiet: quiet).run(into: folder, resume: checkpoint)
     }
 }

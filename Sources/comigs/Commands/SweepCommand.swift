@@ -95,11 +95,11 @@ enum SweepCommand {
                 if FileManager.default.fileExists(atPath: run + "/scenario.json") {
                     // An interrupted run continues from its last checkpoint.
                     note("resume \(run) (interrupted)")
-                    try RunCommand.resume(p.scenario, RunFolder(path: run), workers: workers, quiet: a.has("--quiet"))
+                    try ScenarioRun.resume(p.scenario, RunFolder(path: run), workers: workers, quiet: a.has("--quiet"))
                 } else {
                     // A folder without even its scenario holds nothing worth keeping.
                     try? FileManager.default.removeItem(atPath: run)
-                    _ = try RunCommand.execute(p.scenario, seed: seed, out: p.folder, workers: workers, quiet: a.has("--quiet"))
+                    _ = try ScenarioRun.start(p.scenario, seed: seed, out: p.folder, workers: workers, quiet: a.has("--quiet"))
                 }
                 FileHandle.standardOutput.write(Data((run + "\n").utf8))
             }
