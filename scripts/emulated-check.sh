@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The release binary on emulated x86-64 CPUs (qemu-user) must run and write the same bytes
-# as on this machine's own CPU (issue 12): -cpu Nehalem (SSE4.2, no AVX: the generic kernels)
+# as on the host's own CPU: -cpu Nehalem (SSE4.2, no AVX: the generic kernels)
 # and -cpu Haswell (AVX2 and FMA, no AVX-512: the AVX2 kernels, chosen by CPUID as on an
 # AVX2-only laptop or runner). Each side makes a synthetic corpus, runs one round on it (every
 # file of the run folder is compared but provenance.json, which names the machine) and

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings up a single-node Slurm cluster on this machine (Debian's slurm-wlm and munge; the
 # daemons started by hand and stopped by PID at exit) and runs the README's Slurm recipe on a
-# tiny 4-point sweep the way people use Slurm (issue 19):
+# tiny 4-point sweep the way people use Slurm:
 #   1. the whole array, with one task killed mid-run (scancel), then only that index resubmitted;
 #   2. a submission from another folder with a relative sweep path;
 #   3. the merge, which must train nothing; every row exactly once;

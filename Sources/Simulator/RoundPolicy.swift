@@ -1,4 +1,4 @@
-/// When a round ends and which updates count (docs/design.md §5, issue 4).
+/// When a round ends and which updates count (docs/design.md §5).
 public enum RoundPolicy: Codable, Sendable, Equatable {
     /// Wait for every selected client.
     case sync

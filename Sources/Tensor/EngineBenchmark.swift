@@ -1,7 +1,7 @@
 import Dispatch
 
 /// `comigs bench engine`: times training steps of the two reference configs
-/// of issue 2 (the same shapes as `bench/torch_reference.py`).
+/// of the engine benchmark (the same shapes as `bench/torch_reference.py`).
 public enum EngineBenchmark {
     public struct Result: Codable, Sendable {
         public var config: String

@@ -40,7 +40,7 @@ public struct GPTConfig: Codable, Sendable, Equatable {
             + (nInner.map { ", n_inner \($0)" } ?? "")
     }
 
-    /// The benchmark model of issue 2: 4 layers, 4 heads, width 128, context 128, vocab 512.
+    /// The engine benchmark's model (`comigs bench engine`): 4 layers, 4 heads, width 128, context 128, vocab 512.
     public static let tiny = GPTConfig(nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 128, vocabSize: 512)
 }
 

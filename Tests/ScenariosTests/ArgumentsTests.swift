@@ -176,6 +176,7 @@ final class UsageErrorTests: ScratchFolderTestCase {
             (["export", "--run", "runs/a", "extra"], "export: unexpected operand 'extra'"),
             (["data"], "data: expected a subcommand (synth, prepare)"),
             (["data", "prepare", "agnew"], "data: unknown corpus 'agnew' (did you mean 'agnews'?)"),
+            (["data", "prepare", "agnews"], "data: prepare agnews: --csv FILE is required: " + Corpora.agnewsSource),
             (["pretrain", "--out", "m.safetensors"], "pretrain: --data is required"),
         ]
         for (args, problem) in cases {

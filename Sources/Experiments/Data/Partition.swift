@@ -1,7 +1,7 @@
 import Tensor
 
 /// How labelled documents are dealt to N clients — the non-IID partitions of the FL toolkits
-/// (Flower Datasets, FedML, FederatedScope, pfl; issue 17 §2). Seeded and machine-independent
+/// (Flower Datasets, FedML, FederatedScope, pfl). Seeded and machine-independent
 /// (`RNG`, `PortableMath`).
 ///
 /// - `natural`: one client per label (the paper's AG News protocol).

@@ -1,5 +1,5 @@
-/// Cuts a client's text into documents when it has too few for document-level splits
-/// (issue 18): one export file per client would otherwise go to train whole, leaving
+/// Cuts a client's text into documents when it has too few for document-level splits:
+/// one export file per client would otherwise go to train whole, leaving
 /// valid and test empty.
 ///
 /// The rule: a client with fewer than `minimumDocuments` documents is re-cut into about

@@ -38,7 +38,7 @@ package struct SyntheticCorpus {
         package var clients = 4
         /// Tokens per client over all splits (one value for all, or one per client).
         package var tokens: [Int] = [200_000]
-        // Defaults (issue 16): the base still beats a unigram model on every client (a dialect
+        // Defaults: the base still beats a unigram model on every client (a dialect
         // token is new to it with probability P·D = 0.35), and the dialects share half their
         // own transitions (`results/sweeps/world-search.md`).
         package var privateShare = 0.5

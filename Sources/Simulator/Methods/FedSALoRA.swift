@@ -6,7 +6,7 @@ import Tensor
 /// averaged; every B stays on its client as the personal part. A starts in common (the
 /// server's round-0 values), B at zero as always.
 ///
-/// The original code (`../shared/reference/CoMiGS-icml2025`, `FedSaLoRACollaborationStrategy`)
+/// The original code (the CoMiGS repository, `FedSaLoRACollaborationStrategy`)
 /// marks nothing client-specific, so there every LoRA matrix travels: FedAvg at rank 16.
 /// This is the paper's method; `reference` (compat "reference") does what the code does.
 public struct FedSALoRA: CollaborationStrategy {

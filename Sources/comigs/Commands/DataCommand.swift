@@ -31,7 +31,7 @@ enum DataCommand {
         prepare builds a real corpus into DIR/<num_clients>/ (default DIR: data/<name>):
           multilingual  Debian reference manual in de, fr, it, es (one client per language)
           domains       code (Python stdlib), books (KJV), docs (Python reST), legal (licenses)
-          agnews        AG News test CSV (default ../shared/data/agnews/test.csv), one client
+          agnews        --csv FILE: the AG News test CSV (ag_news_csv's test.csv), one client
                         per class, 1500/200/200 documents; --ood: every client's valid and test
                         split is a uniform mixture of all classes
           labelled      --csv FILE: any CSV of label,text rows (more text columns are joined);
@@ -154,7 +154,8 @@ enum DataCommand {
         case "multilingual": docs = try Corpora.multilingual(cache: cache)
         case "domains": docs = try Corpora.domains(cache: cache)
         case "agnews":
-            docs = try Corpora.agnews(csv: a.string("--csv") ?? "../shared/data/agnews/test.csv")
+            guard let csv = a.string("--csv") else { throw Misuse(description: "prepare agnews: --csv FILE is required: " + Corpora.agnewsSource) }
+            docs = try Corpora.agnews(csv: csv)
             fractions = (200.0 / 1900, 200.0 / 1900)
         case "labelled":
             guard let csv = a.string("--csv") else { throw Misuse(description: "prepare labelled: --csv FILE is required") }

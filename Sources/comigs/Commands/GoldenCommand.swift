@@ -7,7 +7,7 @@ struct GoldenMismatch: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Golden traces (issue 7): small fixed scenarios whose routing and metrics
+/// Golden traces: small fixed scenarios whose routing and metrics
 /// must not change by a single byte unless a change means to change them.
 enum GoldenCommand {
     static let usage = """

@@ -66,7 +66,7 @@ enum SweepCommand {
                 for (p, state) in unfinished { note("\(p.index)\t\(state.name)\t\(p.label)") }
                 throw UsageError(description: "--merge: \(unfinished.count) of \(sweep.points.count) points are not finished; nothing trained here. "
                                  + "Run them with: \(sbatchLine(unfinished.filter { $0.1 != .running }.map(\.0.index), sweep: sweep, file: file)) "
-                                 + "(or --merge --run-missing to train them on this machine)")
+                                 + "(or --merge --run-missing to train them locally)")
             }
         }
         let workers = try a.int("--workers", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)

@@ -2,7 +2,7 @@ import Foundation
 
 /// Real text for the clients: Debian packages that `scripts/corpora.sh`
 /// downloads and unpacks into a cache folder (one sub-folder per package), the
-/// AG News test split from `../shared/data/agnews/`, or a folder of text files.
+/// AG News test split from a CSV the user has (`Corpora.agnewsSource`), or a folder of text files.
 ///
 /// Every function is deterministic: file lists are sorted and nothing depends
 /// on dictionary order. Errors name the missing file or folder.
@@ -31,12 +31,16 @@ package enum Corpora {
          ClientDocuments(name: "legal", documents: try licenses(cache: cache))]
     }
 
+    /// Where the AG News CSV comes from, for errors and help texts.
+    package static let agnewsSource = "give --csv the test.csv of the ag_news_csv release (Zhang, Zhao and LeCun 2015: "
+        + "7,600 rows of \"class 1-4\",\"title\",\"description\")"
+
     /// Four clients `World, Sports, Business, Sci/Tech` (class index 1-4) from
     /// the AG News CSV; a document is one row, "title. description", in row order.
     /// Every AG News row has text, so a row whose title and description are both empty
     /// (after cleaning) is an error, like a malformed one; errors name the file and line.
     package static func agnews(csv: String) throws -> [ClientDocuments] {
-        let text = try readUTF8(csv, hint: "AG News is not downloaded by scripts/corpora.sh; see ../shared/data/README.md")
+        let text = try readUTF8(csv, hint: "AG News is not downloaded by scripts/corpora.sh: " + agnewsSource)
         var clients = AGNews.classes.map { ClientDocuments(name: $0, documents: []) }
         for row in try CSV.rows(text, file: csv) {
             let f = row.fields
