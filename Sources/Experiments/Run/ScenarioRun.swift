@@ -123,10 +123,9 @@ package struct ScenarioRun {
     /// its server chosen by the round policy; resuming, put back as it was at the checkpoint.
     package func makeFederation(resume: (RunState, Safetensors)?) throws -> Federation? {
         guard let data else { return nil }
-        let clients = config.pooled ? 1 : config.clientCount
         let fed = try Federation(base: base, data: config.pooled ? [ClientData.pooled(data)] : data, strategy: inputs.setup.strategy,
                                  training: config.trainingConfig(context: inputs.context), seed: seed, workers: workers,
-                                 server: ServerMode(config.simulationConfig(clients: clients, seed: seed).policy))
+                                 server: ServerMode(config.policy.round))
         if let (state, tensors) = resume { try state.restore(fed, from: tensors) }
         return fed
     }
@@ -147,7 +146,7 @@ package struct ScenarioRun {
         var end = (now: resume?.now ?? 0, events: resume?.events ?? 0), stalled: String?
         do {
             if config.schedule.rounds > 0 {
-                let clients = driver.federation?.count ?? (config.pooled ? 1 : config.clientCount)
+                let clients = config.federatedClients
                 let simulation = Simulation(clients: try simClients(count: clients), config: config.simulationConfig(clients: clients, seed: seed))
                 let recorder = driver.recorder
                 simulation.onEvent = { recorder.event($0) }

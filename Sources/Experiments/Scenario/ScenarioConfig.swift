@@ -181,6 +181,9 @@ extension ScenarioConfig {
     /// One model trained on every client's data pooled (Centralized), scored on each client's split.
     package var pooled: Bool { method.descriptor.pooled }
 
+    /// Clients the federation and the scheduler hold: one for a pooled method, else every client.
+    package var federatedClients: Int { pooled ? 1 : clientCount }
+
     /// The report's row label.
     package var rowLabel: String { label ?? method.name }
 
