@@ -16,113 +16,6 @@ public struct TrainingConfig: Sendable, Equatable {
     public init(totalSteps: Int) { self.totalSteps = totalSteps }
 }
 
-/// One client's numeric state: its model (frozen base + adapters), optimizer,
-/// batch stream and step counter. Touched only by that client's task.
-final class ClientState: @unchecked Sendable {
-    let model: GPT
-    let data: ClientData
-    var rng: RNG
-    /// Expert (optimisation) steps done over the whole run.
-    var steps = 0
-    /// The parameters that travel, in model order.
-    let shared: [Parameter]
-    /// With an alternating schedule the routers have their own parameters and
-    /// optimizer; otherwise everything trains together under `optimizer`.
-    let experts: [Parameter]
-    let routers: [Parameter]
-    /// The MLP LoRA (A, B) pairs, once: `maskPrunedSlots` runs after every step.
-    let mlpPairs: [(a: Parameter, b: Parameter)]
-    let optimizer: AdamW
-    let routerOptimizer: AdamW?
-    /// Micro-batches drawn from each split (what the optimizers actually read).
-    var batchesDrawn: [ClientData.Split: Int] = [:]
-    /// LoRA slots in use; slots past it stay exactly zero.
-    let rank: ActiveRank
-    /// Mean training loss of the last local training (nil before any).
-    var lastLoss: Double?
-    /// Why training stopped (a non-finite loss or gradient), naming round, step and parameter.
-    var failure: String?
-    /// The shared values the server last sent (see `SharedState.received`).
-    var received: [Tensor] = []
-    /// Asynchronous rounds: training computed ahead of its simulated end, not yet visible.
-    var hidden: TrainedState?
-    /// Asynchronous rounds: the shared update Δ = (shared values after training) − (what the
-    /// client downloaded when it started), until its upload reaches the server.
-    var update: [Tensor]?
-
-    init(model: GPT, data: ClientData, rng: RNG, strategy: any CollaborationStrategy, adamW: AdamWConfig) {
-        self.model = model
-        self.data = data
-        self.rng = rng
-        mlpPairs = mlpLoRAPairs(model.parameters)
-        rank = ActiveRank(model.adapters.rank, locations: mlpPairs.count)
-        shared = model.parameters.filter { strategy.shares($0.role) }
-        let trainable = model.trainableParameters
-        if strategy.routerSchedule != nil {
-            experts = trainable.filter { $0.role != .router }
-            routers = trainable.filter { $0.role == .router }
-            optimizer = AdamW(experts, config: adamW)
-            // Its own state and steps, the same hyperparameters (weight decay 0.01 included).
-            routerOptimizer = routers.isEmpty ? nil : AdamW(routers, config: adamW)
-        } else {
-            experts = trainable
-            routers = []
-            optimizer = AdamW(trainable, config: adamW)
-            routerOptimizer = nil
-        }
-    }
-
-    func draw(_ split: ClientData.Split, _ t: TrainingConfig, time: Int) -> [TokenBatch] {
-        batchesDrawn[split, default: 0] += max(1, t.batch / t.microBatch)
-        return (0..<max(1, t.batch / t.microBatch)).map { _ in data.batch(split, batch: t.microBatch, time: time, rng: &rng) }
-    }
-
-    /// Zeroes MLP LoRA slots past each location's active rank (after an optimizer step, whose
-    /// moments would otherwise move them).
-    func maskPrunedSlots() {
-        let full = model.adapters.rank
-        for ((a, b), r) in zip(mlpPairs, rank.ranks) where r < full {
-            (a.value.ptr + r * a.value.shape[1]).update(repeating: 0, count: (full - r) * a.value.shape[1])
-            for row in 0..<b.value.shape[0] { (b.value.ptr + row * full + r).update(repeating: 0, count: full - r) }
-        }
-    }
-
-    /// Keeps what training just produced (and the shared update against what was downloaded)
-    /// for `trainingDone`, and shows `before` until then.
-    func hide(showing before: TrainedState) {
-        update = zip(shared, received).map { p, r in
-            let d = p.value.clone()
-            d.add(r, scale: -1)
-            return d
-        }
-        hidden = visibleState()
-        show(before)
-    }
-
-    /// The trainable values and counters that training changes and a reader sees.
-    func visibleState() -> TrainedState {
-        TrainedState(values: model.trainableParameters.map { Array($0.value.buffer) }, steps: steps, lastLoss: lastLoss)
-    }
-
-    func show(_ s: TrainedState) {
-        for (p, v) in zip(model.trainableParameters, s.values) { v.withUnsafeBufferPointer { p.value.ptr.update(from: $0.baseAddress!, count: v.count) } }
-        steps = s.steps
-        lastLoss = s.lastLoss
-    }
-
-    /// Makes `received` equal to the current shared values.
-    func recordReceived() {
-        if received.isEmpty { received = shared.map { Tensor($0.value.shape) } }
-        for (r, p) in zip(received, shared) { r.copy(from: p.value) }
-    }
-
-    /// Which group computes gradients (CoMiGS freezes one while the other trains).
-    func trains(experts e: Bool, routers r: Bool) {
-        for p in experts { p.requiresGrad = e }
-        for p in routers { p.requiresGrad = r }
-    }
-}
-
 /// The real training of a simulation: every client fine-tunes its own model
 /// on its own data; the strategy says what travels and the aggregator how the
 /// server combines it. After an aggregation the new global values reach every
@@ -130,8 +23,10 @@ final class ClientState: @unchecked Sendable {
 public final class Federation: SimulationNumerics, @unchecked Sendable {
     public let strategy: any CollaborationStrategy
     public let training: TrainingConfig
-    public let pool: WorkerPool
-    let clients: [ClientState]
+    /// Each client's model, lent from a worker's shell on the one frozen base.
+    public let models: ClientModels
+    public var pool: WorkerPool { models.pool }
+    var clients: [ClientState] { models.clients }
     public var clientCount: Int { clients.count }
     /// One server for the whole run (servers such as HetLoRA's keep state).
     let aggregator: any Aggregator
@@ -139,9 +34,9 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     /// server combines updates is fixed at construction), else nil.
     var fedBuff: FedBuffServer?
 
-    /// Every client starts from `base`'s weights (its base-role parameters)
-    /// with adapters from (seed, client) and then the common global values of
-    /// the shared ones, as a FedAvg server would send round 0. `server` must match the
+    /// Every client starts from `base`'s weights (shared, never copied: `base` must not change
+    /// while the federation lives) with adapters from (seed, client) and then the common global
+    /// values of the shared ones, as a FedAvg server would send round 0. `server` must match the
     /// round policy the federation runs under (`ServerMode(policy)`).
     public init(base: GPT, data: [ClientData], strategy: any CollaborationStrategy, training: TrainingConfig,
                 seed: UInt64, workers: Int, server: ServerMode = .synchronous) throws {
@@ -149,41 +44,34 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         var training = training
         if let b = strategy.batch { training.batch = b }
         self.training = training
-        pool = WorkerPool(workers: workers)
         aggregator = strategy.aggregator
-        // The server's model: what is shared starts from here, and so does what
+        // The server's adapters: what is shared starts from here, and so does what
         // starts in common (e.g. FFA-LoRA's frozen A).
         // At the largest rank: a client with a smaller one starts from its leading slots.
         let serverAdapters = data.indices.map { strategy.adapters(client: $0) }.max { $0.rank < $1.rank } ?? strategy.adapters(client: 0)
-        let serverModel = try GPT(config: base.config, adapters: serverAdapters, rng: RNG(seed: seed, stream: "global"))
-        var made: [ClientState] = []
-        for i in data.indices {
-            made.append(try Self.client(i, base: base, server: serverModel, data: data[i], strategy: strategy, training: training, seed: seed))
+        let serverModel = try GPT(adapters: serverAdapters, rng: RNG(seed: seed, stream: "global"), base: base)
+        let serverValues: [String: Tensor] = Dictionary(uniqueKeysWithValues: serverModel.parameters.map { ($0.name, $0.value) })
+        let clients = try data.indices.map { i in
+            try Self.client(i, base: base, server: serverValues, data: data[i], strategy: strategy, training: training, seed: seed)
         }
-        clients = made
+        models = ClientModels(base: base, clients: clients, pool: WorkerPool(workers: workers))
         for c in clients { c.recordReceived() }
         // FedBuff's global starts from what the first client that shares received (round 0's values).
         if server == .fedBuff { fedBuff = FedBuffServer(global: clients.first { !$0.shared.isEmpty }?.received.map { $0.clone() } ?? []) }
     }
 
-    /// Client i's model: the base's weights, its own adapters from (seed, client),
-    /// the server's values for what starts in common, and what trains per the strategy.
-    static func client(_ i: Int, base: GPT, server: GPT, data: ClientData, strategy: any CollaborationStrategy,
+    /// Client i's own state: its adapters from (seed, client) on the shared base, the server's
+    /// values for what starts in common, and what trains per the strategy.
+    static func client(_ i: Int, base: GPT, server: [String: Tensor], data: ClientData, strategy: any CollaborationStrategy,
                        training: TrainingConfig, seed: UInt64) throws -> ClientState {
-        let model = try GPT(config: base.config, adapters: strategy.adapters(client: i), rng: RNG(seed: seed, client: i, stream: "adapters"))
-        let baseValues: [Parameter] = base.parameters.filter { $0.role == ParamRole.base }
-        let ownBase: [Parameter] = model.parameters.filter { $0.role == ParamRole.base }
-        for (p, b) in zip(ownBase, baseValues) {
-            precondition(p.name == b.name)
-            p.value.copy(from: b.value)
-        }
-        let serverValues: [String: Tensor] = Dictionary(uniqueKeysWithValues: server.parameters.map { ($0.name, $0.value) })
-        for p in model.parameters where p.role != ParamRole.base {
+        let adapters = strategy.adapters(client: i)
+        let own = try GPT(adapters: adapters, rng: RNG(seed: seed, client: i, stream: "adapters"), base: base).parameters(where: { $0 != .base })
+        for p in own {
             p.requiresGrad = strategy.trains(p.role)
-            if strategy.startsInCommon(p.role), let q = serverValues[p.name] { copyLeadingSlots(q, into: p.value) }
+            if strategy.startsInCommon(p.role), let q = server[p.name] { copyLeadingSlots(q, into: p.value) }
         }
-        return ClientState(model: model, data: data, rng: RNG(seed: seed, client: i, stream: "batches"), strategy: strategy,
-                           adamW: training.adamW)
+        return ClientState(own: own, adapters: adapters, data: data, rng: RNG(seed: seed, client: i, stream: "batches"),
+                           strategy: strategy, adamW: training.adamW)
     }
 
     /// `q` into `p` when the shapes agree; a rank-r LoRA factor of a rank-R server (r ≤ R)
@@ -200,24 +88,29 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     }
 
     public var count: Int { clients.count }
-    public func model(_ i: Int) -> GPT { clients[i].model }
+    /// Client i's own parameters (its adapters and routers: every non-base one) whose role
+    /// `keep` accepts, in model order.
+    public func parameters(_ i: Int, where keep: (ParamRole) -> Bool = { _ in true }) -> [Parameter] { clients[i].own.filter { keep($0.role) } }
+    /// Client i's adapter layout.
+    public func adapters(_ i: Int) -> AdapterConfig { clients[i].adapters }
 
     /// Bytes of the parameters that travel one way for client i (float32).
     public func sharedBytes(_ i: Int) -> Int { 4 * clients[i].shared.reduce(0) { $0 + $1.value.count } }
 
     func sharedState(_ i: Int) -> SharedState {
-        SharedState(client: i, rank: clients[i].rank, parameters: clients[i].shared, loraScale: clients[i].model.adapters.scale,
-                    model: clients[i].model, validation: clients[i].data.tokens[.valid] ?? [], received: clients[i].received)
+        SharedState(client: i, rank: clients[i].rank, parameters: clients[i].shared, loraScale: clients[i].adapters.scale,
+                    models: models, validation: clients[i].data.tokens[.valid] ?? [], received: clients[i].received)
     }
 
     /// Trains each client for its steps, concurrently. Under FedBuff (`server`) the
     /// result stays hidden until `trainingDone`: the scheduler computes it when the client
     /// starts (its measured FLOPs set its finishing time) but nobody may see it before then.
     public func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
-        let clients = self.clients, training = self.training, strategy = self.strategy, deferred = fedBuff != nil
-        return pool.map(Array(work.indices)) { j in
-            let c = clients[work[j].client], before = deferred ? c.visibleState() : nil
-            let flops = Self.localTraining(c, steps: work[j].steps, round: round, training: training, strategy: strategy)
+        let models = self.models, training = self.training, strategy = self.strategy, deferred = fedBuff != nil
+        return pool.mapOnWorkers(Array(work.indices)) { j, w in
+            let c = models.clients[work[j].client], before = deferred ? c.visibleState() : nil
+            let flops = Self.localTraining(c, in: models.shell(worker: w, c.adapters), steps: work[j].steps, round: round,
+                                           training: training, strategy: strategy)
             if let before { c.hide(showing: before) }
             return flops
         }
@@ -232,47 +125,55 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         clients.indices.compactMap { i in clients[i].failure.map { (client: i, message: $0) } }
     }
 
-    /// `steps` optimisation steps of batch `batch` in micro-batches; returns the FLOPs done.
+    /// `steps` optimisation steps of batch `batch` in micro-batches, client `c` loaded into
+    /// `shell` (and stored back after); returns the FLOPs done.
     /// With a router schedule, each step is an expert step (routers frozen) on
     /// training batches, and every `every` expert steps the routers alone take
     /// `iters` steps on batches of their split at constant lr.
-    static func localTraining(_ c: ClientState, steps: Int, round: Int, training t: TrainingConfig,
+    static func localTraining(_ c: ClientState, in shell: ModelShell, steps: Int, round: Int, training t: TrainingConfig,
                               strategy: any CollaborationStrategy) -> Double {
-        let schedule = strategy.routerSchedule
-        let time = t.time ?? c.model.config.blockSize
+        let schedule = strategy.routerSchedule, model = shell.model
+        let leaks = schedule?.leaksGradients ?? false
+        shell.load(c, gradients: leaks)
+        defer { shell.store(into: c, gradients: leaks) }
+        let experts = c.experts.map { shell.adapters[$0] }, routers = c.routers.map { shell.adapters[$0] }
+        /// Which group computes gradients (CoMiGS freezes one while the other trains).
+        func trains(experts e: Bool, routers r: Bool) {
+            for p in experts { p.requiresGrad = e }
+            for p in routers { p.requiresGrad = r }
+        }
+        let time = t.time ?? model.config.blockSize
         let cosine = LRSchedule.cosine(peak: t.lr, steps: t.totalSteps)
-        c.model.flops.flops = 0
+        model.flops.flops = 0
         var lossSum = 0.0, done = 0
         /// A non-finite loss or gradient stops this client for good; the run reports it.
-        let leaks = schedule?.leaksGradients ?? false
         func attempt(_ micro: [TokenBatch], _ what: String) -> StepLoss? {
-            do { return try Trainer.accumulate(c.model, micro: micro, lambdaLB: t.lambdaLB, zeroFirst: !leaks) } catch {
+            do { return try Trainer.accumulate(model, micro: micro, lambdaLB: t.lambdaLB, zeroFirst: !leaks) } catch {
                 c.failure = "round \(round), \(what) \(c.steps + 1): \(error)"
                 return nil
             }
         }
         for _ in 0..<steps where c.failure == nil {
-            if schedule != nil && !leaks { c.trains(experts: true, routers: false) }
+            if schedule != nil && !leaks { trains(experts: true, routers: false) }
             guard let loss = attempt(c.draw(.train, t, time: time), "step") else { break }
             lossSum += loss.ce
             done += 1
-            strategy.regularize(c.model, ranks: c.rank.ranks)
-            c.optimizer.step(lr: cosine.lr(at: c.steps))
-            if leaks { for p in c.experts { p.grad.zero() } }
-            c.maskPrunedSlots()
+            strategy.regularize(model, ranks: c.rank.ranks)
+            c.optimizer.step(lr: cosine.lr(at: c.steps), on: experts)
+            if leaks { for p in experts { p.grad.zero() } }
+            shell.maskPrunedSlots(c.rank.ranks)
             c.steps += 1
             if let schedule, let routerOptimizer = c.routerOptimizer, c.steps % schedule.every == 0 {
-                if !leaks { c.trains(experts: false, routers: true) }
+                if !leaks { trains(experts: false, routers: true) }
                 for _ in 0..<schedule.iters {
                     guard attempt(c.draw(schedule.data, t, time: time), "router step after step") != nil else { break }
-                    routerOptimizer.step(lr: t.lr)
-                    if leaks { for p in c.routers { p.grad.zero() } }
+                    routerOptimizer.step(lr: t.lr, on: routers)
+                    if leaks { for p in routers { p.grad.zero() } }
                 }
             }
         }
         if done > 0 { c.lastLoss = lossSum / Double(done) }
-        if schedule != nil { c.trains(experts: true, routers: true) }
-        return Double(c.model.flops.flops)
+        return Double(model.flops.flops)
     }
 
     public func aggregate(_ outcome: RoundOutcome) {
@@ -289,9 +190,9 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     /// Exact test loss of every client (concurrently).
     public func evaluate() -> [Evaluation.Result] {
         let clients = self.clients
-        return pool.map(Array(clients.indices)) { i in
-            let c = clients[i], test = c.data.tokens[.test] ?? []
-            return test.withUnsafeBufferPointer { Evaluation.evaluate(c.model, tokens: $0, context: c.model.config.blockSize) }
+        return models.map(Array(clients.indices)) { m, i in
+            let test = clients[i].data.tokens[.test] ?? []
+            return test.withUnsafeBufferPointer { Evaluation.evaluate(m, tokens: $0, context: m.config.blockSize) }
         }
     }
 }

@@ -33,10 +33,10 @@ extension Federation {
     public func tensors() -> [(String, Tensor)] {
         var out: [(String, Tensor)] = []
         for (i, c) in clients.enumerated() {
-            for p in c.model.parameters where p.role != .base { out.append(("client\(i).\(p.name)", p.value)) }
+            for p in c.own { out.append(("client\(i).\(p.name)", p.value)) }
             // Under the original's alternating update gradients carry over between steps (and rounds).
             if strategy.routerSchedule?.leaksGradients == true {
-                for p in c.model.parameters where p.role != .base { out.append(("client\(i).grad.\(p.name)", p.grad)) }
+                for p in c.own { out.append(("client\(i).grad.\(p.name)", p.grad)) }
             }
             for (k, (m, v)) in zip(c.optimizer.m, c.optimizer.v).enumerated() {
                 out += [("client\(i).adam.m.\(k)", m), ("client\(i).adam.v.\(k)", v)]

@@ -13,14 +13,20 @@ public struct WorkerPool: Sendable {
     }
 
     public func map<T>(_ items: [Int], _ body: @Sendable (Int) -> T) -> [T] {
+        mapOnWorkers(items) { i, _ in body(i) }
+    }
+
+    /// `map` whose task also learns which worker (0..<workers) runs it: what a worker owns (its
+    /// model shells) is touched by one task at a time. The serial case runs on worker 0.
+    public func mapOnWorkers<T>(_ items: [Int], _ body: @Sendable (_ item: Int, _ worker: Int) -> T) -> [T] {
         let slots = Slots<T>(items.count)
         let next = Counter()
         let n = min(workers, items.count)
         if n <= 1 {
-            for (j, i) in items.enumerated() { slots[j] = body(i) }
+            for (j, i) in items.enumerated() { slots[j] = body(i, 0) }
         } else {
-            DispatchQueue.concurrentPerform(iterations: n) { _ in
-                while let j = next.take(below: items.count) { slots[j] = body(items[j]) }
+            DispatchQueue.concurrentPerform(iterations: n) { w in
+                while let j = next.take(below: items.count) { slots[j] = body(items[j], w) }
             }
         }
         return slots.values

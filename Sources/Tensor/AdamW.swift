@@ -35,11 +35,17 @@ public final class AdamW: @unchecked Sendable {
     /// β^t as exp(t·ln β) in Double, rounded once to Float (glibc's powf differs by CPU).
     static func power(_ beta: Float, _ t: Int) -> Float { Float(PortableMath.exp(Double(t) * PortableMath.log(Double(beta)))) }
 
-    public func step(lr: Float) {
+    public func step(lr: Float) { step(lr: lr, on: parameters) }
+
+    /// One step of these moments on `targets`: parameters laid out as `parameters` (the same
+    /// shapes and decay), such as the model a client borrows while it trains.
+    public func step(lr: Float, on targets: [Parameter]) {
+        precondition(targets.count == parameters.count && zip(targets, parameters).allSatisfy { $0.value.shape == $1.value.shape && $0.decays == $1.decays },
+                     "AdamW: the parameters stepped are not laid out as its moments")
         steps += 1
         let b1 = config.beta1, b2 = config.beta2, eps = config.eps
         let c1 = 1 - Self.power(b1, steps), c2 = 1 - Self.power(b2, steps)
-        for (i, p) in parameters.enumerated() {
+        for (i, p) in targets.enumerated() {
             let w = p.value.ptr, g = p.grad.ptr, mp = m[i].ptr, vp = v[i].ptr
             let decay: Float = p.decays ? 1 - lr * config.weightDecay : 1
             for j in 0..<p.value.count {

@@ -49,11 +49,22 @@ public final class GPT: @unchecked Sendable {
         parameters = builder.parameters
     }
 
+    /// A model on `base`'s frozen weights, held once and read-only: its base-role parameters share
+    /// `base`'s values; its adapters and routers are its own, initialised from `rng.split(name)`
+    /// exactly as a fresh model's. Its activations are allocated at its first forward.
+    /// Throws `ModelError.invalidConfig` for adapters that train the base (nothing to share).
+    public convenience init(adapters: AdapterConfig, rng: RNG, base: GPT) throws {
+        try adapters.validate()
+        if adapters.trainBase { throw ModelError.invalidConfig("a model on a shared frozen base cannot train the base") }
+        self.init(config: base.config, adapters: adapters,
+                  builder: ParameterBuilder(adapters: adapters, rng: rng, sharing: .base(base.parameters(where: { $0 == .base }))))
+    }
+
     /// A model that shares this one's weights but has its own gradients and
     /// activations: it computes another batch shard's gradients concurrently.
     public func replica() -> GPT {
         let r = GPT(config: config, adapters: adapters,
-                    builder: ParameterBuilder(adapters: adapters, rng: RNG(state: 0), sharing: parameters))
+                    builder: ParameterBuilder(adapters: adapters, rng: RNG(state: 0), sharing: .all(parameters)))
         for (p, q) in zip(parameters, r.parameters) { q.requiresGrad = p.requiresGrad }
         return r
     }

@@ -68,7 +68,7 @@ final class FederationTests: XCTestCase {
         XCTAssertEqual(fed.sharedBytes(0), 0)
         let (out, _) = try simulate(fed, rounds: 1, steps: 3)
         XCTAssertEqual(out[0].arrived.count, 4)
-        let a = fed.model(0).parameters { $0.isLoRA }, b = fed.model(1).parameters { $0.isLoRA }
+        let a = fed.parameters(0) { $0.isLoRA }, b = fed.parameters(1) { $0.isLoRA }
         XCTAssertFalse(zip(a, b).allSatisfy { $0.value.bitEqual($1.value) })
     }
 
@@ -79,7 +79,7 @@ final class FederationTests: XCTestCase {
             let (_, lines) = try simulate(fed, rounds: 2, steps: 3, policy: .deadline(seconds: 30, partial: true),
                                       dropout: Dropout(failure: 0.2))
             let eval = fed.evaluate().map(\.loss)
-            return (lines, eval, (0..<fed.count).flatMap { fed.model($0).parameters.filter { $0.requiresGrad }.map(\.value) })
+            return (lines, eval, (0..<fed.count).flatMap { fed.parameters($0).filter { $0.requiresGrad }.map(\.value) })
         }
         let (l1, e1, w1) = try run(1), (l2, e2, w2) = try run(2), (l4, e4, w4) = try run(4)
         XCTAssertEqual(l1, l2)
@@ -97,7 +97,7 @@ final class FederationTests: XCTestCase {
             let fed = try federation(FedAvg(rank: 4), workers: workers, server: .fedBuff)
             let (out, lines) = try simulate(fed, rounds: 3, steps: 2, policy: .async(buffer: 2, maxStaleness: 2))
             XCTAssertEqual(out.count, 3)
-            return (lines, (0..<fed.count).flatMap { fed.model($0).parameters.filter { $0.requiresGrad }.map(\.value) })
+            return (lines, (0..<fed.count).flatMap { fed.parameters($0).filter { $0.requiresGrad }.map(\.value) })
         }
         let (l1, w1) = try run(1), (l2, w2) = try run(2)
         XCTAssertEqual(l1, l2)

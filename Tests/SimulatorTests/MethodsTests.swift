@@ -24,7 +24,7 @@ final class MethodsTests: XCTestCase {
     func testFFALoRAFreezesASharedAcrossClients() throws {
         let fed = try federation(FFALoRA(rank: 4))
         func aMatrices(_ i: Int) -> [Parameter] {
-            fed.model(i).parameters.filter { if case .attentionLoRA(.a) = $0.role { true } else if case .expertLoRA(_, .a) = $0.role { true } else { false } }
+            fed.parameters(i).filter { if case .attentionLoRA(.a) = $0.role { true } else if case .expertLoRA(_, .a) = $0.role { true } else { false } }
         }
         let a0 = aMatrices(0).map { $0.value.clone() }
         for i in 1..<4 { XCTAssertTrue(zip(aMatrices(i), a0).allSatisfy { $0.value.bitEqual($1) }, "client \(i) starts with the same A") }
@@ -43,7 +43,7 @@ final class MethodsTests: XCTestCase {
     /// the trained A matrices and its own trained B; only A's bytes travel.
     func testFedSALoRAAveragesAKeepsBLocal() throws {
         let fed = try federation(FedSALoRA(rank: 4))
-        func factor(_ i: Int, _ f: LoRAFactor) -> [Parameter] { fed.model(i).parameters.filter { $0.role.isLoRA && $0.role.loraFactor == f } }
+        func factor(_ i: Int, _ f: LoRAFactor) -> [Parameter] { fed.parameters(i).filter { $0.role.isLoRA && $0.role.loraFactor == f } }
         XCTAssertTrue(fed.clients[0].shared.allSatisfy { $0.role.loraFactor == .a })
         XCTAssertEqual(fed.clients[0].shared.count, factor(0, .a).count)
         for i in 1..<4 { XCTAssertTrue(zip(factor(i, .a), factor(0, .a)).allSatisfy { $0.value.bitEqual($1.value) }, "A starts in common") }
@@ -102,7 +102,7 @@ extension MethodsTests {
     /// server's A.
     func testFlexLoRAServesEachRankTheBestApproximation() throws {
         let fed = try federation(FlexLoRA(ranks: [2, 4, 4, 2]))
-        XCTAssertEqual((0..<4).map { fed.model($0).adapters.rank }, [2, 4, 4, 2])
+        XCTAssertEqual((0..<4).map { fed.adapters($0).rank }, [2, 4, 4, 2])
         let attention = { (i: Int) in fed.clients[i].shared.filter { $0.role == .attentionLoRA(.a) } }
         XCTAssertTrue((0..<4).allSatisfy { attention($0).allSatisfy { $0.value.shape[0] == 8 } })
         let a0 = mlpLoRAPairs(fed.clients[0].shared)[0].a.value, a1 = mlpLoRAPairs(fed.clients[1].shared)[0].a.value
@@ -119,13 +119,13 @@ extension MethodsTests {
         var dW = [Float](repeating: 0, count: outF * inF)
         for i in 0..<4 {
             let (a, b) = mlpLoRAPairs(fed.clients[i].shared)[0], r = a.value.shape[0]
-            let s = fed.model(i).adapters.scale * Float(sizes[i] / total)
+            let s = fed.adapters(i).scale * Float(sizes[i] / total)
             for o in 0..<outF { for n in 0..<inF { for k in 0..<r { dW[o * inF + n] += s * b.value.ptr[o * r + k] * a.value.ptr[k * inF + n] } } }
         }
         let svd = dW.withUnsafeBufferPointer { SVD($0.baseAddress!, rows: outF, cols: inF) }
         fed.aggregate(everyoneArrives(fed))
         for i in 0..<4 {
-            let (a, b) = mlpLoRAPairs(fed.clients[i].shared)[0], r = a.value.shape[0], s = fed.model(i).adapters.scale
+            let (a, b) = mlpLoRAPairs(fed.clients[i].shared)[0], r = a.value.shape[0], s = fed.adapters(i).scale
             var err: Double = 0
             for o in 0..<outF { for n in 0..<inF {
                 var x: Float = 0
@@ -156,7 +156,7 @@ extension MethodsTests {
             var rng = RNG(seed: 4, client: i, stream: "pcl-trust")
             let windows = (0..<4).map { _ in fed.clients[i].data.batch(.valid, batch: 1, time: 32, rng: &rng) }
             let ce = windows.reduce(0.0) { sum, w in
-                sum + w.inputs.withUnsafeBufferPointer { x in w.targets.withUnsafeBufferPointer { fed.model(j).forward(inputs: x, targets: $0, batch: 1, time: 32).ceSum } }
+                sum + w.inputs.withUnsafeBufferPointer { x in w.targets.withUnsafeBufferPointer { y in fed.models.with(j) { m in m.forward(inputs: x, targets: y, batch: 1, time: 32).ceSum } } }
             }
             return exp(ce / Double(4 * 32))
         } }
@@ -288,7 +288,7 @@ extension MethodsTests {
     /// pFedMoE shares expert 0 and the attention LoRA; its router trains jointly on the training split.
     func testPFedMoESharesTheFirstExpertAndTrainsTheRouterJointly() throws {
         let fed = try federation(PFedMoE(rank: 4))
-        XCTAssertEqual(fed.model(0).adapters.experts, 2)
+        XCTAssertEqual(fed.adapters(0).experts, 2)
         XCTAssertTrue(fed.clients[0].shared.allSatisfy { $0.role.expert.map { $0 == 0 } ?? true })
         XCTAssertTrue(fed.clients[0].shared.contains { $0.role == .attentionLoRA(.a) })
         XCTAssertNil(PFedMoE().routerSchedule)

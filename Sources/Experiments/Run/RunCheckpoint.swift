@@ -41,7 +41,7 @@ extension RunState {
             throw ScenarioError(key: st.path, reason: "checkpoint holds \(clients.count) clients, the run has \(fed.clientCount)")
         }
         for (i, c) in clients.enumerated() {
-            let locations = mlpLoRAPairs(fed.model(i).parameters).count, full = fed.model(i).adapters.rank
+            let locations = mlpLoRAPairs(fed.parameters(i)).count, full = fed.adapters(i).rank
             guard c.ranks.count == locations, c.ranks.allSatisfy({ (1...max(1, full)).contains($0) }) else {
                 throw ScenarioError(key: st.path, reason: "client \(i): ranks \(c.ranks) do not fit its \(locations) MLP LoRA locations of rank \(full)")
             }

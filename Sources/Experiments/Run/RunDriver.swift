@@ -80,8 +80,10 @@ package final class RunDriver: SimulationNumerics {
     package func saveAdapters(_ fed: Federation, in folder: RunFolder, round: Int, _ moment: RunEvaluation.Moment) throws {
         try FileManager.default.createDirectory(atPath: folder.file("clients"), withIntermediateDirectories: true)
         for i in 0..<fed.count {
-            try Checkpoint.saveAdapters(fed.model(i), to: folder.file(ClientModel.adapters(client: i)),
-                                        metadata: [ClientModel.roundKey: "\(round)", ClientModel.scoredKey: moment.rawValue])
+            try fed.models.with(i) { m in
+                try Checkpoint.saveAdapters(m, to: folder.file(ClientModel.adapters(client: i)),
+                                            metadata: [ClientModel.roundKey: "\(round)", ClientModel.scoredKey: moment.rawValue])
+            }
         }
     }
 }

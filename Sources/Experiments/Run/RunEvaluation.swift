@@ -32,8 +32,8 @@ package struct RunEvaluation {
     /// else expert 0 alone — pFedMoE's shared expert, and for FedAvg-MoE and Local-MoE an
     /// expert like the others, so there those fields measure expert 0 against the rest.
     package let generalists: Int
-    /// One replica per client when a single pooled model is scored on each client's split.
-    package let scorers: [GPT]?
+    /// Whether one pooled model (federated client 0) is scored on every client's split.
+    package let pooled: Bool
     /// What the data's generating process allows on each client's scored windows (nil: unknown process).
     package let floors: [Floor]?
 
@@ -56,7 +56,7 @@ package struct RunEvaluation {
         floors = world.flatMap { w in
             data.map { d in d.indices.map { i in Floor(w, client: i, data: d[i], starts: starts[i], context: context) } }
         }
-        scorers = federation.map { f in s.pooled ? [f.model(0)] + (1..<s.clientCount).map { _ in f.model(0).replica() } : nil } ?? nil
+        pooled = s.pooled
     }
 
     package enum Moment: String, Codable {
@@ -119,7 +119,8 @@ package struct RunEvaluation {
     /// Scores every client concurrently on the federation's pool. A non-finite loss throws
     /// (exit 3) so that no output line ever holds it.
     package func score(_ fed: Federation, _ data: [ClientData], round: Int, keptIn folder: RunFolder?) throws -> [Score] {
-        let scores = fed.pool.map(Array(data.indices)) { i in score(scorers?[i] ?? fed.model(i), client: i, data: data[i]) }
+        let pooled = self.pooled
+        let scores = fed.models.map(Array(data.indices), model: { pooled ? 0 : $0 }) { m, i in score(m, client: i, data: data[i]) }
         if let i = scores.firstIndex(where: { !$0.result.loss.isFinite }) {
             throw TrainingDiverged(description: "client \(i): test loss is \(scores[i].result.loss) after round \(round)"
                                   + (folder.map { "; the outputs so far are kept in \($0.path)" } ?? ""))

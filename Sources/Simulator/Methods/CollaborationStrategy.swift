@@ -78,9 +78,9 @@ public struct SharedState {
     public var parameters: [Parameter]
     /// The scale s = alpha / √r of this client's MLP LoRA.
     public var loraScale: Float
-    /// The client's whole model and validation tokens, for servers that score
-    /// models (PCL's trust weights); everything else reads `parameters` only.
-    public var model: GPT
+    /// Every client's model (`models.with(client)`) and this one's validation tokens, for servers
+    /// that score models (PCL's trust weights, FDLoRA's fusion); everything else reads `parameters` only.
+    public var models: ClientModels
     public var validation: [Int32]
     /// What the server last sent this client (at the start: the common round-0 values), in
     /// `parameters` order. A server with a global model sends it again when nothing arrived.
@@ -90,7 +90,7 @@ public struct SharedState {
     /// only if the split is), drawn from `rng`: what servers that score models (PCL's trust,
     /// FDLoRA's fusion) evaluate on.
     public func validationWindows(_ count: Int, rng: inout RNG) -> TokenBatch {
-        let t = min(model.config.blockSize, validation.count - 1)
+        let t = min(models.base.config.blockSize, validation.count - 1)
         return ClientData(name: "", tokens: [.valid: validation]).batch(.valid, batch: count, time: t, rng: &rng)
     }
 

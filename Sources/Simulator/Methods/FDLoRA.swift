@@ -85,7 +85,7 @@ public struct FDLoRA: CollaborationStrategy {
             let batch = r.validationWindows(windows, rng: &rng)  // at the model's context: 128 in the original
             let best = FDLoRA.fusionWeights(budget: budget) { w in
                 set(w)
-                return Evaluation.meanLoss(r.model, batch) + FDLoRA.penalty(w)
+                return r.models.with(r.client) { Evaluation.meanLoss($0, batch) } + FDLoRA.penalty(w)
             }
             set(best.w)
         }

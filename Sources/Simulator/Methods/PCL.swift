@@ -68,9 +68,10 @@ public struct PCL: CollaborationStrategy {
             }
             // One task per arriving model (each scores every receiver's windows): tasks never
             // share a model, and each number is computed alone, so the result is the same on
-            // any number of cores.
-            let models = arrivals.map(\.state.model)
-            let loss = WorkerPool(workers: models.count).map(Array(models.indices)) { j in batches.map { Evaluation.meanLoss(models[j], $0) } }
+            // any number of workers.
+            let loss = arrivals.first.map { a in
+                a.state.models.map(arrivals.map(\.state.client)) { m, _ in batches.map { Evaluation.meanLoss(m, $0) } }
+            } ?? []
             return takers.indices.map { i in
                 let ppl = arrivals.indices.map { j in PCL.perplexity(loss[j][i], reference: reference) }
                 let m = ppl.min() ?? 0
