@@ -5,15 +5,20 @@ import Tensor
 /// received. It trains and is scored in a worker's `ModelShell`. Touched only by that client's task.
 final class ClientState: @unchecked Sendable {
     /// Its adapters and routers (every non-base parameter), in model order; `requiresGrad` says
-    /// what trains. Gradients are kept here only when they carry over between steps.
-    let own: [Parameter]
+    /// what trains. Gradients are kept here only when they carry over between steps. While
+    /// `onBroadcast`, its shared ones hold the federation's broadcast tensors, never written in place.
+    private(set) var own: [Parameter]
+    /// Whether the shared parameters hold the federation's broadcast (`adopt`) rather than values of its own.
+    private(set) var onBroadcast = false
     let adapters: AdapterConfig
     let data: ClientData
     var rng: RNG
     /// Expert (optimisation) steps done over the whole run.
     var steps = 0
+    /// Positions in `own` of the parameters that travel.
+    let sharedIndices: [Int]
     /// The parameters that travel, in model order.
-    let shared: [Parameter]
+    var shared: [Parameter] { sharedIndices.map { own[$0] } }
     /// Positions in `own` of what each optimizer steps: with an alternating schedule the routers
     /// have their own parameters and optimizer; otherwise everything trains under `optimizer`.
     let experts: [Int]
@@ -28,8 +33,10 @@ final class ClientState: @unchecked Sendable {
     var lastLoss: Double?
     /// Why training stopped (a non-finite loss or gradient), naming round, step and parameter.
     var failure: String?
-    /// The shared values the server last sent (see `SharedState.received`).
-    var received: [Tensor] = []
+    /// The shared values the server last sent (see `SharedState.received`); nil while they are
+    /// exactly the current shared values (`recordReceived`), so an idle client holds them once.
+    /// Training keeps a copy first (`keepReceived`), as it moves the shared values.
+    var received: [Tensor]?
     /// Asynchronous rounds: training computed ahead of its simulated end, not yet visible.
     var hidden: TrainedState?
     /// Asynchronous rounds: the shared update Δ = (shared values after training) − (what the
@@ -42,18 +49,18 @@ final class ClientState: @unchecked Sendable {
         self.data = data
         self.rng = rng
         rank = ActiveRank(adapters.rank, locations: mlpLoRAPairs(own).count)
-        shared = own.filter { strategy.shares($0.role) }
+        sharedIndices = own.indices.filter { strategy.shares(own[$0].role) }
         let trainable = own.indices.filter { own[$0].requiresGrad }
         if strategy.routerSchedule != nil {
             experts = trainable.filter { own[$0].role != .router }
             routers = trainable.filter { own[$0].role == .router }
-            optimizer = AdamW(experts.map { own[$0] }, config: adamW)
+            optimizer = AdamW(layoutOf: experts.map { own[$0] }, config: adamW)
             // Its own state and steps, the same hyperparameters (weight decay 0.01 included).
-            routerOptimizer = routers.isEmpty ? nil : AdamW(routers.map { own[$0] }, config: adamW)
+            routerOptimizer = routers.isEmpty ? nil : AdamW(layoutOf: routers.map { own[$0] }, config: adamW)
         } else {
             experts = trainable
             routers = []
-            optimizer = AdamW(trainable.map { own[$0] }, config: adamW)
+            optimizer = AdamW(layoutOf: trainable.map { own[$0] }, config: adamW)
             routerOptimizer = nil
         }
     }
@@ -68,7 +75,7 @@ final class ClientState: @unchecked Sendable {
     /// Keeps what training just produced (and the shared update against what was downloaded)
     /// for `trainingDone`, and shows `before` until then.
     func hide(showing before: TrainedState) {
-        update = zip(shared, received).map { p, r in
+        update = zip(shared, received!).map { p, r in
             let d = p.value.clone()
             d.add(r, scale: -1)
             return d
@@ -88,9 +95,31 @@ final class ClientState: @unchecked Sendable {
         lastLoss = s.lastLoss
     }
 
-    /// Makes `received` equal to the current shared values.
-    func recordReceived() {
-        if received.isEmpty { received = shared.map { Tensor($0.value.shape) } }
-        for (r, p) in zip(received, shared) { r.copy(from: p.value) }
+    /// What the server sent is what the shared parameters now hold.
+    func recordReceived() { received = nil }
+
+    /// Keeps what was received apart before training moves the shared values, which become its own.
+    func keepReceived() {
+        // A broadcast is never written in place: it can be kept by reference.
+        if received == nil { received = onBroadcast ? shared.map(\.value) : shared.map { $0.value.clone() } }
+        detach()
     }
+
+    /// Holds `broadcast` (shared-parameter order) as its shared values, by reference: what every
+    /// client received from an averaging server is held once (`Federation.broadcast`).
+    func adopt(_ broadcast: [Tensor]) {
+        for (k, t) in zip(sharedIndices, broadcast) { own[k] = own[k].holding(t) }
+        onBroadcast = true
+        received = nil
+    }
+
+    /// Gives the shared parameters values of their own (copies of the broadcast) before they are written.
+    func detach() {
+        guard onBroadcast else { return }
+        for k in sharedIndices { own[k] = own[k].holding(own[k].value.clone()) }
+        onBroadcast = false
+    }
+
+    /// The shared values the server last sent.
+    var lastReceived: [Tensor] { received ?? shared.map(\.value) }
 }

@@ -33,6 +33,10 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     /// FedBuff's server state when the federation was built with `server: .fedBuff` (how the
     /// server combines updates is fixed at construction), else nil.
     var fedBuff: FedBuffServer?
+    /// What a synchronous averaging server last sent every client, held once (`broadcasts`), when
+    /// the clients also start from common shared values: each client holds these tensors by
+    /// reference until it trains. Never written in place.
+    private(set) var broadcast: [Tensor]?
 
     /// Every client starts from `base`'s weights (shared, never copied: `base` must not change
     /// while the federation lives) with adapters from (seed, client) and then the common global
@@ -51,13 +55,25 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         let serverAdapters = data.indices.map { strategy.adapters(client: $0) }.max { $0.rank < $1.rank } ?? strategy.adapters(client: 0)
         let serverModel = try GPT(adapters: serverAdapters, rng: RNG(seed: seed, stream: "global"), base: base)
         let serverValues: [String: Tensor] = Dictionary(uniqueKeysWithValues: serverModel.parameters.map { ($0.name, $0.value) })
-        let clients = try data.indices.map { i in
-            try Self.client(i, base: base, server: serverValues, data: data[i], strategy: strategy, training: training, seed: seed)
+        var clients: [ClientState] = []
+        var common = Self.broadcasts(strategy, server: server)
+        for i in data.indices {
+            let c = try Self.client(i, base: base, server: serverValues, data: data[i], strategy: strategy, training: training, seed: seed)
+            // Adopted at once, so a large population never holds its round-0 values per client.
+            if common, let b = broadcast ?? (c.sharedIndices.isEmpty ? nil : c.shared.map(\.value)),
+               c.shared.count == b.count, zip(c.shared, b).allSatisfy({ $0.value.bitEqual($1) }) {
+                broadcast = b
+                c.adopt(b)
+            } else if common {
+                common = false
+                broadcast = nil
+                for earlier in clients { earlier.detach() }
+            }
+            clients.append(c)
         }
         models = ClientModels(base: base, clients: clients, pool: WorkerPool(workers: workers))
-        for c in clients { c.recordReceived() }
         // FedBuff's global starts from what the first client that shares received (round 0's values).
-        if server == .fedBuff { fedBuff = FedBuffServer(global: clients.first { !$0.shared.isEmpty }?.received.map { $0.clone() } ?? []) }
+        if server == .fedBuff { fedBuff = FedBuffServer(global: clients.first { !$0.shared.isEmpty }?.lastReceived.map { $0.clone() } ?? []) }
     }
 
     /// Client i's own state: its adapters from (seed, client) on the shared base, the server's
@@ -102,6 +118,14 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
                     models: models, validation: clients[i].data.tokens[.valid] ?? [], received: clients[i].received)
     }
 
+    /// Client i's shared state with its parameters holding `values` instead of its own.
+    func sharedState(_ i: Int, holding values: [Tensor], received: [Tensor]) -> SharedState {
+        var s = sharedState(i)
+        s.parameters = zip(s.parameters, values).map { $0.holding($1) }
+        s.received = received
+        return s
+    }
+
     /// Trains each client for its steps, concurrently. Under FedBuff (`server`) the
     /// result stays hidden until `trainingDone`: the scheduler computes it when the client
     /// starts (its measured FLOPs set its finishing time) but nobody may see it before then.
@@ -109,6 +133,7 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         let models = self.models, training = self.training, strategy = self.strategy, deferred = fedBuff != nil
         return pool.mapOnWorkers(Array(work.indices)) { j, w in
             let c = models.clients[work[j].client], before = deferred ? c.visibleState() : nil
+            c.keepReceived()
             let flops = Self.localTraining(c, in: models.shell(worker: w, c.adapters), steps: work[j].steps, round: round,
                                            training: training, strategy: strategy)
             if let before { c.hide(showing: before) }
@@ -177,14 +202,29 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     }
 
     public func aggregate(_ outcome: RoundOutcome) {
-        guard clients.contains(where: { !$0.shared.isEmpty }) else { return }
+        guard clients.contains(where: { !$0.sharedIndices.isEmpty }) else { return }
         if fedBuff != nil { return fedBuff!.apply() }
         let arrivals = outcome.arrived.map { p in
             Arrival(weight: p.weight, dataSize: clients[p.client].data.count(.train), state: sharedState(p.client))
         }
+        if let old = broadcast {
+            // Every receiver would get the same values: combine them once, into a receiver of no client.
+            let next = sharedState(0, holding: old.map { Tensor($0.shape) }, received: old)
+            aggregator.combine(arrivals, into: [next], round: outcome.round)
+            broadcast = next.parameters.map(\.value)
+            for c in clients { c.adopt(broadcast!) }
+            return
+        }
         let receivers: [SharedState] = clients.indices.map { sharedState($0) }
         aggregator.combine(arrivals, into: receivers, round: outcome.round)
         for c in clients { c.recordReceived() }
+    }
+
+    /// Whether every client receives the same values from the server (a synchronous weighted
+    /// mean), so that a common start and each aggregation can be held once (`broadcast`) — unless
+    /// gradients carry over in the shared parameters.
+    static func broadcasts(_ strategy: any CollaborationStrategy, server: ServerMode) -> Bool {
+        server == .synchronous && strategy.aggregator.averagesUpdates && strategy.routerSchedule?.leaksGradients != true
     }
 
     /// Exact test loss of every client (concurrently).

@@ -38,11 +38,11 @@ extension Federation {
             if strategy.routerSchedule?.leaksGradients == true {
                 for p in c.own { out.append(("client\(i).grad.\(p.name)", p.grad)) }
             }
-            for (k, (m, v)) in zip(c.optimizer.m, c.optimizer.v).enumerated() {
+            for (k, (m, v)) in c.optimizer.moments.enumerated() {
                 out += [("client\(i).adam.m.\(k)", m), ("client\(i).adam.v.\(k)", v)]
             }
             if let r = c.routerOptimizer {
-                for (k, (m, v)) in zip(r.m, r.v).enumerated() {
+                for (k, (m, v)) in r.moments.enumerated() {
                     out += [("client\(i).router_adam.m.\(k)", m), ("client\(i).router_adam.v.\(k)", v)]
                 }
             }
@@ -62,12 +62,15 @@ extension Federation {
     /// tensors (by index) hold the aggregator's state.
     public func restore(_ snapshots: [ClientSnapshot], server: [Tensor], read: (String, Tensor) throws -> Void) throws {
         precondition(snapshots.count == clients.count, "checkpoint holds \(snapshots.count) clients, the run has \(clients.count)")
+        // Step counts first: an optimizer past step 0 holds the moments the tensors are read into.
+        for (c, s) in zip(clients, snapshots) {
+            c.optimizer.restore(steps: s.optimizerSteps)
+            if let r = s.routerOptimizerSteps { c.routerOptimizer?.restore(steps: r) }
+        }
         for (name, t) in tensors() where !name.hasPrefix("server.") { try read(name, t) }
         for (c, s) in zip(clients, snapshots) {
             c.rng = RNG(state: s.rng)
             c.steps = s.steps
-            c.optimizer.restore(steps: s.optimizerSteps)
-            if let r = s.routerOptimizerSteps { c.routerOptimizer?.restore(steps: r) }
             c.batchesDrawn = s.batchesDrawn
             c.rank.ranks = s.ranks
             c.lastLoss = s.lastLoss

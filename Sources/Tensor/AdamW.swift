@@ -16,21 +16,52 @@ public struct AdamWConfig: Codable, Sendable, Equatable {
 /// parameters that decay. CoMiGS keeps separate groups (and states) for the
 /// experts and for the router.
 public final class AdamW: @unchecked Sendable {
+    /// What `step(lr:)` updates (empty for moments made from a layout only).
     public let parameters: [Parameter]
+    /// Shape and decay of each parameter the moments are for.
+    let layout: [(shape: [Int], decays: Bool)]
     public let config: AdamWConfig
-    public private(set) var m: [Tensor]
-    public private(set) var v: [Tensor]
+    /// First and second moments, one pair per parameter; nil until the first step (or a restore
+    /// past it): they are zero until then, and a client of a large population that never trains
+    /// should not hold them.
+    private var held: (m: [Tensor], v: [Tensor])?
     public private(set) var steps = 0
 
     public init(_ parameters: [Parameter], config: AdamWConfig = AdamWConfig()) {
         self.parameters = parameters
+        layout = parameters.map { ($0.value.shape, $0.decays) }
         self.config = config
-        m = parameters.map { Tensor($0.value.shape) }
-        v = parameters.map { Tensor($0.value.shape) }
     }
 
-    /// Continues from a checkpoint: the moments are read into `m` and `v`; this sets the step count.
-    public func restore(steps: Int) { self.steps = steps }
+    /// Moments for parameters laid out as `parameters`, which it does not keep: each step names
+    /// the parameters it moves (`step(lr:on:)`), such as the model a client borrows.
+    public init(layoutOf parameters: [Parameter], config: AdamWConfig = AdamWConfig()) {
+        self.parameters = []
+        layout = parameters.map { ($0.value.shape, $0.decays) }
+        self.config = config
+    }
+
+    private func zeros() -> (m: [Tensor], v: [Tensor]) { (layout.map { Tensor($0.shape) }, layout.map { Tensor($0.shape) }) }
+
+    private func hold() -> (m: [Tensor], v: [Tensor]) {
+        if let held { return held }
+        let fresh = zeros()
+        held = fresh
+        return fresh
+    }
+
+    /// The moments (m, v) per parameter; before any step, zero tensors that are not kept.
+    public var moments: [(m: Tensor, v: Tensor)] {
+        let (m, v) = held ?? zeros()
+        return Array(zip(m, v))
+    }
+
+    /// Continues from a checkpoint: sets the step count; past step 0 the moments are held, for
+    /// the checkpoint's values to be read into `moments`.
+    public func restore(steps: Int) {
+        self.steps = steps
+        if steps > 0 { _ = hold() }
+    }
 
     /// β^t as exp(t·ln β) in Double, rounded once to Float (glibc's powf differs by CPU).
     static func power(_ beta: Float, _ t: Int) -> Float { Float(PortableMath.exp(Double(t) * PortableMath.log(Double(beta)))) }
@@ -40,8 +71,9 @@ public final class AdamW: @unchecked Sendable {
     /// One step of these moments on `targets`: parameters laid out as `parameters` (the same
     /// shapes and decay), such as the model a client borrows while it trains.
     public func step(lr: Float, on targets: [Parameter]) {
-        precondition(targets.count == parameters.count && zip(targets, parameters).allSatisfy { $0.value.shape == $1.value.shape && $0.decays == $1.decays },
+        precondition(targets.count == layout.count && zip(targets, layout).allSatisfy { $0.value.shape == $1.shape && $0.decays == $1.decays },
                      "AdamW: the parameters stepped are not laid out as its moments")
+        let (m, v) = hold()
         steps += 1
         let b1 = config.beta1, b2 = config.beta2, eps = config.eps
         let c1 = 1 - Self.power(b1, steps), c2 = 1 - Self.power(b2, steps)

@@ -58,6 +58,13 @@ public final class Parameter: @unchecked Sendable {
         self.decays = decays
     }
 
+    /// The same parameter (name, role, flags) holding `value` instead, with no gradient: a
+    /// client's shared parameter that takes or leaves a value held by every client.
+    public func holding(_ value: Tensor) -> Parameter {
+        precondition(value.shape == self.value.shape, "\(name): \(value.shape) held for \(self.value.shape)")
+        return Parameter(name: name, role: role, value: value, requiresGrad: requiresGrad, decays: decays)
+    }
+
     /// The gradient buffer when backward should fill it, else nil.
     @inline(__always) public var gradIfNeeded: UnsafeMutablePointer<Float>? { requiresGrad ? grad.ptr : nil }
     @inline(__always) public var ptr: UnsafeMutablePointer<Float> { value.ptr }

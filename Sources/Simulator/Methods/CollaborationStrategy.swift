@@ -83,8 +83,9 @@ public struct SharedState {
     public var models: ClientModels
     public var validation: [Int32]
     /// What the server last sent this client (at the start: the common round-0 values), in
-    /// `parameters` order. A server with a global model sends it again when nothing arrived.
-    public var received: [Tensor]
+    /// `parameters` order; nil when `parameters` hold exactly that (the client has not trained
+    /// since). A server with a global model sends it again when nothing arrived.
+    public var received: [Tensor]?
 
     /// `count` random windows of the client's validation split at the model's context (shorter
     /// only if the split is), drawn from `rng`: what servers that score models (PCL's trust,
@@ -97,6 +98,7 @@ public struct SharedState {
     /// Takes back what the server last sent: the client's own training of these parameters
     /// never reached the server, so it is replaced by the (unchanged) global.
     public func restoreReceived() {
+        guard let received else { return }
         for (p, r) in zip(parameters, received) { p.value.copy(from: r) }
     }
 }
