@@ -1,21 +1,70 @@
 import Tensor
 
-/// One client's token splits in memory, with ground-truth token origins when
-/// the corpus has them (synthetic data: 0 = general language, 1 = the client's dialect).
+/// One client's token splits, with ground-truth token origins when the corpus has them
+/// (synthetic data: 0 = general language, 1 = the client's dialect): held, or loaded when read
+/// (`onDemand`: a large population's splits are loaded for the clients that train or are
+/// scored, and a `ClientDataCache` keeps the most recently used).
 public struct ClientData: Sendable {
     public enum Split: String, CaseIterable, Sendable, Codable { case train, valid, test }
+    /// A client's splits: tokens and (when known) origins.
+    public typealias Splits = (tokens: [Split: [Int32]], origins: [Split: [UInt8]])
 
     public var name: String
-    public var tokens: [Split: [Int32]]
-    public var origins: [Split: [UInt8]]
+    private var storage: Storage
+
+    enum Storage: Sendable {
+        case held(tokens: [Split: [Int32]], origins: [Split: [UInt8]])
+        case onDemand(OnDemand)
+    }
+
+    /// Where splits that are not held come from: `load` (pure: the same splits every time), the
+    /// split sizes known without loading, and the cache that keeps what was loaded.
+    struct OnDemand: Sendable {
+        let key: Int
+        let sizes: [Split: Int]
+        let cache: ClientDataCache
+        let load: @Sendable () -> Splits
+        var splits: Splits { cache.splits(key, load) }
+    }
 
     public init(name: String, tokens: [Split: [Int32]], origins: [Split: [UInt8]] = [:]) {
         self.name = name
-        self.tokens = tokens
-        self.origins = origins
+        storage = .held(tokens: tokens, origins: origins)
     }
 
-    public func count(_ split: Split) -> Int { tokens[split]?.count ?? 0 }
+    /// Splits loaded when first read through `cache` (as client `key` of it), of the sizes given.
+    public init(name: String, key: Int, sizes: [Split: Int], cache: ClientDataCache, load: @escaping @Sendable () -> Splits) {
+        self.name = name
+        storage = .onDemand(OnDemand(key: key, sizes: sizes, cache: cache, load: load))
+    }
+
+    public var tokens: [Split: [Int32]] {
+        get {
+            switch storage {
+            case .held(let t, _): t
+            case .onDemand(let d): d.splits.tokens
+            }
+        }
+        set { storage = .held(tokens: newValue, origins: origins) }
+    }
+
+    public var origins: [Split: [UInt8]] {
+        get {
+            switch storage {
+            case .held(_, let o): o
+            case .onDemand(let d): d.splits.origins
+            }
+        }
+        set { storage = .held(tokens: tokens, origins: newValue) }
+    }
+
+    /// Tokens in `split`, known without loading the splits.
+    public func count(_ split: Split) -> Int {
+        switch storage {
+        case .held(let t, _): t[split]?.count ?? 0
+        case .onDemand(let d): d.sizes[split] ?? 0
+        }
+    }
 
     /// The fewest tokens a split may hold at sequence length `context`: one window of
     /// `context` inputs plus the target after the last (`batch` draws a start below

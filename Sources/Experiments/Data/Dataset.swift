@@ -3,7 +3,7 @@ import Simulator
 import Tensor
 
 /// Token counts of one client's splits.
-package struct SplitCounts: Codable, Equatable {
+package struct SplitCounts: Codable, Equatable, Sendable {
     package var train: Int
     package var valid: Int
     package var test: Int
@@ -14,13 +14,15 @@ package struct SplitCounts: Codable, Equatable {
         self.test = test
     }
 
+    package var splits: [ClientData.Split: Int] { [.train: train, .valid: valid, .test: test] }
+
     package subscript(split: ClientData.Split) -> Int {
         switch split { case .train: train; case .valid: valid; case .test: test }
     }
 }
 
 /// `meta.json` beside the token files.
-package struct DatasetMeta: Codable, Equatable {
+package struct DatasetMeta: Codable, Equatable, Sendable {
     package var tokenizer: String
     package var vocab_size: Int
     package var clients: [String]
@@ -92,25 +94,45 @@ package enum Dataset {
     /// the file and the count or key.
     package static func read(_ dir: String, clients n: Int? = nil) throws -> (DatasetMeta, [ClientData]) {
         let (base, meta) = try readMeta(dir, clients: n)
-        var clients: [ClientData] = []
-        for (id, name) in meta.clients.enumerated() {
-            var c = ClientData(name: name, tokens: [:])
-            for split in ClientData.Split.allCases {
-                let path = "\(base)/\(split.rawValue)_\(id).bin"
-                guard FileManager.default.fileExists(atPath: path) else {
-                    throw TokenFile.Error(description: "\(path): missing (meta.json lists \(meta.clients.count) clients, numbered 0…\(meta.clients.count - 1))")
-                }
-                let tokens = try TokenFile.read(path, vocab: meta.vocab_size)
-                let recorded = meta.tokens[id][split]
-                guard tokens.count == recorded else {
-                    throw TokenFile.Error(description: "\(path): \(tokens.count) tokens, but meta.json records \(recorded) (tokens[\(id)].\(split.rawValue))")
-                }
-                c.tokens[split] = tokens
-                if meta.origins { c.origins[split] = try originLabels("\(base)/\(split.rawValue)_origin_\(id).bin", tokens: tokens.count, of: path) }
-            }
-            clients.append(c)
+        let clients = try meta.clients.indices.map { id in
+            let s = try readClient(id, base: base, meta: meta)
+            return ClientData(name: meta.clients[id], tokens: s.tokens, origins: s.origins)
         }
         return (meta, clients)
+    }
+
+    /// `read`'s checks of every file now, the splits read again when first used and kept by
+    /// `cache` (a large population is never held whole).
+    package static func read(_ dir: String, cache: ClientDataCache) throws -> (DatasetMeta, [ClientData]) {
+        let (base, meta) = try readMeta(dir)
+        for id in meta.clients.indices { _ = try readClient(id, base: base, meta: meta) }
+        let clients = meta.clients.indices.map { id in
+            ClientData(name: meta.clients[id], key: id, sizes: meta.tokens[id].splits, cache: cache) {
+                do { return try readClient(id, base: base, meta: meta) } catch {
+                    preconditionFailure("\(error) (the file was checked before the run started and changed since)")
+                }
+            }
+        }
+        return (meta, clients)
+    }
+
+    /// Client `id`'s splits from its files, checked against `meta` (errors name the file).
+    static func readClient(_ id: Int, base: String, meta: DatasetMeta) throws -> ClientData.Splits {
+        var out: ClientData.Splits = ([:], [:])
+        for split in ClientData.Split.allCases {
+            let path = "\(base)/\(split.rawValue)_\(id).bin"
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw TokenFile.Error(description: "\(path): missing (meta.json lists \(meta.clients.count) clients, numbered 0…\(meta.clients.count - 1))")
+            }
+            let tokens = try TokenFile.read(path, vocab: meta.vocab_size)
+            let recorded = meta.tokens[id][split]
+            guard tokens.count == recorded else {
+                throw TokenFile.Error(description: "\(path): \(tokens.count) tokens, but meta.json records \(recorded) (tokens[\(id)].\(split.rawValue))")
+            }
+            out.tokens[split] = tokens
+            if meta.origins { out.origins[split] = try originLabels("\(base)/\(split.rawValue)_origin_\(id).bin", tokens: tokens.count, of: path) }
+        }
+        return out
     }
 
     /// The folder's `meta.json`, checked against itself and the folder (`checkMeta`).

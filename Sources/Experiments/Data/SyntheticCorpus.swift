@@ -33,8 +33,8 @@ import Tensor
 /// samples. `generalLanguage` names the chain by a fingerprint of its transitions; `meta.json`
 /// and the bases `comigs pretrain` writes record it, and a run refuses a base that learned
 /// another language.
-package struct SyntheticCorpus {
-    package struct Spec: Equatable {
+package struct SyntheticCorpus: Sendable {
+    package struct Spec: Equatable, Sendable {
         package var clients = 4
         /// Tokens per client over all splits (one value for all, or one per client).
         package var tokens: [Int] = [200_000]
@@ -88,7 +88,7 @@ package struct SyntheticCorpus {
     package let privateChains: [PermutationChain]
 
     /// x → σ_k(x) with weight w_k: a sparse, doubly stochastic transition matrix.
-    package struct PermutationChain {
+    package struct PermutationChain: Sendable {
         package var successors: [[Int32]]  // [k][x] = σ_k(x)
         package var weights: [Double]
         package var cumulative: [Double]
@@ -219,20 +219,40 @@ package struct SyntheticCorpus {
 
     package func tokens(of c: Int) -> Int { spec.tokens.count == 1 ? spec.tokens[0] : spec.tokens[c] }
 
-    /// Every client's train/valid/test splits (each split its own stream, so
-    /// no split's text depends on another's length).
+    /// Every client's train/valid/test splits, generated now.
     package func clients() -> [ClientData] {
         (0..<spec.clients).map { c in
-            let total = tokens(of: c)
-            let nv = Int(Double(total) * spec.validShare), nt = Int(Double(total) * spec.testShare)
-            var data = ClientData(name: "client\(c)", tokens: [:])
-            for (split, n) in [(ClientData.Split.train, total - nv - nt), (.valid, nv), (.test, nt)] {
-                let (t, o) = text(client: c, tokens: n, stream: split.rawValue)
-                data.tokens[split] = t
-                data.origins[split] = o
-            }
-            return data
+            let s = splits(of: c)
+            return ClientData(name: Self.name(of: c), tokens: s.tokens, origins: s.origins)
         }
+    }
+
+    /// Every client's splits, generated when first read and kept by `cache` (the same bytes as `clients()`).
+    package func clients(cache: ClientDataCache) -> [ClientData] {
+        (0..<spec.clients).map { c in
+            ClientData(name: Self.name(of: c), key: c, sizes: sizes(of: c), cache: cache) { [self] in splits(of: c) }
+        }
+    }
+
+    package static func name(of c: Int) -> String { "client\(c)" }
+
+    /// Tokens of client c in each split: 80/10/10 of its total (`Spec.validShare`, `testShare`).
+    package func sizes(of c: Int) -> [ClientData.Split: Int] {
+        let total = tokens(of: c)
+        let nv = Int(Double(total) * spec.validShare), nt = Int(Double(total) * spec.testShare)
+        return [.train: total - nv - nt, .valid: nv, .test: nt]
+    }
+
+    /// Client c's train/valid/test splits (each split its own stream, so no split's text depends
+    /// on another's length, nor on any other client's).
+    package func splits(of c: Int) -> ClientData.Splits {
+        var out: ClientData.Splits = ([:], [:])
+        for (split, n) in sizes(of: c) {
+            let (t, o) = text(client: c, tokens: n, stream: split.rawValue)
+            out.tokens[split] = t
+            out.origins[split] = o
+        }
+        return out
     }
 
     /// The filter of client c's process (`OriginFilter`).

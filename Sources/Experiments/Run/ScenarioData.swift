@@ -3,7 +3,7 @@ import Simulator
 import Tensor
 
 /// The clients' token splits a scenario names — the built-in synthetic corpus or a prepared
-/// folder, checked against the clients, the base's vocabulary and the context (errors name the
+/// folder, loaded for each client when it first trains or is scored (`data.resident_mib`), checked against the clients, the base's vocabulary and the context (errors name the
 /// key or the file) — and their generating process when it is known (the built-in corpus, or a
 /// folder `data synth` wrote), for the Bayes floor and the origin posterior.
 package struct ScenarioData {
@@ -17,11 +17,12 @@ package struct ScenarioData {
     package static func load(_ s: ScenarioConfig, vocab: Int, context: Int) throws -> ScenarioData {
         let n = s.clientCount
         let data: ScenarioData
+        let cache = ClientDataCache(budget: s.dataResidentBytes)
         switch s.data {
         case .folder(let path):
             guard FileManager.default.fileExists(atPath: path) else { throw ScenarioError(key: "data.path", reason: "\(path): no such folder") }
             let (meta, clients): (DatasetMeta, [ClientData])
-            do { (meta, clients) = try Dataset.read(path) } catch { throw ScenarioError(key: "data.path", reason: "\(error)") }
+            do { (meta, clients) = try Dataset.read(path, cache: cache) } catch { throw ScenarioError(key: "data.path", reason: "\(error)") }
             guard clients.count == n else {
                 throw ScenarioError(key: "clients", reason: "\(n) clients, but \(path) holds data for \(clients.count)")
             }
@@ -35,7 +36,7 @@ package struct ScenarioData {
                 throw ScenarioError(key: "model.base", reason: "vocabulary \(vocab) is smaller than the synthetic corpus's \(SyntheticCorpus.vocab)")
             }
             let world = SyntheticCorpus(spec)
-            data = ScenarioData(clients: world.clients(), world: world, generalLanguage: SyntheticCorpus.generalLanguage, tokenizer: "synthetic")
+            data = ScenarioData(clients: world.clients(cache: cache), world: world, generalLanguage: SyntheticCorpus.generalLanguage, tokenizer: "synthetic")
         }
         for (i, c) in data.clients.enumerated() {
             if let short = c.shortSplit(context: context) {

@@ -16,6 +16,8 @@ package struct ScenarioConfig {
     package var training: Training
     package var model: Model
     package var data: DataSpec
+    /// `data.resident_mib`, in bytes: how much of the clients' loaded splits is kept (`ClientDataCache`).
+    package var dataResidentBytes: Int
     package var clients: Clients
     package var method: MethodSpec
     package var policy: Policy

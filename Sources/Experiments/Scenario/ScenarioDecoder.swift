@@ -65,7 +65,7 @@ package struct ScenarioDecoder {
             seeds: (value("seeds")?.arrayValue ?? []).map { UInt64($0.doubleValue ?? 0) },
             schedule: decodeSchedule(), training: decodeTraining(),
             model: .init(base: string("model.base"), context: int("model.context"), loraAlpha: double("model.lora_alpha")),
-            data: try decodeData(clients: clients.count), clients: clients.value,
+            data: try decodeData(clients: clients.count), dataResidentBytes: int("data.resident_mib") << 20, clients: clients.value,
             method: try decodeMethod(clients: clients.count), policy: decodePolicy(), heterogeneity: decodeHeterogeneity(),
             outputs: .init(dir: string("outputs.dir"), saveAdapters: bool("outputs.save_adapters"), checkpointEvery: int("checkpoint_every")),
             numerics: bool("numerics"), wireFP16: bool("wire_fp16"))

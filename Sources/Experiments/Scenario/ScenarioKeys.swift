@@ -89,6 +89,8 @@ package enum ScenarioKeys {
         ScenarioKey("data.source", .choice(["synthetic", "folder"]), .string("synthetic"),
                     "\"synthetic\": the built-in corpus (no download); \"folder\": token files prepared by `comigs data` (data.path)."),
         ScenarioKey("data.path", .string, nil, "Prepared data folder (holding <num_clients>/meta.json, or that folder itself)."),
+        ScenarioKey("data.resident_mib", .int(0...1_048_576), .int(1024),
+                    "Memory kept for the clients' token splits, MiB: each client's are loaded (a folder's files read, the synthetic corpus generated from its seed) when it first trains or is scored; past this, the least recently used are dropped and loaded again when needed."),
         ScenarioKey("data.synthetic.tokens", .intOrInts(1000...100_000_000), .int(SyntheticCorpus.Spec().tokens[0]),
                     "Synthetic tokens per client over all splits (80/10/10); fewer make Local overfit."),
         ScenarioKey("data.synthetic.private_share", .number(0...1), .double(SyntheticCorpus.Spec().privateShare),
