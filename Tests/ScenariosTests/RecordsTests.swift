@@ -38,7 +38,7 @@ final class RecordsTests: XCTestCase {
         let summary: RunSummary = try JSONLines.object(dir + "/summary.json")
         XCTAssertEqual(try JSONValueEncoder().encode(summary).text(indent: "  ") + "\n", try String(contentsOfFile: dir + "/summary.json", encoding: .utf8))
         XCTAssertEqual(summary.markdown, try String(contentsOfFile: dir + "/summary.md", encoding: .utf8))
-        XCTAssertEqual(RoutingSummary.lastEvaluation(routing), summary.routing)
+        XCTAssertEqual(RoutingSummary.lastEvaluation(routing, round: summary.rounds), summary.routing)
     }
 
     /// The run writes `TimelineEvent.jsonLine`, which must be `EventRecord`'s encoding.

@@ -2,7 +2,7 @@ import Foundation
 import Simulator
 import Tensor
 
-/// The mean over clients at one evaluation.
+/// The mean over the clients one evaluation scored.
 package struct EvalPoint: Equatable {
     package var round: Int, time: Double, ppl: Double
 }
@@ -43,13 +43,15 @@ package struct RunResults {
     package var method: String { scenario["method"]?["name"]?.stringValue ?? "?" }
     /// The round policy's name (sync, deadline, overselect, async).
     package var policy: String { scenario["policy"]?["name"]?.stringValue ?? "sync" }
+    /// Whom its evaluations scored (`eval_clients`; unset or unreadable: every client).
+    package var evalClients: EvalClients { EvalClients(scenario["eval_clients"]) ?? .all }
 
     package func clientName(_ i: Int) -> String { summary?.clients.first { $0.id == i }?.name ?? "client \(i)" }
 
     package func adapters(client: Int) -> String { "\(path)/" + ClientModel.adapters(client: client) }
 
-    /// Mean test perplexity over clients per evaluation round; the time is when
-    /// the last client was evaluated.
+    /// Mean test perplexity over the clients scored at each evaluation round (`eval_clients`; a
+    /// round that scored no one has no point); the time is when the last client was evaluated.
     package var meanPerplexity: [EvalPoint] {
         let rounds = Dictionary(grouping: metrics.filter { $0.testPPL.isFinite }, by: \.round)
         return rounds.keys.sorted().map { r in

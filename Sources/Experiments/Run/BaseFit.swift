@@ -7,17 +7,20 @@ import Tensor
 /// base perplexity on its scored test windows is above that of a unigram model of its own
 /// training split (add-one smoothing, `Unigram`, on the same windows) gets nothing from the base:
 /// its fine-tuning starts below the simplest model of its data. The run warns on stderr and
-/// `summary.json` records both perplexities per client and the clients that do not fit.
+/// `summary.json` records both perplexities per client and the clients that do not fit — of the
+/// clients round 0 scored (`eval_clients`; none under `participants`).
 package struct BaseFit {
-    /// Round-0 test perplexity per client (the base's).
-    package let basePPL: [Double]
-    /// A unigram model of the client's train split, on the same windows.
-    package let unigramPPL: [Double]
+    /// Round-0 test perplexity per client (the base's; nil: not scored at round 0).
+    package let basePPL: [Double?]
+    /// A unigram model of the client's train split, on the same windows (nil where `basePPL` is).
+    package let unigramPPL: [Double?]
 
     /// `starts[i]`: client i's scored windows (nil: every full window), as `RunEvaluation` scores them.
-    package init(basePPL: [Double], data: [ClientData], starts: [[Int]?], context: Int, vocab: Int) {
+    package init(basePPL: [Double?], data: [ClientData], starts: [[Int]?], context: Int, vocab: Int) {
         self.basePPL = basePPL
-        unigramPPL = data.indices.map { i in Self.unigramPPL(data[i], starts: starts[i], context: context, vocab: vocab) }
+        unigramPPL = data.indices.map { i in
+            basePPL[i] == nil ? nil : Self.unigramPPL(data[i], starts: starts[i], context: context, vocab: vocab)
+        }
     }
 
     /// A unigram model of the client's train split (add-one smoothing), on its scored test windows.
@@ -28,7 +31,12 @@ package struct BaseFit {
     }
 
     /// Clients whose base is worse than their unigram model.
-    package var misfits: [Int] { basePPL.indices.filter { basePPL[$0] > unigramPPL[$0] } }
+    package var misfits: [Int] {
+        basePPL.indices.filter { i in
+            guard let b = basePPL[i], let u = unigramPPL[i] else { return false }
+            return b > u
+        }
+    }
 
     /// The warning for the clients that do not fit, naming them and `model.base`; nil when all fit.
     /// `data`: what the corpus is (its general language, when recorded, names the bases that learned
@@ -36,7 +44,7 @@ package struct BaseFit {
     package func warning(base: String, names: [String], data: ScenarioData) -> String? {
         let bad = misfits
         guard !bad.isEmpty else { return nil }
-        let list = bad.map { i in String(format: "client %d (%@): %.1f against %.1f", i, names[i], basePPL[i], unigramPPL[i]) }
+        let list = bad.map { i in String(format: "client %d (%@): %.1f against %.1f", i, names[i], basePPL[i]!, unigramPPL[i]!) }
         let english = GeneralLanguage.englishBase
         let advice = if let fit = data.generalLanguage.flatMap(GeneralLanguage.bases) {
             "set model.base to a base that learned its language: \(fit)"

@@ -132,6 +132,18 @@ package struct Report {
         return xs.count > 1 ? String(format: "\(f) ± \(f)", m, s) : String(format: f, m)
     }
 
+    /// The row's mean test perplexity over seeds; when its runs scored only some clients
+    /// (`eval_clients`), over how many: "71.20 (over 4 of 12 clients)", "(over 2–3 of 12 clients)".
+    package func meanCell(_ row: Row) -> String {
+        let mean = cell(row.runs.compactMap(\.meanTestPPL))
+        guard row.runs.contains(where: { $0.evalClients != nil }) else { return mean }
+        let k = row.runs.map(\.scoredClients), (lo, hi) = (k.min() ?? 0, k.max() ?? 0)
+        return mean + " (over \(lo == hi ? "\(lo)" : "\(lo)–\(hi)") of \(row.clients.count) clients)"
+    }
+
+    /// Whether some run scored only some clients (`eval_clients`): its means are over those.
+    package var scoredSome: Bool { rows.contains { $0.runs.contains { $0.evalClients != nil } } }
+
     /// Whether the runs know their data's Bayes floor (`bayes_mean_ppl`: the built-in corpus).
     package var hasFloor: Bool { rows.contains { $0.runs.contains { $0.bayesMeanPPL != nil } } }
 
@@ -157,7 +169,6 @@ package struct Report {
             + (layers > 0 ? ["router–posterior corr. (layer 0…\(layers - 1))"] : [])
             + clients.map { "\($0) ppl" } + ["MB up per client", "sim time s"] + (hasTarget ? ["time to target s"] : [])
         let body = rows.map { row in
-            let mean = row.runs.compactMap(\.meanTestPPL)
             let perClient = clients.indices.map { i in cell(row.runs.compactMap { Self.clientPPL($0, i) }) }
             let n = Double(max(1, clients.count))
             let up = row.runs.map { Double($0.bytesUp) / n / 1e6 }
@@ -172,7 +183,7 @@ package struct Report {
                     String(format: "%.2f", Self.meanStd(perLayer.map { $0[l] }).mean)
                 }.joined(separator: " / "))
             }
-            var cells = [row.label, "\(row.runs.count)", cell(mean)] + known + perClient
+            var cells = [row.label, "\(row.runs.count)", meanCell(row)] + known + perClient
                 + [up.isEmpty ? "—" : String(format: "%.2f", Self.meanStd(up).mean), time.isEmpty ? "—" : String(format: "%.1f", Self.meanStd(time).mean)]
             if hasTarget {
                 // Runs that never reached the target count as missing: "n/a (k of n)".
@@ -212,7 +223,7 @@ package struct Report {
         let layers = posteriorLayers
         guard layers > 0 else { return "" }
         let out = "\nRouter against the exact posterior P(origin general | prefix) at the last evaluation, "
-            + "per seed (mean over clients; correlation, mean absolute gap in brackets):\n\n"
+            + "per seed (mean over " + (scoredSome ? "the clients it scored" : "clients") + "; correlation, mean absolute gap in brackets):\n\n"
         var cells: [[String]] = []
         for row in rows {
             for r in row.runs where Self.posteriorCorrelation(r).count == layers {

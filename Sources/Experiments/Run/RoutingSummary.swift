@@ -1,14 +1,14 @@
-/// The routing of a run's last evaluation, per layer and averaged over clients, for
+/// The routing of a run's last evaluation, per layer and averaged over the clients it scored, for
 /// `summary.json`: accuracy against the origin labels, and agreement with the exact origin
 /// posterior (`posterior_correlation`, `posterior_gap`; see `RoutingStats`) when the data's
 /// generating process is known. Read back from `routing.jsonl`, so a resumed run summarises
 /// the same lines as an uninterrupted one.
 package enum RoutingSummary {
-    /// One entry per layer; figures no client reports are null. Empty when the run logged no
-    /// routing (no router).
-    package static func lastEvaluation(_ routing: [RoutingRecord]) -> [RunSummary.RoutingLayer] {
-        guard let last = routing.last else { return [] }
-        let lines = routing.filter { $0.round == last.round && $0.simTime == last.simTime }
+    /// One entry per layer of the evaluation after round `round` (the run's last: its lines only,
+    /// also when it scored no one); figures no client reports are null. Empty when that
+    /// evaluation logged no routing (no router, or no client scored).
+    package static func lastEvaluation(_ routing: [RoutingRecord], round: Int) -> [RunSummary.RoutingLayer] {
+        let lines = routing.filter { $0.round == round }
         let layers = Set(lines.map(\.layer)).sorted()
         return layers.map { l in
             let at = lines.filter { $0.layer == l }

@@ -4,9 +4,10 @@ import Tensor
 
 /// The run's side of the simulation (`SimulationNumerics`, docs/design.md §5 and §7): the federation
 /// trains when the scheduler says so (or, in cost-only mode, nothing does and the cost model's
-/// FLOPs set the times), and around each aggregation the run scores the clients when
-/// `RunEvaluation` says, records the round and, every `checkpoint_every` rounds, writes a
-/// checkpoint. A diverged client or a failing write throws, which stops the simulation at once.
+/// FLOPs set the times), and around each aggregation the run scores the clients when and whom
+/// `RunEvaluation` says (the round's participants as the hooks report them), records the round
+/// and, every `checkpoint_every` rounds, writes a checkpoint. A diverged client or a failing
+/// write throws, which stops the simulation at once.
 package final class RunDriver: SimulationNumerics {
     package let federation: Federation?
     /// Token splits per client (nil in cost-only mode).
@@ -19,17 +20,21 @@ package final class RunDriver: SimulationNumerics {
     package let progress: RunProgress
     /// The simulation being driven, for a checkpoint's counters (weak: the simulation holds its driver).
     package weak var simulation: Simulation?
+    /// Who trained in the round under way (`eval_clients: "participants"`).
+    private var participants: RoundParticipants
 
     package init(federation: Federation?, data: [ClientData]?, evaluation: RunEvaluation, recorder: RunRecorder, config: ScenarioConfig,
          folder: RunFolder?, progress: RunProgress) {
         (self.federation, self.data, self.evaluation, self.recorder) = (federation, data, evaluation, recorder)
         (self.config, self.folder, self.progress) = (config, folder, progress)
+        participants = RoundParticipants(config.policy.round)
     }
 
     /// Measured FLOPs per client; none in cost-only mode (the scheduler then uses the cost model's).
     /// Throws `TrainingDiverged` naming the first client whose training hit a non-finite value.
     package func train(_ work: [(client: Int, steps: Int)], round: Int) throws -> [Double] {
         guard let federation else { return [] }
+        participants.ran(work.map(\.client))
         let flops = federation.train(work, round: round)
         if let f = federation.failures.first {
             throw TrainingDiverged(description: "training diverged: client \(f.client), \(f.message)")
@@ -38,7 +43,10 @@ package final class RunDriver: SimulationNumerics {
     }
 
     package func launch(_ clients: [Int]) { federation?.launch(clients) }
-    package func trainingDone(_ client: Int) { federation?.trainingDone(client) }
+    package func trainingDone(_ client: Int) {
+        participants.ended(client)
+        federation?.trainingDone(client)
+    }
     package func uploaded(_ client: Int, weight: Double) { federation?.uploaded(client, weight: weight) }
 
     /// The round's updates are in: scored first when the clients' own models are what is scored.
@@ -50,6 +58,7 @@ package final class RunDriver: SimulationNumerics {
     package func roundEnded(_ o: RoundOutcome) throws {
         let done = o.round + 1
         if evaluation.moment(ofRound: done) == .afterAggregation { try evaluate(round: done, at: o.end, .afterAggregation) }
+        participants.roundEnded()
         try recorder.roundEnded(o)
         let every = config.outputs.checkpointEvery
         if let folder, let simulation, every > 0, done % every == 0, done < config.schedule.rounds, simulation.resumable {
@@ -60,17 +69,19 @@ package final class RunDriver: SimulationNumerics {
         progress.roundDone(done, sim: o.end, loss: federation.map { f in (0..<f.count).compactMap(f.trainLoss) } ?? [])
     }
 
-    /// Scores every client and records the evaluation; after the last round's, saves the models
-    /// it scored (`outputs.save_adapters`).
+    /// Scores the clients `eval_clients` names and records the evaluation; after the last round's,
+    /// saves the clients' models as they are then (`outputs.save_adapters`).
     package func evaluate(round: Int, at t: SimTime, _ moment: RunEvaluation.Moment) throws {
         guard let federation, let data else { return }
-        let scores = try evaluation.score(federation, data, round: round, keptIn: folder)
-        let records = scores.enumerated().map { i, score in
+        let clients = evaluation.scored(round: round, trained: participants.clients)
+        let scores = try evaluation.score(federation, data, clients: clients, round: round, keptIn: folder)
+        let records = zip(clients, scores).map { i, score in
             let j = config.pooled ? 0 : i
             return evaluation.records(score, round: round, step: federation.steps(j), time: t, client: i,
                                       trainLoss: federation.trainLoss(j), moment: moment)
         }
-        try recorder.evaluated(records, results: scores.map(\.result), round: round, at: t, target: config.schedule.targetPPL)
+        try recorder.evaluated(records, results: evaluation.results(scores, of: clients), round: round, at: t,
+                               target: config.schedule.targetPPL)
         // The models the last evaluation scored (before the last aggregation, by default) are the clients' own.
         if round == evaluation.rounds, config.outputs.saveAdapters, let folder { try saveAdapters(federation, in: folder, round: round, moment) }
     }

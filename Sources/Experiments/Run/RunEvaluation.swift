@@ -2,7 +2,7 @@ import Foundation
 import Simulator
 import Tensor
 
-/// When and what a run scores, and the lines it writes for it (docs/design.md §4).
+/// When, whom and what a run scores, and the lines it writes for it (docs/design.md §4).
 ///
 /// When: once before training, and in every `eval_every`-th round and the last — by default
 /// after the clients' local steps and before the server aggregates, as the original scores
@@ -10,13 +10,23 @@ import Tensor
 /// it holds it then, its own training of the round included. `"after_aggregation"` scores
 /// what the server sent back instead (the bare global model, for FedAvg).
 ///
+/// Whom (`eval_clients`, `scored`): every client at every evaluation (`all`, the default); a
+/// fixed panel of N clients drawn once per run from the run seed (`RNG(seed:stream:
+/// "eval-clients")`, a partial Fisher–Yates draw, sorted), scored at every evaluation so curves
+/// compare the same clients; or, after round r ≥ 1, the clients that trained in round r
+/// (`participants`: the selected clients whose local training ran, whether or not their update
+/// arrived; under the async policy, those whose training ended in that version) — round 0,
+/// before training, then scores no one. A client not scored has no line in metrics.jsonl or
+/// routing.jsonl at that evaluation.
+///
 /// What: each client's model on its test split, at the training context — every full
 /// non-overlapping window of the whole split (`eval_windows: 0`), or that many random windows
 /// over the whole split, drawn once per (run seed, client) so every evaluation of a run, and
 /// every method at the same seed, scores the same windows (the original draws 100 × 64 fresh
 /// random windows each time). Mixtures also tally their routing. A centralized model is scored
-/// on every client's split. When the data's generating process is known (the built-in corpus,
-/// `SyntheticCorpus`), the same windows also get its exact Bayes floor and origin posterior.
+/// on the scored clients' splits (`participants`: every client's, in a round it trained). When
+/// the data's generating process is known (the built-in corpus, `SyntheticCorpus`), the same
+/// windows also get its exact Bayes floor and origin posterior.
 package struct RunEvaluation {
     package let every: Int
     package let rounds: Int
@@ -32,10 +42,15 @@ package struct RunEvaluation {
     /// else expert 0 alone — pFedMoE's shared expert, and for FedAvg-MoE and Local-MoE an
     /// expert like the others, so there those fields measure expert 0 against the rest.
     package let generalists: Int
-    /// Whether one pooled model (federated client 0) is scored on every client's split.
+    /// Whether one pooled model (federated client 0) is scored on the scored clients' splits.
     package let pooled: Bool
-    /// What the data's generating process allows on each client's scored windows (nil: unknown process).
-    package let floors: [Floor]?
+    /// Whom each evaluation scores.
+    package let clients: EvalClients
+    /// The clients `eval_clients: N` scores at every evaluation (nil for the other choices).
+    package let panel: [Int]?
+    /// What the data's generating process allows on each client's scored windows (nil: unknown
+    /// process; a client outside the panel has none).
+    package let floors: [Floor?]?
 
     package init(_ s: ScenarioConfig, seed: UInt64, context: Int, data: [ClientData]?, federation: Federation?,
          world: SyntheticCorpus? = nil) {
@@ -52,11 +67,34 @@ package struct RunEvaluation {
             return (0..<windows).map { _ in rng.int(below: count - context) }
         }
         generalists = federation?.strategy.expertRoles?.generalists ?? 1
-        let starts = starts
+        clients = s.schedule.evalClients
+        let panel = clients.panel(clients: starts.count, seed: seed), chosen = panel.map(Set.init), starts = starts
         floors = world.flatMap { w in
-            data.map { d in d.indices.map { i in Floor(w, client: i, data: d[i], starts: starts[i], context: context) } }
+            data.map { d in d.indices.map { i in
+                chosen?.contains(i) == false ? nil : Floor(w, client: i, data: d[i], starts: starts[i], context: context)
+            } }
         }
+        self.panel = panel
         pooled = s.pooled
+    }
+
+    /// The clients (ascending) an evaluation after round `round` scores: every one, the panel, or
+    /// those that trained in the round (`trained`: federated client ids; a pooled model's one
+    /// client stands for every client), none at round 0.
+    package func scored(round: Int, trained: [Int]) -> [Int] {
+        switch clients {
+        case .all: Array(starts.indices)
+        case .sample: panel!
+        case .participants where round == 0 || trained.isEmpty: []
+        case .participants: pooled ? Array(starts.indices) : trained
+        }
+    }
+
+    /// Per client, its score's result in `scores` (which are `clients`'), nil for a client not scored.
+    package func results(_ scores: [Score], of clients: [Int]) -> [Evaluation.Result?] {
+        var out = [Evaluation.Result?](repeating: nil, count: starts.count)
+        for (i, s) in zip(clients, scores) { out[i] = s.result }
+        return out
     }
 
     package enum Moment: String, Codable {
@@ -116,13 +154,13 @@ package struct RunEvaluation {
         package var routing: [RoutingStats]
     }
 
-    /// Scores every client concurrently on the federation's pool. A non-finite loss throws
-    /// (exit 3) so that no output line ever holds it.
-    package func score(_ fed: Federation, _ data: [ClientData], round: Int, keptIn folder: RunFolder?) throws -> [Score] {
+    /// Scores `clients` (in that order) concurrently on the federation's pool. A non-finite loss
+    /// throws (exit 3) so that no output line ever holds it.
+    package func score(_ fed: Federation, _ data: [ClientData], clients: [Int], round: Int, keptIn folder: RunFolder?) throws -> [Score] {
         let pooled = self.pooled
-        let scores = fed.models.map(Array(data.indices), model: { pooled ? 0 : $0 }) { m, i in score(m, client: i, data: data[i]) }
-        if let i = scores.firstIndex(where: { !$0.result.loss.isFinite }) {
-            throw TrainingDiverged(description: "client \(i): test loss is \(scores[i].result.loss) after round \(round)"
+        let scores = fed.models.map(clients, model: { pooled ? 0 : $0 }) { m, i in score(m, client: i, data: data[i]) }
+        if let k = scores.firstIndex(where: { !$0.result.loss.isFinite }) {
+            throw TrainingDiverged(description: "client \(clients[k]): test loss is \(scores[k].result.loss) after round \(round)"
                                   + (folder.map { "; the outputs so far are kept in \($0.path)" } ?? ""))
         }
         return scores
@@ -132,7 +170,7 @@ package struct RunEvaluation {
     package func score(_ m: GPT, client i: Int, data: ClientData) -> Score {
         let test = data.tokens[.test] ?? [], labels = data.origins[.test]
         let tally = m.adapters.hasRouter ? RoutingTally(layers: m.config.nLayer, experts: m.adapters.experts, generalists: generalists) : nil
-        let posterior = floors.map { f in { (s: Int) in f[i].generalPosterior[s]! } }
+        let posterior = floors.map { f in { (s: Int) in f[i]!.generalPosterior[s]! } }
         let result = test.withUnsafeBufferPointer { x in
             (labels ?? []).withUnsafeBufferPointer { o in
                 Evaluation.evaluate(m, tokens: x, starts: starts[i] ?? Evaluation.fullWindows(test.count, context: context),
@@ -150,7 +188,7 @@ package struct RunEvaluation {
         let metrics = MetricsRecord(round: round, step: step, simTime: simTime, client: client, trainLoss: trainLoss,
                                     testLoss: score.result.loss, testPPL: score.result.ppl, scored: moment)
         let routing = score.routing.map { l in
-            RoutingRecord(l, round: round, step: step, simTime: simTime, client: client, generalists: generalists, floor: floors?[client])
+            RoutingRecord(l, round: round, step: step, simTime: simTime, client: client, generalists: generalists, floor: floors?[client] ?? nil)
         }
         return (metrics, routing)
     }

@@ -4,11 +4,11 @@ import Tensor
 /// A finished run's logs in the formats the field's tools read, derived from
 /// its records when the run ends (a resumed run's include those written before its checkpoint,
 /// so it writes the same bytes):
-/// - `metrics.csv`: `metrics.jsonl` as a table, one row per evaluation and client;
+/// - `metrics.csv`: `metrics.jsonl` as a table, one row per evaluation and scored client;
 /// - `tb/events.out.tfevents.0.comigs`: TensorBoard scalars, step = rounds done and wall
 ///   time = simulated seconds (TensorBoard's "relative" axis is then simulated time):
-///   `test_ppl/client<i>`, `test_ppl/mean`, `test_loss/client<i>`, `train_loss/client<i>`,
-///   `bytes_up_total`, `bytes_down_total`, and per layer and client the routing agreement
+///   `test_ppl/client<i>`, `test_ppl/mean` (over the clients each evaluation scored),
+///   `test_loss/client<i>`, `train_loss/client<i>`, `bytes_up_total`, `bytes_down_total`, and per layer and client the routing agreement
 ///   `routing/<accuracy|posterior_correlation|posterior_gap>/layer<l>/client<i>`.
 package enum RunExports {
     package static let eventFile = "tb/events.out.tfevents.0.comigs"

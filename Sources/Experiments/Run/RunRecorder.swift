@@ -43,9 +43,10 @@ package final class RunRecorder {
 
     package func event(_ e: TimelineEvent) { writers?.events.append(e.jsonLine) }
 
-    /// One evaluation: every client's metrics and routing records, and what they say of the run
-    /// (the last scores; when the mean first reached `target`, at `time`).
-    package func evaluated(_ records: [(metrics: MetricsRecord, routing: [RoutingRecord])], results: [Evaluation.Result],
+    /// One evaluation: the scored clients' metrics and routing records, and what they say of the
+    /// run (`results` per client, nil for one not scored: the last scores; when their mean first
+    /// reached `target`, at `time`).
+    package func evaluated(_ records: [(metrics: MetricsRecord, routing: [RoutingRecord])], results: [Evaluation.Result?],
                    round: Int, at time: SimTime, target: Double?) throws {
         for (m, r) in records {
             try writers?.metrics.append(record: m)
@@ -54,7 +55,7 @@ package final class RunRecorder {
             routing += r
         }
         event(TimelineEvent(time: time, kind: .evaluation, round: round, client: -1))
-        if round == 0 && state.basePPL.isEmpty { state.basePPL = results.map(\.ppl) }
+        if round == 0 && state.basePPL.isEmpty { state.basePPL = results.map { $0?.ppl } }
         state.lastResults = results
         if state.reached == nil, let target, let mean = state.meanPPL, mean <= target { state.reached = time }
     }

@@ -18,10 +18,10 @@ package struct RunState: Codable {
     package var bytesDown = 0
     /// When the mean test perplexity first reached `target_ppl`.
     package var reached: SimTime?
-    /// Round-0 test perplexity per client (the base's, for `BaseFit`).
-    package var basePPL: [Double] = []
-    /// The last evaluation's score per client.
-    package var lastResults: [Evaluation.Result] = []
+    /// Round-0 test perplexity per client (the base's, for `BaseFit`; nil: not scored at round 0).
+    package var basePPL: [Double?] = []
+    /// The last evaluation's score per client (nil: not scored then).
+    package var lastResults: [Evaluation.Result?] = []
     /// Bytes of each output file (whole lines), in `RunRecorder.outputs` order.
     package var files: [OutputFile] = []
     package var clients: [ClientSnapshot] = []
@@ -36,6 +36,12 @@ package struct RunState: Codable {
         case reached = "reached_us", basePPL = "base_ppl", lastResults = "last_results", files, clients
     }
 
-    /// The mean over clients of the last evaluation's test perplexity (nil before any).
-    package var meanPPL: Double? { lastResults.isEmpty ? nil : lastResults.map(\.ppl).reduce(0, +) / Double(lastResults.count) }
+    /// The mean over the clients it scored of the last evaluation's test perplexity (nil before
+    /// any, or when it scored no one).
+    package var meanPPL: Double? { lastResults.compactMap { $0?.ppl }.mean }
+}
+
+extension [Double] {
+    /// The mean, summed in order (nil when empty).
+    package var mean: Double? { isEmpty ? nil : reduce(0, +) / Double(count) }
 }

@@ -112,7 +112,7 @@ package struct ScenarioRun {
         let fit = baseFit(recorder.state.basePPL, evaluation)
         let end = try simulate(driver, from: resume?.0, folder: folder)
         let summary = RunSummary(config, seed: seed, setup: inputs.setup, results: recorder.state.lastResults, fit: fit, floors: evaluation.floors,
-                                 routing: RoutingSummary.lastEvaluation(recorder.routing), scored: evaluation.moment(ofRound: config.schedule.rounds)!,
+                                 routing: RoutingSummary.lastEvaluation(recorder.routing, round: config.schedule.rounds), scored: evaluation.moment(ofRound: config.schedule.rounds)!,
                                  bytes: (recorder.state.bytesUp, recorder.state.bytesDown), simTime: end.now, reached: recorder.state.reached,
                                  events: end.events)
         if let folder, let provenance { try finish(folder, summary, recorder, provenance, wall: progress.elapsed) }
@@ -130,9 +130,10 @@ package struct ScenarioRun {
         return fed
     }
 
-    /// Whether the base knows each client's text (from the round-0 scores); warns when it does not.
-    package func baseFit(_ basePPL: [Double], _ evaluation: RunEvaluation) -> BaseFit? {
-        guard let data, let d = inputs.data else { return nil }
+    /// Whether the base knows each client's text (from the round-0 scores: of the clients round 0
+    /// scored; nil when it scored no one); warns when it does not.
+    package func baseFit(_ basePPL: [Double?], _ evaluation: RunEvaluation) -> BaseFit? {
+        guard let data, let d = inputs.data, basePPL.contains(where: { $0 != nil }) else { return nil }
         let fit = BaseFit(basePPL: basePPL, data: data, starts: evaluation.starts, context: inputs.context, vocab: base.config.vocabSize)
         if let warning = fit.warning(base: config.model.base, names: inputs.setup.names, data: d) {
             note("comigs: " + warning)  // even with --quiet: the run's numbers mean little

@@ -140,6 +140,13 @@ package struct Scenario {
             case .number: try integer(x, 1...10_000_000, at: p)
             default: throw fail("expected a count, a list of client objects or a population object, got \(x.typeName)\(x.shown)")
             }
+        case .choiceOrInt(let options, let r):
+            switch x {
+            case .string(let s) where !options.contains(s): throw fail("unknown value \(JSON.quote(s)) (expected \(type.summary))")
+            case .string: break
+            case .number: try integer(x, r, at: p)
+            default: throw fail("expected \(type.summary), got \(x.typeName)\(x.shown)")
+            }
         }
     }
 

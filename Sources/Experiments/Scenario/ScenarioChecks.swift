@@ -17,6 +17,9 @@ extension ScenarioConfig {
             throw ScenarioError(key: "data.path", reason: "required when data.source is \"folder\"")
         }
         try checkPolicy()
+        if case .sample(let n) = schedule.evalClients, n > clientCount {
+            throw ScenarioError(key: "eval_clients", reason: "\(n) exceeds the \(clientCount) clients")
+        }
         for (i, c) in listedClients.enumerated() {
             guard let w = c.window else { continue }
             let key = "clients[\(i)].window.on_s"

@@ -36,6 +36,8 @@ package struct ScenarioConfig {
         /// Random test windows per client (0: every full non-overlapping window).
         package var evalWindows: Int
         package var evalWhen: RunEvaluation.Moment
+        /// Whom each evaluation scores (`eval_clients`).
+        package var evalClients: EvalClients
         /// Mean test perplexity whose first reaching gives `time_to_target_s`.
         package var targetPPL: Double?
     }

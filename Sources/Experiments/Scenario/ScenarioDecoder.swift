@@ -73,7 +73,8 @@ package struct ScenarioDecoder {
 
     package func decodeSchedule() -> ScenarioConfig.Schedule {
         .init(rounds: int("rounds"), localSteps: int("local_steps"), evalEvery: int("eval_every"), evalWindows: int("eval_windows"),
-              evalWhen: RunEvaluation.Moment(rawValue: string("eval_when"))!, targetPPL: optionalDouble("target_ppl"))
+              evalWhen: RunEvaluation.Moment(rawValue: string("eval_when"))!, evalClients: EvalClients(value("eval_clients"))!,
+              targetPPL: optionalDouble("target_ppl"))
     }
 
     package func decodeTraining() -> ScenarioConfig.Training {

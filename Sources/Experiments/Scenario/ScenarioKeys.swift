@@ -16,6 +16,8 @@ package enum KeyType: Sendable {
     case intOrInts(ClosedRange<Int>)
     /// A count of default clients, or a list of client objects (keys `clients[].…`).
     case clients
+    /// One of these strings, or an integer in range.
+    case choiceOrInt([String], ClosedRange<Int>)
 
     package var summary: String {
         switch self {
@@ -28,6 +30,7 @@ package enum KeyType: Sendable {
         case .ints(let r): "list of distinct integers in \(Self.range(r))"
         case .intOrInts(let r): "integer in \(Self.range(r)), or a list of them (one per client)"
         case .clients: "integer (that many default clients), list of client objects, or population object"
+        case .choiceOrInt(let c, let r): (c.map { "\"\($0)\"" } + ["integer in \(Self.range(r))"]).joined(separator: " | ")
         }
     }
 
@@ -75,8 +78,10 @@ package enum ScenarioKeys {
                     "Test windows per client an evaluation scores: that many random windows over the whole test split, the same ones in every evaluation of a seed (0: every full non-overlapping window of the split)."),
         ScenarioKey("eval_when", .choice(["before_aggregation", "after_aggregation"]), .string("before_aggregation"),
                     "Score each client after its local steps and before the server aggregates (the original's order), or after it sent the new global back."),
+        ScenarioKey("eval_clients", .choiceOrInt(EvalClients.names, 1...big), nil,
+                    "Whom an evaluation scores (unset: \"all\"). \"all\": every client at every evaluation. N: a fixed panel of N clients (at most the number of clients) drawn once per seed (stream \"eval-clients\", a partial Fisher–Yates draw, sorted) and scored at every evaluation, so curves follow the same clients. \"participants\": after round r, the clients whose local training ran in round r (selected, whether or not their update arrived; a client that fails or goes offline mid-round trains nothing; async: those whose training ended in that version); round 0, before training, scores no one, so base_ppl, base_misfits and the base-fit warning are left out. A centralized run scores its one model on the chosen clients' splits (participants: every client's, in a round it trained). metrics.jsonl and routing.jsonl hold lines of the scored clients only; in summary.json a client the last evaluation did not score has test_ppl null, mean_test_ppl (and the target_ppl check) is the mean over those it scored, and eval_clients is recorded unless \"all\"."),
         ScenarioKey("target_ppl", .number(1...1e9), nil,
-                    "Report time_to_target_s: the simulated time of the first evaluation whose mean test perplexity is at most this."),
+                    "Report time_to_target_s: the simulated time of the first evaluation whose mean test perplexity (over the clients it scored, eval_clients) is at most this."),
         ScenarioKey("numerics", .bool, .bool(true),
                     "false: cost-only mode — time, bytes and memory from the cost model, no tensors (thousands of clients)."),
         ScenarioKey("wire_fp16", .bool, .bool(false), "Count shared parameters as float16 on the wire (bytes and transfer time only)."),

@@ -11,8 +11,9 @@ enum RunCommand {
         Runs a scenario (see 'comigs help scenario') once per seed. Each run writes a new
         folder DIR/<name>-<method>-seed<S> (DIR: --out, else the scenario's outputs.dir):
           scenario.json   the resolved scenario (every default filled in)
-          metrics.jsonl   per evaluation and client: round, step, sim_time_s, train_loss, test_loss, test_ppl
-          routing.jsonl   per evaluation, client and layer of a mixture: top-1 share and mean router
+          metrics.jsonl   per evaluation and scored client (eval_clients): round, step, sim_time_s,
+                          train_loss, test_loss, test_ppl
+          routing.jsonl   per evaluation, scored client and layer of a mixture: top-1 share and mean router
                           probability per expert, entropy, routing accuracy (synthetic origin labels)
           events.jsonl    the simulated timeline, one event per line
           rounds.jsonl    per aggregation: who was selected, arrived, failed, dropped; bytes up and

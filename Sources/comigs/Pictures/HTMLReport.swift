@@ -70,7 +70,9 @@ enum HTMLReport {
     /// "Mean test perplexity 70.352 over 4 clients; 9.18 MB uploaded; 549.3 simulated seconds."
     static func headline(_ summary: RunSummary) -> String {
         var parts: [String] = []
-        if let m = summary.meanTestPPL { parts.append("Mean test perplexity \(String(format: "%.3f", m)) over \(summary.clients.count) clients") }
+        if let m = summary.meanTestPPL {
+            parts.append("Mean test perplexity \(String(format: "%.3f", m)) " + (summary.scoredPhrase ?? "over \(summary.clients.count) clients"))
+        }
         parts.append(String(format: "%.2f MB uploaded", Double(summary.bytesUp) / 1e6))
         parts.append(String(format: "%.1f simulated seconds", summary.simTime))
         return parts.joined(separator: "; ") + "."
@@ -99,7 +101,8 @@ enum HTMLReport {
             ("devices", devices.map { "\($0.1) \($0.0)" }.joined(separator: ", ")),
             ("policy", ([policy] + knobs).joined(separator: " · ")),
             ("schedule", "\(get("rounds")) rounds × \(get("local_steps")) local steps, batch \(get("batch")) (micro-batches of \(get("micro_batch"))); "
-                + "scored \(get("eval_when").replacingOccurrences(of: "_", with: " ")) every \(get("eval_every")) round(s)"),
+                + "scored \(get("eval_when").replacingOccurrences(of: "_", with: " ")) every \(get("eval_every")) round(s)"
+                + (run.evalClients == .all ? "" : ", eval_clients \(run.evalClients.json.text())")),
             ("heterogeneity", flat(s["heterogeneity"] ?? .null)),
             ("data", flat(s["data"] ?? .null)),
             ("base model", s["model"]?["base"].map(value) ?? "?"),

@@ -65,15 +65,18 @@ enum PlotCommand {
         var file: String { self == .time ? "ppl_vs_time.svg" : "ppl_vs_round.svg" }
     }
 
-    /// Mean test perplexity over clients against simulated time (s) or round: one line per run,
-    /// labelled by `names`; runs without a test perplexity yet are left out.
+    /// Mean test perplexity over clients (those each evaluation scored, when `eval_clients` chose
+    /// some) against simulated time (s) or round: one line per run, labelled by `names`; runs
+    /// without a test perplexity yet are left out.
     static func perplexity(_ runs: [RunResults], _ names: [String], against x: Against) -> SVG {
         let series = zip(runs, names).compactMap { run, label -> Series? in
             let p = run.meanPerplexity
             return p.isEmpty ? nil : Series(label: label, points: p.map { (x == .time ? $0.time : Double($0.round), $0.ppl) })
         }
         return LineChart.render(title: "Mean test perplexity against " + (x == .time ? "simulated time" : "round"),
-                                x: x == .time ? "simulated time (s)" : "round", y: "mean test perplexity over clients", series: series)
+                                x: x == .time ? "simulated time (s)" : "round",
+                                y: "mean test perplexity over " + (runs.allSatisfy { $0.evalClients == .all } ? "clients" : "the scored clients"),
+                                series: series)
     }
 
     /// "method seed S" for every run, or the folder names when those would repeat.

@@ -2,8 +2,9 @@ import Simulator
 import Tensor
 
 /// `summary.json`: a finished run (written last, so its presence means the run is complete) —
-/// each client's and the mean test perplexity as the last evaluation scored them, the data's
-/// Bayes floor when its generating process is known, the base's fit, the routing per layer,
+/// each client's and the mean test perplexity as the last evaluation scored them (a client it
+/// did not score, `eval_clients`, has a null perplexity; the means are over those it did), the
+/// data's Bayes floor when its generating process is known, the base's fit, the routing per layer,
 /// bytes moved and simulated time. `summary.md` is its table (`markdown`); `comigs report`,
 /// `plot` and `report --html` read it back. Members a run cannot know are null (perplexities of
 /// a cost-only run, a target never reached); those only some runs have are left out (the floor
@@ -16,10 +17,13 @@ package struct RunSummary: Codable, Equatable {
     package var seed: Int
     /// Whether the evaluations scored the clients' models before or after the server aggregated.
     package var scored: RunEvaluation.Moment
+    /// Whom the evaluations scored (`eval_clients`); left out when every client.
+    package var evalClients: EvalClients? = nil
     package var rounds: Int
     package var clients: [Client]
     @Nullable package var meanTestPPL: Double?
-    /// The mean over clients of the generating process's perplexity on the scored windows.
+    /// The mean, over the clients the last evaluation scored, of the generating process's
+    /// perplexity on their scored windows.
     package var bayesMeanPPL: Double?
     /// The mean test perplexity over that floor; there (null without a perplexity) exactly when the floor is.
     package var pplOverBayes: Nullable<Double>?
@@ -71,26 +75,37 @@ package struct RunSummary: Codable, Equatable {
     }
 
     package enum CodingKeys: String, CodingKey {
-        case name, label, method, seed, scored, rounds, clients, meanTestPPL = "mean_test_ppl", bayesMeanPPL = "bayes_mean_ppl",
-             pplOverBayes = "ppl_over_bayes", baseMisfits = "base_misfits", routing, bytesUp = "bytes_up", bytesDown = "bytes_down",
+        case name, label, method, seed, scored, evalClients = "eval_clients", rounds, clients, meanTestPPL = "mean_test_ppl",
+             bayesMeanPPL = "bayes_mean_ppl", pplOverBayes = "ppl_over_bayes", baseMisfits = "base_misfits", routing, bytesUp = "bytes_up", bytesDown = "bytes_down",
              simTime = "sim_time_s", timeToTarget = "time_to_target_s", events
     }
 }
 
 extension RunSummary {
+    /// The clients the last evaluation scored: those the means are over.
+    package var scoredClients: Int { clients.filter { $0.testPPL != nil }.count }
+
+    /// "over the k clients the last evaluation scored (eval_clients N)" when it scored only some
+    /// by choice; nil under `all`.
+    package var scoredPhrase: String? {
+        evalClients.map { "over the \(scoredClients) of \(clients.count) clients the last evaluation scored (eval_clients \($0.json.text()))" }
+    }
+
     /// The summary of a run of `s` at `seed`: `results` per client from the last evaluation
-    /// (none in cost-only mode), `floors` of a known generating process, `routing` per layer.
-    package init(_ s: ScenarioConfig, seed: UInt64, setup: ClientSetup, results: [Evaluation.Result], fit: BaseFit?, floors: [RunEvaluation.Floor]?,
+    /// (none in cost-only mode; nil for a client it did not score), `floors` of a known
+    /// generating process, `routing` per layer.
+    package init(_ s: ScenarioConfig, seed: UInt64, setup: ClientSetup, results: [Evaluation.Result?], fit: BaseFit?, floors: [RunEvaluation.Floor?]?,
          routing: [RoutingLayer], scored: RunEvaluation.Moment, bytes: (up: Int, down: Int), simTime: SimTime, reached: SimTime?, events: Int) {
         let clients = (0..<s.clientCount).map { i in
             Client(id: i, name: setup.names[i], device: setup.devices[i].name, specialists: s.method.descriptor.hasSpecialists ? setup.specialists[i] : nil,
-                   testPPL: results.isEmpty ? nil : results[i].ppl, testLoss: results.isEmpty ? nil : results[i].loss,
-                   bayesPPL: floors?[i].bayesPPL, basePPL: fit?.basePPL[i], unigramPPL: fit?.unigramPPL[i])
+                   testPPL: results.isEmpty ? nil : results[i]?.ppl, testLoss: results.isEmpty ? nil : results[i]?.loss,
+                   bayesPPL: floors?[i]?.bayesPPL, basePPL: fit?.basePPL[i], unigramPPL: fit?.unigramPPL[i])
         }
-        let mean = results.isEmpty ? nil : results.map(\.ppl).reduce(0, +) / Double(results.count)
-        // The generating process's floor on the same windows, and how far above it the run ends.
-        let bayes = floors.map { f in f.map(\.bayesPPL).reduce(0, +) / Double(f.count) }
-        self.init(name: s.name, label: s.rowLabel, method: s.method.name, seed: Int(seed), scored: scored, rounds: s.schedule.rounds,
+        let last = results.indices.filter { results[$0] != nil }, mean = last.map { results[$0]!.ppl }.mean
+        // The generating process's floor on the same clients' windows, and how far above it the run ends.
+        let bayes = floors.flatMap { f in last.compactMap { f[$0]?.bayesPPL }.mean }
+        self.init(name: s.name, label: s.rowLabel, method: s.method.name, seed: Int(seed), scored: scored,
+                  evalClients: s.schedule.evalClients == .all ? nil : s.schedule.evalClients, rounds: s.schedule.rounds,
                   clients: clients, meanTestPPL: mean, bayesMeanPPL: bayes, pplOverBayes: bayes.map { b in Nullable(wrappedValue: mean.map { $0 / b }) },
                   baseMisfits: fit?.misfits, routing: routing.isEmpty ? nil : routing, bytesUp: bytes.up, bytesDown: bytes.down,
                   simTime: Double(simTime) / 1e6, timeToTarget: reached.map { Double($0) / 1e6 }, events: events)
