@@ -214,3 +214,25 @@ final class DatasetTests: XCTestCase {
         expectError("expected one <num_clients>/meta.json folder, found none")
     }
 }
+
+/// Splits loaded on demand are the bytes of splits generated or read at once; the cache loads a
+/// client once while it fits and again after it was dropped.
+final class OnDemandDataTests: XCTestCase {
+    func testOnDemandSplitsEqualEagerOnesAndTheCacheKeepsWhatFits() throws {
+        let world = SyntheticCorpus(SyntheticCorpus.Spec(clients: 3, tokens: [2000, 3000, 4000], seed: 5))
+        let eager = world.clients(), roomy = ClientDataCache(budget: 1 << 20), none = ClientDataCache(budget: 0)
+        for cache in [roomy, none] {
+            let lazy = world.clients(cache: cache)
+            for (e, l) in zip(eager, lazy) {
+                for split in ClientData.Split.allCases { XCTAssertEqual(l.count(split), e.count(split)) }
+                XCTAssertEqual(l.tokens, e.tokens)
+                XCTAssertEqual(l.origins, e.origins)
+                XCTAssertEqual(l.name, e.name)
+            }
+        }
+        XCTAssertEqual(roomy.loads, 3, "each client loaded once")
+        XCTAssertEqual(roomy.bytesHeld, 5 * (2000 + 3000 + 4000), "4 bytes a token and an origin byte")
+        XCTAssertEqual(none.loads, 6, "read twice (tokens, origins), loaded twice")
+        XCTAssertEqual(none.bytesHeld, 0)
+    }
+}

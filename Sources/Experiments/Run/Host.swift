@@ -13,6 +13,19 @@ package enum Host {
         return fields(text, separator: "=")["PRETTY_NAME"].map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) }
     }
 
+    /// This process's peak resident memory so far, MiB (getrusage's ru_maxrss: KiB on Linux, bytes on macOS).
+    package static var peakMemoryMiB: Double {
+        var u = rusage()
+        #if os(macOS)
+        _ = getrusage(RUSAGE_SELF, &u)
+        let bytes = Double(u.ru_maxrss)
+        #else
+        _ = getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+        let bytes = Double(u.ru_maxrss) * 1024
+        #endif
+        return (bytes / 1_048_576 * 10).rounded() / 10
+    }
+
     /// uname(2): system, kernel release and machine, e.g. "Linux 6.1.0-28-amd64 x86_64".
     package static var uname: String {
         var u = utsname()

@@ -3,8 +3,8 @@ import Tensor
 
 /// A run folder's `provenance.json`: what produced the run, once per session that worked on it
 /// (the first `comigs run`, then each `--resume`) — comigs version, commit and dirty flag, compiler,
-/// kernel path, CPU, OS, workers, start time — and each session's wall time once it finished the
-/// run. It is the one file of a run folder that differs between identical runs (times, machines),
+/// kernel path, CPU, OS, workers, start time — and each session's wall time and peak memory once
+/// it finished the run. It is the one file of a run folder that differs between identical runs (times, machines),
 /// so every other file can be compared byte for byte; written atomically at the start of each
 /// session and again when the session finishes the run, just before `summary.json`.
 package struct Provenance {
@@ -36,8 +36,11 @@ package struct Provenance {
         return p
     }
 
-    /// Records this session's wall time in seconds (rounded to milliseconds).
-    package func finish(wall: Double) throws { try write(session + [("wall_time_s", .double((wall * 1000).rounded() / 1000))]) }
+    /// Records this session's wall time in seconds (rounded to milliseconds) and the process's peak
+    /// resident memory in MiB (the whole process: a command that ran more than this run counts it too).
+    package func finish(wall: Double) throws {
+        try write(session + [("wall_time_s", .double((wall * 1000).rounded() / 1000)), ("peak_memory_mib", .double(Host.peakMemoryMiB))])
+    }
 
     private func write(_ last: [(String, JSON)]) throws {
         try folder.write(Self.file, JSON.object([("sessions", .array(earlier + [.object(last)]))]).text(indent: "  ") + "\n")
