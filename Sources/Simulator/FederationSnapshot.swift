@@ -32,17 +32,26 @@ public struct ClientSnapshot: Sendable, Equatable {
 extension Federation {
     public func tensors() -> [(String, Tensor)] {
         var out: [(String, Tensor)] = []
+        // Moments not made yet are zero: one zero tensor per shape stands for all of them.
+        var zeros: [[Int]: Tensor] = [:]
+        func moments(_ o: AdamW) -> [(m: Tensor, v: Tensor)] {
+            o.moments ?? o.shapes.map { shape in
+                let z = zeros[shape] ?? Tensor(shape)
+                zeros[shape] = z
+                return (z, z)
+            }
+        }
         for (i, c) in clients.enumerated() {
             for p in c.own { out.append(("client\(i).\(p.name)", p.value)) }
             // Under the original's alternating update gradients carry over between steps (and rounds).
             if strategy.routerSchedule?.leaksGradients == true {
                 for p in c.own { out.append(("client\(i).grad.\(p.name)", p.grad)) }
             }
-            for (k, (m, v)) in c.optimizer.moments.enumerated() {
+            for (k, (m, v)) in moments(c.optimizer).enumerated() {
                 out += [("client\(i).adam.m.\(k)", m), ("client\(i).adam.v.\(k)", v)]
             }
             if let r = c.routerOptimizer {
-                for (k, (m, v)) in r.moments.enumerated() {
+                for (k, (m, v)) in moments(r).enumerated() {
                     out += [("client\(i).router_adam.m.\(k)", m), ("client\(i).router_adam.v.\(k)", v)]
                 }
             }
@@ -62,7 +71,8 @@ extension Federation {
     /// tensors (by index) hold the aggregator's state.
     public func restore(_ snapshots: [ClientSnapshot], server: [Tensor], read: (String, Tensor) throws -> Void) throws {
         precondition(snapshots.count == clients.count, "checkpoint holds \(snapshots.count) clients, the run has \(clients.count)")
-        // Step counts first: an optimizer past step 0 holds the moments the tensors are read into.
+        // Step counts first: an optimizer past step 0 holds the moments the tensors are read into
+        // (one before it reads its zeros into a scratch tensor).
         for (c, s) in zip(clients, snapshots) {
             c.optimizer.restore(steps: s.optimizerSteps)
             if let r = s.routerOptimizerSteps { c.routerOptimizer?.restore(steps: r) }

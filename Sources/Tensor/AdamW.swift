@@ -50,11 +50,11 @@ public final class AdamW: @unchecked Sendable {
         return fresh
     }
 
-    /// The moments (m, v) per parameter; before any step, zero tensors that are not kept.
-    public var moments: [(m: Tensor, v: Tensor)] {
-        let (m, v) = held ?? zeros()
-        return Array(zip(m, v))
-    }
+    /// The moments (m, v) per parameter; nil before the first step, when they are all zero.
+    public var moments: [(m: Tensor, v: Tensor)]? { held.map { Array(zip($0.m, $0.v)) } }
+
+    /// The shape of each parameter the moments are for.
+    public var shapes: [[Int]] { layout.map(\.shape) }
 
     /// Continues from a checkpoint: sets the step count; past step 0 the moments are held, for
     /// the checkpoint's values to be read into `moments`.

@@ -179,13 +179,18 @@ public struct Safetensors {
         let header = "{" + parts.joined(separator: ",") + "}"
         var h = Array(header.utf8)
         while (8 + h.count) % 8 != 0 { h.append(0x20) }  // pad so data is 8-byte aligned
-        var out = Data(capacity: 8 + h.count + offset)
-        withUnsafeBytes(of: UInt64(h.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: h)
-        for (_, t) in tensors {
-            for i in 0..<t.count { withUnsafeBytes(of: t.ptr[i].bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        var head = Data(capacity: 8 + h.count)
+        withUnsafeBytes(of: UInt64(h.count).littleEndian) { head.append(contentsOf: $0) }
+        head.append(contentsOf: h)
+        // One tensor at a time: a checkpoint of a large population is never held whole in memory.
+        try AtomicFile.write(to: path) { write in
+            try write(head)
+            for (_, t) in tensors {
+                var chunk = Data(capacity: 4 * t.count)
+                for i in 0..<t.count { withUnsafeBytes(of: t.ptr[i].bitPattern.littleEndian) { chunk.append(contentsOf: $0) } }
+                try write(chunk)
+            }
         }
-        try AtomicFile.write(out, to: path)
     }
 
     static func jsonString(_ s: String) -> String {
@@ -196,14 +201,17 @@ public struct Safetensors {
 
 /// Write-to-temp, fsync, rename: a reader sees the old file or the whole new one.
 public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
+    public static func write(_ data: Data, to path: String) throws { try write(to: path) { try $0(data) } }
+
+    /// The file `body` writes in pieces (each call of its argument appends one), made visible whole.
+    public static func write(to path: String, _ body: (_ append: (Data) throws -> Void) throws -> Void) throws {
         let tmp = path + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: tmp, contents: nil) else {
             throw ModelError.checkpoint("\(path): cannot create \(tmp)")
         }
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp))
         do {
-            try h.write(contentsOf: data)
+            try body { try h.write(contentsOf: $0) }
             try h.synchronize()
             try h.close()
         } catch {

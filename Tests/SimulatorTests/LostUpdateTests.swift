@@ -19,10 +19,14 @@ final class LostUpdateTests: XCTestCase {
 
     func same(_ a: [Tensor], _ b: [Tensor]) -> Bool { zip(a, b).allSatisfy { $0.bitEqual($1) } }
 
-    /// Every client "trains" (its shared values move) and the update is lost.
+    /// Every client "trains" (its shared values move) and the update is lost. As training does,
+    /// each first keeps what it received apart (and leaves the broadcast it held).
     func perturb(_ fed: Federation, seed: UInt64) {
         var r = RNG(seed: seed, stream: "perturb")
-        for c in fed.clients { for p in c.shared { let t = Tensor(p.value.shape); t.fillNormal(std: 0.1, rng: &r); p.value.add(t) } }
+        for c in fed.clients {
+            c.keepReceived()
+            for p in c.shared { let t = Tensor(p.value.shape); t.fillNormal(std: 0.1, rng: &r); p.value.add(t) }
+        }
     }
 
     /// Nothing arrived: a server with a global sends it unchanged, so every client's shared
