@@ -58,6 +58,13 @@ public struct ClientData: Sendable {
         set { storage = .held(tokens: tokens, origins: newValue) }
     }
 
+    /// The splits as held data: one load for many reads (a client's training or scoring).
+    public var loaded: ClientData {
+        guard case .onDemand(let d) = storage else { return self }
+        let s = d.splits
+        return ClientData(name: name, tokens: s.tokens, origins: s.origins)
+    }
+
     /// Tokens in `split`, known without loading the splits.
     public func count(_ split: Split) -> Int {
         switch storage {

@@ -69,7 +69,8 @@ final class ClientState: @unchecked Sendable {
 
     func draw(_ split: ClientData.Split, _ t: TrainingConfig, time: Int) -> [TokenBatch] {
         batchesDrawn[split, default: 0] += max(1, t.batch / t.microBatch)
-        return (0..<max(1, t.batch / t.microBatch)).map { _ in data.batch(split, batch: t.microBatch, time: time, rng: &rng) }
+        let splits = data.loaded
+        return (0..<max(1, t.batch / t.microBatch)).map { _ in splits.batch(split, batch: t.microBatch, time: time, rng: &rng) }
     }
 
     /// Keeps what training just produced (and the shared update against what was downloaded)

@@ -168,6 +168,7 @@ package struct RunEvaluation {
 
     /// Model `m` on client i's scored windows of its test split (`data`: the client's splits).
     package func score(_ m: GPT, client i: Int, data: ClientData) -> Score {
+        let data = data.loaded  // tokens and origins from one load
         let test = data.tokens[.test] ?? [], labels = data.origins[.test]
         let tally = m.adapters.hasRouter ? RoutingTally(layers: m.config.nLayer, experts: m.adapters.experts, generalists: generalists) : nil
         let posterior = floors.map { f in { (s: Int) in f[i]!.generalPosterior[s]! } }
