@@ -11,222 +11,31 @@
 #pragma clang fp contract(off)
 
 #include "Kernels.h"
+#include "internal.h"
 
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-enum { KC = 256, B_BLOCK_FLOATS = 64 * 1024, MAX_MR = 8, MAX_NR = 32 };
+enum { KC = 256, B_BLOCK_FLOATS = 64 * 1024 };
 
-// What a micro-kernel does with its finished tile: store the running sums (to the tile buffer
-// or the per-thread sums), or, when alpha = 1 and the tile lies whole inside C, write
-// C = sums (beta = 0) or C = C + sums (beta = 1) directly — the same operations store_tile does.
-enum { OUT_STORE = 0, OUT_SET = 1, OUT_ADD = 2 };
-
-// A is read in place: row i of the strip starts at rows[i] and steps by csa along k (rows
-// past the matrix's last repeat it; their sums are computed and dropped).
-typedef void (*micro_kernel)(long kc, const float *const *rows, long csa, const float *bp, const float *init,
-                             float *out, long ldo, int mode);
-
-typedef struct {
-    int mr, nr;
-    micro_kernel run;
-} kernel;
-
-// MARK: micro-kernels. Each: sums[MR×NR] = init (or 0) + Σ_p rows[i][p·csa] · bp[p·NR + j],
-// p in order, one rounding for the product and one for the sum.
-
-static void micro_generic(long kc, const float *const *rows, long csa, const float *bp, const float *init,
-                          float *out, long ldo, int mode) {
-    float acc[4][8];
-    if (init) memcpy(acc, init, sizeof acc);
-    else memset(acc, 0, sizeof acc);
-    for (long p = 0; p < kc; p++) {
-        const float *b = bp + p * 8;
-        for (int i = 0; i < 4; i++) {
-            const float ai = rows[i][p * csa];
-            for (int j = 0; j < 8; j++) acc[i][j] = acc[i][j] + ai * b[j];
-        }
-    }
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 8; j++) out[i * ldo + j] = mode == OUT_ADD ? out[i * ldo + j] + acc[i][j] : acc[i][j];
-}
-
-#if defined(__x86_64__)
-#include <cpuid.h>
-#include <immintrin.h>
-
-__attribute__((target("avx2"))) static void micro_avx2(long kc, const float *const *rows, long csa, const float *bp,
-                                                       const float *init, float *out, long ldo, int mode) {
-    __m256 c[6][2];
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 6; i++) {
-        c[i][0] = init ? _mm256_loadu_ps(init + i * 16) : _mm256_setzero_ps();
-        c[i][1] = init ? _mm256_loadu_ps(init + i * 16 + 8) : _mm256_setzero_ps();
-    }
-    for (long p = 0; p < kc; p++) {
-        const __m256 b0 = _mm256_load_ps(bp + p * 16), b1 = _mm256_load_ps(bp + p * 16 + 8);
-#pragma clang loop unroll(full)
-        for (int i = 0; i < 6; i++) {
-            const __m256 a = _mm256_broadcast_ss(rows[i] + p * csa);
-            c[i][0] = _mm256_add_ps(c[i][0], _mm256_mul_ps(a, b0));
-            c[i][1] = _mm256_add_ps(c[i][1], _mm256_mul_ps(a, b1));
-        }
-    }
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 6; i++) {
-        float *o = out + i * ldo;
-        if (mode == OUT_ADD) {
-            c[i][0] = _mm256_add_ps(_mm256_loadu_ps(o), c[i][0]);
-            c[i][1] = _mm256_add_ps(_mm256_loadu_ps(o + 8), c[i][1]);
-        }
-        _mm256_storeu_ps(o, c[i][0]);
-        _mm256_storeu_ps(o + 8, c[i][1]);
-    }
-}
-
-// For products with at most 8 columns (LoRA rank 8, a router's experts): one vector wide, 12 rows.
-__attribute__((target("avx2"))) static void micro_avx2_narrow(long kc, const float *const *rows, long csa,
-                                                              const float *bp, const float *init, float *out,
-                                                              long ldo, int mode) {
-    __m256 c[12];
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 12; i++) c[i] = init ? _mm256_loadu_ps(init + i * 8) : _mm256_setzero_ps();
-    for (long p = 0; p < kc; p++) {
-        const __m256 b = _mm256_load_ps(bp + p * 8);
-#pragma clang loop unroll(full)
-        for (int i = 0; i < 12; i++) c[i] = _mm256_add_ps(c[i], _mm256_mul_ps(_mm256_broadcast_ss(rows[i] + p * csa), b));
-    }
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 12; i++) {
-        float *o = out + i * ldo;
-        _mm256_storeu_ps(o, mode == OUT_ADD ? _mm256_add_ps(_mm256_loadu_ps(o), c[i]) : c[i]);
-    }
-}
-
-__attribute__((target("avx512f"))) static void micro_avx512(long kc, const float *const *rows, long csa,
-                                                            const float *bp, const float *init, float *out, long ldo,
-                                                            int mode) {
-    __m512 c[8][2];
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 8; i++) {
-        c[i][0] = init ? _mm512_loadu_ps(init + i * 32) : _mm512_setzero_ps();
-        c[i][1] = init ? _mm512_loadu_ps(init + i * 32 + 16) : _mm512_setzero_ps();
-    }
-    for (long p = 0; p < kc; p++) {
-        const __m512 b0 = _mm512_load_ps(bp + p * 32), b1 = _mm512_load_ps(bp + p * 32 + 16);
-#pragma clang loop unroll(full)
-        for (int i = 0; i < 8; i++) {
-            const __m512 a = _mm512_set1_ps(rows[i][p * csa]);
-            c[i][0] = _mm512_add_ps(c[i][0], _mm512_mul_ps(a, b0));
-            c[i][1] = _mm512_add_ps(c[i][1], _mm512_mul_ps(a, b1));
-        }
-    }
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 8; i++) {
-        float *o = out + i * ldo;
-        if (mode == OUT_ADD) {
-            c[i][0] = _mm512_add_ps(_mm512_loadu_ps(o), c[i][0]);
-            c[i][1] = _mm512_add_ps(_mm512_loadu_ps(o + 16), c[i][1]);
-        }
-        _mm512_storeu_ps(o, c[i][0]);
-        _mm512_storeu_ps(o + 16, c[i][1]);
-    }
-}
-
-static unsigned long long xgetbv0(void) {
-    unsigned eax, edx;
-    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
-    return ((unsigned long long)edx << 32) | eax;
-}
-
-// CPUID says what the core has; XGETBV says which register state the OS saves.
-static int cpu_supports(int path) {
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    if (!((c >> 27) & 1) || !((c >> 28) & 1)) return 0;  // OSXSAVE, AVX
-    const unsigned long long xcr0 = xgetbv0();
-    if ((xcr0 & 0x6) != 0x6) return 0;  // XMM and YMM state
-    if (__get_cpuid_max(0, 0) < 7) return 0;
-    __cpuid_count(7, 0, a, b, c, d);
-    const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1;
-    if (path == CK_PATH_AVX2) return avx2;
-    if (path == CK_PATH_AVX512) return avx2 && avx512f && (xcr0 & 0xE0) == 0xE0;  // opmask, ZMM state
-    return 0;
-}
-#endif
-
-// Per path: the kernel for most products, and the one for products at most 8 wide.
+// Per path: the kernel for most products, and the one for products at most 8 wide. A path
+// this architecture lacks is never run (ck_sgemm falls back to generic), so its row is generic.
+#define GENERIC {{4, 8, micro_generic_soft}, {4, 8, micro_generic_soft}}
 static const kernel kernels[CK_PATH_COUNT][2] = {
-    {{4, 8, micro_generic}, {4, 8, micro_generic}},
+    [CK_PATH_GENERIC] = GENERIC,
+    [CK_PATH_FMA] = {{4, 8, micro_generic_fma}, {4, 8, micro_generic_fma}},
 #if defined(__x86_64__)
-    {{6, 16, micro_avx2}, {12, 8, micro_avx2_narrow}},
-    {{8, 32, micro_avx512}, {12, 8, micro_avx2_narrow}},
+    [CK_PATH_AVX2] = {{6, 16, micro_avx2}, {12, 8, micro_avx2_narrow}},
+    [CK_PATH_AVX512] = {{8, 32, micro_avx512}, {12, 8, micro_avx2_narrow}},
 #else
-    {{4, 8, micro_generic}, {4, 8, micro_generic}},
-    {{4, 8, micro_generic}, {4, 8, micro_generic}},
+    [CK_PATH_AVX2] = GENERIC,
+    [CK_PATH_AVX512] = GENERIC,
+#endif
+#if defined(__aarch64__)
+    [CK_PATH_NEON] = {{6, 16, micro_neon}, {12, 8, micro_neon_narrow}},
+#else
+    [CK_PATH_NEON] = GENERIC,
 #endif
 };
-
-// MARK: path selection
-
-// CPUID is slow (a VM exit under a hypervisor): ask once, keep the answers as bits.
-static int supported_mask = -1;
-
-int ck_path_supported(int path) {
-    if (path < 0 || path >= CK_PATH_COUNT) return 0;
-    int mask = __atomic_load_n(&supported_mask, __ATOMIC_ACQUIRE);
-    if (mask < 0) {
-        mask = 1 << CK_PATH_GENERIC;
-#if defined(__x86_64__)
-        for (int p = CK_PATH_AVX2; p <= CK_PATH_AVX512; p++)
-            if (cpu_supports(p)) mask |= 1 << p;
-#endif
-        __atomic_store_n(&supported_mask, mask, __ATOMIC_RELEASE);
-    }
-    return (mask >> path) & 1;
-}
-
-const char *ck_path_name(int path) {
-    static const char *names[CK_PATH_COUNT] = {"generic", "avx2", "avx512"};
-    return path >= 0 && path < CK_PATH_COUNT ? names[path] : "";
-}
-
-static int resolved_path = -1;
-static char environment_error[256];
-
-static int resolve_path(void) {
-    int best = CK_PATH_GENERIC;
-    for (int p = 1; p < CK_PATH_COUNT; p++)
-        if (ck_path_supported(p)) best = p;
-    const char *want = getenv("COMIGS_KERNELS");
-    if (!want || !*want || strcmp(want, "auto") == 0) return best;
-    for (int p = 0; p < CK_PATH_COUNT; p++) {
-        if (strcmp(want, ck_path_name(p)) != 0) continue;
-        if (ck_path_supported(p)) return p;
-        snprintf(environment_error, sizeof environment_error,
-                 "COMIGS_KERNELS: this CPU cannot run the '%.40s' path (best here: %s)", want, ck_path_name(best));
-        return best;
-    }
-    snprintf(environment_error, sizeof environment_error,
-             "COMIGS_KERNELS: unknown path '%.40s' (known: generic, avx2, avx512, auto)", want);
-    return best;
-}
-
-int ck_active_path(void) {
-    int p = __atomic_load_n(&resolved_path, __ATOMIC_ACQUIRE);
-    if (p < 0) {
-        p = resolve_path();  // idempotent: racing first calls agree
-        __atomic_store_n(&resolved_path, p, __ATOMIC_RELEASE);
-    }
-    return p;
-}
-
-const char *ck_environment_error(void) {
-    ck_active_path();
-    return environment_error[0] ? environment_error : NULL;
-}
 
 // MARK: per-thread scratch (packed panels and running sums), grown on demand, never shrunk
 

@@ -3,7 +3,8 @@ import Kernels
 
 /// Matrix products on the project's fixed-order kernels (`Sources/Kernels`). Row-major
 /// throughout: `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C`. Every element is
-/// `Σ_k a·b` summed in the order k = 0 … K−1, each product and sum rounded on its own,
+/// `Σ_k a·b` summed in the order k = 0 … K−1, each step one fused multiply-add
+/// `s = fma(a, b, s)` (the instruction, or an exact software fma where the CPU has none),
 /// then scaled by alpha and added to beta·C — the same bits on every CPU and code path.
 /// `beta == 0` never reads C.
 public enum MatMul {
@@ -21,8 +22,10 @@ public enum MatMul {
     }
 
     /// A code path of the kernels. All give identical results; they differ in speed only.
+    /// generic: C with the software fma (any CPU); fma: C with the instruction (x86-64 with
+    /// FMA3, arm64); avx2 (with FMA3), avx512: x86-64 vector kernels; neon: arm64's.
     public enum Path: Int32, CaseIterable, Sendable {
-        case generic = 0, avx2 = 1, avx512 = 2
+        case generic = 0, fma = 1, avx2 = 2, avx512 = 3, neon = 4
         public var name: String { String(cString: ck_path_name(rawValue)) }
         public var isSupported: Bool { ck_path_supported(rawValue) != 0 }
     }

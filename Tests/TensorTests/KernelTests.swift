@@ -2,7 +2,7 @@ import XCTest
 @testable import Tensor
 
 /// The fixed-order matrix product (Sources/Kernels): every code path gives the bits of a plain
-/// scalar loop that sums k = 0 … K−1 in order with separate roundings, for every shape class
+/// scalar loop that sums k = 0 … K−1 in order, one fused multiply-add a step, for every shape class
 /// the blocking handles differently (edges, K beyond one k-block, N beyond one column block,
 /// transposes, the narrow and swapped orientations, alpha and beta).
 final class KernelTests: XCTestCase {
@@ -21,7 +21,8 @@ final class KernelTests: XCTestCase {
         return out
     }()
 
-    /// The contract of Kernels.h, written as the plainest loop (Swift never fuses a·b + c).
+    /// The contract of Kernels.h, written as the plainest loop: `addingProduct` is IEEE
+    /// fusedMultiplyAdd (libm's `fmaf` or the instruction), independent of the kernels' own fma.
     static func reference(_ c: Case, _ a: [Float], _ b: [Float], _ c0: [Float]) -> [Float] {
         var out = c0
         for i in 0..<c.m {
@@ -30,7 +31,7 @@ final class KernelTests: XCTestCase {
                 for p in 0..<c.k {
                     let x = c.transA ? a[p * c.m + i] : a[i * c.k + p]
                     let y = c.transB ? b[j * c.k + p] : b[p * c.n + j]
-                    s = s + x * y
+                    s = s.addingProduct(x, y)
                 }
                 let t = c.alpha == 1 ? s : c.alpha * s
                 let old = out[i * c.n + j]

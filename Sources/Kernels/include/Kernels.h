@@ -2,11 +2,12 @@
 //
 // Every path computes every output element with the same sequence of IEEE
 // single-precision operations, so all paths give the same bits on every
-// machine (docs/design.md §2, "machine independence"): each product is rounded and
-// then added to a running sum that walks k = 0, 1, ..., K-1 in order (no
-// fused multiply-add anywhere, no reassociation), and alpha/beta are applied
-// after the sum. Vector width changes how many output elements are computed
-// at once, never the order within one.
+// machine (docs/design.md §2, "machine independence"): a running sum that walks
+// k = 0, 1, ..., K-1 in order, each step one correctly rounded fused multiply-add
+// s = fma(a, b, s) (no reassociation), then alpha and beta applied after the sum.
+// The fma is the CPU's instruction where it has one and an exact software fma where it
+// does not (the generic path), so both give the same bits. Vector width changes how many
+// output elements are computed at once, never the order within one.
 #ifndef COMIGS_KERNELS_H
 #define COMIGS_KERNELS_H
 
@@ -16,20 +17,22 @@ extern "C" {
 
 /// Code paths, from the most portable to the widest.
 enum {
-    CK_PATH_GENERIC = 0,  // plain C, any CPU (SSE2 on x86-64, NEON on arm64 via the compiler)
-    CK_PATH_AVX2 = 1,     // x86-64 with AVX2 (8 floats per vector)
-    CK_PATH_AVX512 = 2,   // x86-64 with AVX-512F (16 floats per vector)
-    CK_PATH_COUNT = 3
+    CK_PATH_GENERIC = 0,  // plain C with an exact software fma: any CPU
+    CK_PATH_FMA = 1,      // plain C with the fma instruction: x86-64 with FMA3, every arm64
+    CK_PATH_AVX2 = 2,     // x86-64 with AVX2 and FMA3 (8 floats per vector)
+    CK_PATH_AVX512 = 3,   // x86-64 with AVX-512F (16 floats per vector)
+    CK_PATH_NEON = 4,     // arm64 Advanced SIMD (4 floats per vector)
+    CK_PATH_COUNT = 5
 };
 
 /// 1 if this CPU (and its operating system) can run `path`.
 int ck_path_supported(int path);
 
-/// "generic", "avx2", "avx512", or "" for an unknown path.
+/// "generic", "fma", "avx2", "avx512", "neon", or "" for an unknown path.
 const char *ck_path_name(int path);
 
 /// The path `ck_sgemm_auto` uses: the widest supported one, unless the
-/// environment variable COMIGS_KERNELS names another (generic|avx2|avx512|auto).
+/// environment variable COMIGS_KERNELS names another (generic|fma|avx2|avx512|neon|auto).
 /// Resolved once, on first use.
 int ck_active_path(void);
 
@@ -39,11 +42,18 @@ const char *ck_environment_error(void);
 
 /// Row-major `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C` on `path`
 /// (op = transpose when trans_* is non-zero; leading dimensions in elements).
-/// Each C element: s = 0; for k in order: s = s + a·b (two roundings);
+/// Each C element: s = 0; for k in order: s = fma(a, b, s) (one rounding);
 /// then t = alpha == 1 ? s : alpha·s, and C = beta == 0 ? t : (beta == 1 ? C + t : beta·C + t).
 /// beta == 0 never reads C. Single-threaded; reentrant (scratch is per thread).
 void ck_sgemm(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
               const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
+/// fma(a, b, c) = a·b + c rounded once (IEEE 754 fusedMultiplyAdd, round to nearest even),
+/// computed without the instruction: what the generic path's kernel does at every step.
+float ck_fmaf_soft(float a, float b, float c);
+
+/// The same with the CPU's instruction. Call only where ck_path_supported(CK_PATH_FMA).
+float ck_fmaf_hw(float a, float b, float c);
 
 #ifdef __cplusplus
 }
