@@ -39,7 +39,7 @@ static const kernel kernels[CK_PATH_COUNT][2] = {
 
 // MARK: per-thread scratch (packed panels and running sums), grown on demand, never shrunk
 
-enum { SCRATCH_B, SCRATCH_SUMS, SCRATCH_COUNT };
+enum { SCRATCH_A, SCRATCH_B, SCRATCH_SUMS, SCRATCH_COUNT };
 static _Thread_local float *scratch_buf[SCRATCH_COUNT];
 static _Thread_local size_t scratch_cap[SCRATCH_COUNT];
 
@@ -84,27 +84,12 @@ static void pack_b(float *bp, int NR, const float *b, long rsb, long csb, long p
 
 static void store_tile(const float *tile, int NR, long rows, long cols, float alpha, float beta, float *c, long rsc,
                        long csc) {
-    for (long i = 0; i < rows; i++) {
-        const float *s = tile + i * NR;
-        float *dst = c + i * rsc;
-        if (csc == 1) {
-            if (beta == 0) {
-                if (alpha == 1) memcpy(dst, s, (size_t)cols * sizeof(float));
-                else for (long j = 0; j < cols; j++) dst[j] = alpha * s[j];
-            } else if (beta == 1) {
-                if (alpha == 1) for (long j = 0; j < cols; j++) dst[j] = dst[j] + s[j];
-                else for (long j = 0; j < cols; j++) dst[j] = dst[j] + alpha * s[j];
-            } else {
-                for (long j = 0; j < cols; j++) dst[j] = beta * dst[j] + (alpha == 1 ? s[j] : alpha * s[j]);
-            }
-        } else {
-            for (long j = 0; j < cols; j++) {
-                const float t = alpha == 1 ? s[j] : alpha * s[j];
-                float *e = dst + j * csc;
-                *e = beta == 0 ? t : (beta == 1 ? *e + t : beta * *e + t);
-            }
+    const int mode = beta == 0 ? OUT_SET : OUT_ADD;  // beta = 0 never reads C
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < cols; j++) {
+            float *e = c + i * rsc + j * csc;
+            *e = tile_out(mode, tile[i * NR + j], mode == OUT_ADD ? *e : 0, alpha, beta);
         }
-    }
 }
 
 // MARK: driver
@@ -133,7 +118,10 @@ static void gemm_strided(const kernel *kn, long m, long n, long k, float alpha, 
     const long strips = (m + MR - 1) / MR;
     float *bp = scratch(SCRATCH_B, (size_t)(kcmax * ncmax));
     float *sums = k > KC ? scratch(SCRATCH_SUMS, (size_t)(strips * MR * ncmax)) : NULL;
-    const int direct = csc == 1 && alpha == 1 && (beta == 0 || beta == 1);
+    // A strided along k (a transposed operand) is copied strip by strip into [p][i] order when
+    // its strip serves several panels: the micro-kernel then reads it along memory.
+    const int pack_a = csa != 1 && ncmax > NR;
+    float *ap = pack_a ? scratch(SCRATCH_A, (size_t)(kcmax * MR)) : NULL;
     for (long jc = 0; jc < n; jc += ncmax) {
         const long nc = n - jc < ncmax ? n - jc : ncmax, panels = (nc + NR - 1) / NR;
         for (long pc = 0; pc < k; pc += KC) {
@@ -144,19 +132,26 @@ static void gemm_strided(const kernel *kn, long m, long n, long k, float alpha, 
                 const long i0 = s * MR, rows = m - i0 < MR ? m - i0 : MR;
                 const float *arows[MAX_MR];
                 for (long i = 0; i < MR; i++) arows[i] = a + (i0 + (i < rows ? i : rows - 1)) * rsa + pc * csa;
+                long step = csa;
+                if (pack_a) {
+                    for (long p = 0; p < kc; p++)
+                        for (long i = 0; i < MR; i++) ap[p * MR + i] = arows[i][p * csa];
+                    for (long i = 0; i < MR; i++) arows[i] = ap + i;
+                    step = MR;
+                }
                 for (long q = 0; q < panels; q++) {
                     float *running = sums ? sums + (s * panels + q) * MR * NR : NULL;
                     const float *init = first ? NULL : running, *panel = bp + q * kc * NR;
                     if (!last) {
-                        kn->run(kc, arows, csa, panel, init, running, NR, OUT_STORE);
+                        kn->run(kc, arows, step, panel, init, running, NR, OUT_STORE, 1, 0);
                         continue;
                     }
                     const long j0 = jc + q * NR, cols = n - j0 < NR ? n - j0 : NR;
                     float *cij = c + i0 * rsc + j0 * csc;
-                    if (direct && rows == MR && cols == NR) {
-                        kn->run(kc, arows, csa, panel, init, cij, rsc, beta == 0 ? OUT_SET : OUT_ADD);
+                    if (csc == 1 && rows == MR && cols == NR) {
+                        kn->run(kc, arows, step, panel, init, cij, rsc, beta == 0 ? OUT_SET : OUT_ADD, alpha, beta);
                     } else {
-                        kn->run(kc, arows, csa, panel, init, tile, NR, OUT_STORE);
+                        kn->run(kc, arows, step, panel, init, tile, NR, OUT_STORE, 1, 0);
                         store_tile(tile, NR, rows, cols, alpha, beta, cij, rsc, csc);
                     }
                 }
@@ -175,7 +170,8 @@ void ck_sgemm(int path, int trans_a, int trans_b, long m, long n, long k, float 
     // Each element's sum is the same sequence of operations either way: a·b = b·a.
     const int narrow = n <= 8 || m <= 8;
     const kernel *kn = &kernels[path][narrow];
-    if (narrow ? n > 8 : tile_area(n, m, kn) < tile_area(m, n, kn))
+    // A transposed C is written element by element, so the swap must save an eighth of the work.
+    if (narrow ? n > 8 : tile_area(n, m, kn) * 8 < tile_area(m, n, kn) * 7)
         gemm_strided(kn, n, m, k, alpha, b, csb, rsb, a, csa, rsa, beta, c, 1, ldc);
     else
         gemm_strided(kn, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, ldc, 1);

@@ -8,8 +8,10 @@
 enum { MAX_MR = 12, MAX_NR = 32 };
 
 // What a micro-kernel does with its finished tile: store the running sums (to the tile buffer
-// or the per-thread sums), or, when alpha = 1 and the tile lies whole inside C, write
-// C = sums (beta = 0) or C = C + sums (beta = 1) directly — the same operations store_tile does.
+// or the per-thread sums), or, when the tile lies whole inside a row-major C, write
+// C = alpha·sums (beta = 0, C never read) or C = beta·C + alpha·sums directly — the same
+// operations, each rounded, that store_tile does (1·x = x exactly, so alpha = 1 and beta = 1
+// give the same bits as leaving the product out).
 enum { OUT_STORE = 0, OUT_SET = 1, OUT_ADD = 2 };
 
 // A micro-kernel: sums[MR×NR] = init (or 0), then for p = 0 … kc−1 in order
@@ -17,7 +19,12 @@ enum { OUT_STORE = 0, OUT_SET = 1, OUT_ADD = 2 };
 // A is read in place: row i of the strip starts at rows[i] and steps by csa along k (rows past
 // the matrix's last repeat it; their sums are computed and dropped).
 typedef void (*micro_kernel)(long kc, const float *const *rows, long csa, const float *bp, const float *init,
-                             float *out, long ldo, int mode);
+                             float *out, long ldo, int mode, float alpha, float beta);
+
+// The scalar epilogue of one element (the vector kernels do the same lane by lane).
+static inline float tile_out(int mode, float sum, float old, float alpha, float beta) {
+    return mode == OUT_STORE ? sum : mode == OUT_SET ? alpha * sum : beta * old + alpha * sum;
+}
 
 typedef struct {
     int mr, nr;
@@ -48,23 +55,23 @@ static inline float soft_fmaf(float a, float b, float c) {
 }
 
 void micro_generic_soft(long kc, const float *const *rows, long csa, const float *bp, const float *init, float *out,
-                        long ldo, int mode);
+                        long ldo, int mode, float alpha, float beta);
 void micro_generic_fma(long kc, const float *const *rows, long csa, const float *bp, const float *init, float *out,
-                       long ldo, int mode);
+                       long ldo, int mode, float alpha, float beta);
 #if defined(__x86_64__)
 void micro_avx2(long kc, const float *const *rows, long csa, const float *bp, const float *init, float *out, long ldo,
-                int mode);
+                int mode, float alpha, float beta);
 void micro_avx2_narrow(long kc, const float *const *rows, long csa, const float *bp, const float *init, float *out,
-                       long ldo, int mode);
+                       long ldo, int mode, float alpha, float beta);
 void micro_avx512(long kc, const float *const *rows, long csa, const float *bp, const float *init, float *out,
-                  long ldo, int mode);
+                  long ldo, int mode, float alpha, float beta);
 int x86_supports(int path);
 #endif
 #if defined(__aarch64__)
 void micro_neon(long kc, const float *const *rows, long csa, const float *bp, const float *init, float *out, long ldo,
-                int mode);
+                int mode, float alpha, float beta);
 void micro_neon_narrow(long kc, const float *const *rows, long csa, const float *bp, const float *init, float *out,
-                       long ldo, int mode);
+                       long ldo, int mode, float alpha, float beta);
 #endif
 
 #endif

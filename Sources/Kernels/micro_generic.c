@@ -16,10 +16,10 @@
         }                                                                                                        \
     }                                                                                                            \
     for (int i = 0; i < 4; i++)                                                                                  \
-        for (int j = 0; j < 8; j++) out[i * ldo + j] = mode == OUT_ADD ? out[i * ldo + j] + acc[i][j] : acc[i][j];
+        for (int j = 0; j < 8; j++) out[i * ldo + j] = tile_out(mode, acc[i][j], mode == OUT_ADD ? out[i * ldo + j] : 0, alpha, beta);
 
 void micro_generic_soft(long kc, const float *const *rows, long csa, const float *bp, const float *init, float *out,
-                        long ldo, int mode) {
+                        long ldo, int mode, float alpha, float beta) {
     GENERIC_BODY(soft_fmaf)
 }
 
@@ -27,6 +27,6 @@ void micro_generic_soft(long kc, const float *const *rows, long csa, const float
 __attribute__((target("fma")))
 #endif
 void micro_generic_fma(long kc, const float *const *rows, long csa, const float *bp, const float *init, float *out,
-                       long ldo, int mode) {
+                       long ldo, int mode, float alpha, float beta) {
     GENERIC_BODY(__builtin_fmaf)
 }

@@ -7,8 +7,15 @@
 #if defined(__aarch64__)
 #include <arm_neon.h>
 
+// The tile epilogue (internal.h, tile_out) on four lanes.
+static inline float32x4_t out4(int mode, float32x4_t sum, const float *o, float alpha, float beta) {
+    if (mode == OUT_STORE) return sum;
+    const float32x4_t t = vmulq_n_f32(sum, alpha);
+    return mode == OUT_SET ? t : vaddq_f32(vmulq_n_f32(vld1q_f32(o), beta), t);
+}
+
 void micro_neon(long kc, const float *const *rows, long csa, const float *bp, const float *init, float *out, long ldo,
-                int mode) {
+                int mode, float alpha, float beta) {
     float32x4_t c[6][4];
 #pragma clang loop unroll(full)
     for (int i = 0; i < 6; i++)
@@ -31,12 +38,12 @@ void micro_neon(long kc, const float *const *rows, long csa, const float *bp, co
 #pragma clang loop unroll(full)
         for (int v = 0; v < 4; v++) {
             float *o = out + i * ldo + v * 4;
-            vst1q_f32(o, mode == OUT_ADD ? vaddq_f32(vld1q_f32(o), c[i][v]) : c[i][v]);
+            vst1q_f32(o, out4(mode, c[i][v], o, alpha, beta));
         }
 }
 
 void micro_neon_narrow(long kc, const float *const *rows, long csa, const float *bp, const float *init, float *out,
-                       long ldo, int mode) {
+                       long ldo, int mode, float alpha, float beta) {
     float32x4_t c[12][2];
 #pragma clang loop unroll(full)
     for (int i = 0; i < 12; i++) {
@@ -55,8 +62,8 @@ void micro_neon_narrow(long kc, const float *const *rows, long csa, const float 
 #pragma clang loop unroll(full)
     for (int i = 0; i < 12; i++) {
         float *o = out + i * ldo;
-        vst1q_f32(o, mode == OUT_ADD ? vaddq_f32(vld1q_f32(o), c[i][0]) : c[i][0]);
-        vst1q_f32(o + 4, mode == OUT_ADD ? vaddq_f32(vld1q_f32(o + 4), c[i][1]) : c[i][1]);
+        vst1q_f32(o, out4(mode, c[i][0], o, alpha, beta));
+        vst1q_f32(o + 4, out4(mode, c[i][1], o + 4, alpha, beta));
     }
 }
 #endif

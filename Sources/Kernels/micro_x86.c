@@ -10,8 +10,23 @@
 #include <cpuid.h>
 #include <immintrin.h>
 
+// The tile epilogue (internal.h, tile_out) on eight or sixteen lanes.
+__attribute__((target("avx2,fma"))) static inline __m256 out8(int mode, __m256 sum, const float *o, float alpha,
+                                                              float beta) {
+    if (mode == OUT_STORE) return sum;
+    const __m256 t = _mm256_mul_ps(_mm256_set1_ps(alpha), sum);
+    return mode == OUT_SET ? t : _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(o)), t);
+}
+
+__attribute__((target("avx512f,fma"))) static inline __m512 out16(int mode, __m512 sum, const float *o, float alpha,
+                                                                  float beta) {
+    if (mode == OUT_STORE) return sum;
+    const __m512 t = _mm512_mul_ps(_mm512_set1_ps(alpha), sum);
+    return mode == OUT_SET ? t : _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(beta), _mm512_loadu_ps(o)), t);
+}
+
 __attribute__((target("avx2,fma"))) void micro_avx2(long kc, const float *const *rows, long csa, const float *bp,
-                                                    const float *init, float *out, long ldo, int mode) {
+                                                    const float *init, float *out, long ldo, int mode, float alpha, float beta) {
     __m256 c[6][2];
 #pragma clang loop unroll(full)
     for (int i = 0; i < 6; i++) {
@@ -30,19 +45,15 @@ __attribute__((target("avx2,fma"))) void micro_avx2(long kc, const float *const 
 #pragma clang loop unroll(full)
     for (int i = 0; i < 6; i++) {
         float *o = out + i * ldo;
-        if (mode == OUT_ADD) {
-            c[i][0] = _mm256_add_ps(_mm256_loadu_ps(o), c[i][0]);
-            c[i][1] = _mm256_add_ps(_mm256_loadu_ps(o + 8), c[i][1]);
-        }
-        _mm256_storeu_ps(o, c[i][0]);
-        _mm256_storeu_ps(o + 8, c[i][1]);
+        _mm256_storeu_ps(o, out8(mode, c[i][0], o, alpha, beta));
+        _mm256_storeu_ps(o + 8, out8(mode, c[i][1], o + 8, alpha, beta));
     }
 }
 
 // For products with at most 8 columns (LoRA rank 8, a router's experts): one vector wide, 12 rows.
 __attribute__((target("avx2,fma"))) void micro_avx2_narrow(long kc, const float *const *rows, long csa,
                                                            const float *bp, const float *init, float *out, long ldo,
-                                                           int mode) {
+                                                           int mode, float alpha, float beta) {
     __m256 c[12];
 #pragma clang loop unroll(full)
     for (int i = 0; i < 12; i++) c[i] = init ? _mm256_loadu_ps(init + i * 8) : _mm256_setzero_ps();
@@ -54,13 +65,13 @@ __attribute__((target("avx2,fma"))) void micro_avx2_narrow(long kc, const float 
 #pragma clang loop unroll(full)
     for (int i = 0; i < 12; i++) {
         float *o = out + i * ldo;
-        _mm256_storeu_ps(o, mode == OUT_ADD ? _mm256_add_ps(_mm256_loadu_ps(o), c[i]) : c[i]);
+        _mm256_storeu_ps(o, out8(mode, c[i], o, alpha, beta));
     }
 }
 
 __attribute__((target("avx512f,fma"))) void micro_avx512(long kc, const float *const *rows, long csa,
                                                          const float *bp, const float *init, float *out, long ldo,
-                                                         int mode) {
+                                                         int mode, float alpha, float beta) {
     __m512 c[8][2];
 #pragma clang loop unroll(full)
     for (int i = 0; i < 8; i++) {
@@ -79,12 +90,8 @@ __attribute__((target("avx512f,fma"))) void micro_avx512(long kc, const float *c
 #pragma clang loop unroll(full)
     for (int i = 0; i < 8; i++) {
         float *o = out + i * ldo;
-        if (mode == OUT_ADD) {
-            c[i][0] = _mm512_add_ps(_mm512_loadu_ps(o), c[i][0]);
-            c[i][1] = _mm512_add_ps(_mm512_loadu_ps(o + 16), c[i][1]);
-        }
-        _mm512_storeu_ps(o, c[i][0]);
-        _mm512_storeu_ps(o + 16, c[i][1]);
+        _mm512_storeu_ps(o, out16(mode, c[i][0], o, alpha, beta));
+        _mm512_storeu_ps(o + 16, out16(mode, c[i][1], o + 16, alpha, beta));
     }
 }
 
