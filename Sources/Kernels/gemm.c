@@ -119,8 +119,8 @@ static void gemm_strided(const kernel *kn, long m, long n, long k, float alpha, 
     float *bp = scratch(SCRATCH_B, (size_t)(kcmax * ncmax));
     float *sums = k > KC ? scratch(SCRATCH_SUMS, (size_t)(strips * MR * ncmax)) : NULL;
     // A strided along k (a transposed operand) is copied strip by strip into [p][i] order when
-    // its strip serves several panels: the micro-kernel then reads it along memory.
-    const int pack_a = csa != 1 && ncmax > NR;
+    // its strip serves enough panels to repay the copy: the micro-kernel then reads it along memory.
+    const int pack_a = csa != 1 && ncmax >= 4 * NR;
     float *ap = pack_a ? scratch(SCRATCH_A, (size_t)(kcmax * MR)) : NULL;
     for (long jc = 0; jc < n; jc += ncmax) {
         const long nc = n - jc < ncmax ? n - jc : ncmax, panels = (nc + NR - 1) / NR;

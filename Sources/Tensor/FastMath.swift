@@ -1,34 +1,16 @@
+import Kernels
+
 /// Polynomial `exp` (glibc's `expf`/`tanhf` dominate GELU and softmax
 /// otherwise, docs/design.md §8; GELU's tanh goes through exp, see `GELU`), and the
-/// fixed-order reductions the hot loops use. Everything is branch-free so the
+/// fixed-order reductions the hot loops use. The reductions are branch-free so the
 /// calling loops auto-vectorize. `FastMathTests` bounds the errors: relative
 /// error of `exp` < 3e-7 on [-87, 88].
 public enum FastMath {
-    /// e^x = 2^n · e^r with n = round(x / ln 2), |r| ≤ ln2 / 2, and e^r from a
-    /// degree-6 Taylor polynomial (truncation error < 2e-8 relative there).
+    /// e^x = 2^n · e^r with n = round(x / ln 2), |r| ≤ ln2 / 2, and e^r from a degree-6 Taylor
+    /// polynomial: `exp_poly` of `Sources/Kernels/elementwise.c`, which the GELU and softmax
+    /// loops run.
     @inline(__always)
-    public static func exp(_ x: Float) -> Float {
-        let xc = Swift.min(Swift.max(x, -87.3), 88.7)
-        // Round-to-nearest by the 1.5·2^23 trick: the low mantissa bits of t
-        // hold n as an integer (no float-to-int conversion that could trap).
-        let t = xc * 1.442695041 + 12_582_912
-        let n = t - 12_582_912
-        // Two-step Cody–Waite reduction keeps r accurate for large |x|.
-        let r = (xc - n * 0.693145752) - n * 1.428606765e-6
-        var p: Float = 1.0 / 720
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
-        // 2^n from exponent bits, as two factors so n = 128 does not overflow.
-        let ni = Int32(bitPattern: t.bitPattern) &- 0x4B40_0000
-        let h = ni &>> 1
-        let s1 = Float(bitPattern: UInt32(bitPattern: (h &+ 127) &<< 23))
-        let s2 = Float(bitPattern: UInt32(bitPattern: (ni &- h &+ 127) &<< 23))
-        return p * s1 * s2
-    }
+    public static func exp(_ x: Float) -> Float { ck_exp(x) }
 
     /// Σ_j term(j) for j < count in a fixed order (eight interleaved partial
     /// sums, then the tail): vectorisable, and never dependent on threads.

@@ -48,6 +48,20 @@ const char *ck_environment_error(void);
 void ck_sgemm(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
               const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 
+/// Elementwise kernels on the path `ck_active_path` names (the same bits on every path).
+/// GELU (tanh form): y[i] = gelu(x[i]) for i < n (y and x distinct).
+void ck_gelu_forward(float *y, const float *x, long n);
+
+/// dx[i] = gelu'(x[i]) · dy[i] for i < n (dx distinct from dy and x).
+void ck_gelu_backward(float *dx, const float *dy, const float *x, long n);
+
+/// p[j] = exp(p[j] − shift) for j < n, in place; returns their sum (eight interleaved partial
+/// sums, combined pairwise, then the tail).
+float ck_exp_sum(float *p, long n, float shift);
+
+/// The polynomial exp of the kernels above (relative error < 3e-7 on [-87, 88]).
+float ck_exp(float x);
+
 /// fma(a, b, c) = a·b + c rounded once (IEEE 754 fusedMultiplyAdd, round to nearest even),
 /// computed without the instruction: what the generic path's kernel does at every step.
 float ck_fmaf_soft(float a, float b, float c);

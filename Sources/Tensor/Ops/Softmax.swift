@@ -1,3 +1,5 @@
+import Kernels
+
 /// Row softmax, numerically stabilised by the row maximum.
 public enum Softmax {
     /// In place over the first `valid` entries of a row; the rest are set to 0.
@@ -8,11 +10,11 @@ public enum Softmax {
         if valid < count { (p + valid).update(repeating: 0, count: count - valid) }
     }
 
-    /// `p[j] = exp(p[j] − shift)` for j < count; returns their sum.
+    /// `p[j] = exp(p[j] − shift)` for j < count; returns their sum in `FastMath.sum`'s order
+    /// (`Sources/Kernels/elementwise.c`).
     @inline(__always)
     static func expInPlace(_ p: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
-        for j in 0..<count { p[j] = FastMath.exp(p[j] - shift) }
-        return FastMath.sum(p, count: count)
+        ck_exp_sum(p, count, shift)
     }
 
     /// Softmax Jacobian-vector product for one row: `dz = p ⊙ (dp − ⟨p, dp⟩)`.
