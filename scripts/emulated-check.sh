@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The release binary on emulated x86-64 CPUs (qemu-user) must run and write the same bytes
-# as on the host's own CPU: -cpu Nehalem (SSE4.2, no AVX: the generic kernels)
-# and -cpu Haswell (AVX2 and FMA, no AVX-512: the AVX2 kernels, chosen by CPUID as on an
-# AVX2-only laptop or runner). Each side makes a synthetic corpus, runs one round on it (every
-# file of the run folder is compared but provenance.json, which names the machine) and
-# evaluates a checkpoint; the Nehalem side also re-runs the golden traces against the committed
-# files (Haswell's emulated AVX2 is too slow for that; GoldenTests runs them on every path this
-# machine has). Needs `swift build -c release`
-# (or COMIGS_BIN=path) and qemu-user (scripts/setup.sh installs it). Takes about 3 minutes. The emulated side drops OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE
+# as on the host's own CPU: -cpu Nehalem (SSE4.2, no AVX, no FMA: the generic kernels and their
+# software fma) and -cpu Haswell (AVX2 and FMA, no AVX-512: the AVX2 kernels, chosen by CPUID as
+# on an AVX2-only laptop or runner). Each side makes a synthetic corpus, runs one round on it
+# (every file of the run folder is compared but provenance.json, which names the machine),
+# evaluates a checkpoint and re-runs the small golden set (Tests/Golden/emulated) against its
+# committed files; GoldenTests runs every golden set on every path the host has. Then the
+# kernels (Sources/Kernels) are built for arm64 with the toolchain's clang and run under
+# qemu-aarch64 (Tests/Kernels/agreement.c): every path there (generic, fma, neon) must give the
+# contract's bits, and the same digests as the host's build. Needs `swift build -c release`
+# (or COMIGS_BIN=path), qemu-user and the arm64 C library (scripts/setup.sh installs both).
+# Takes about 5 minutes. The emulated side drops OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE
 # (a forced AVX2 OpenBLAS kernel would crash without AVX); results never depend on them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +55,25 @@ for side in emulated haswell; do
   same "$work/native/eval.json" "$work/$side/eval.json" "eval $(cat "$work/native/eval.json")"
 done
 
-start=$SECONDS
-if emulated golden; then echo "  same: golden traces under emulation ($((SECONDS - start)) s)"; else fail=1; fi
+for side in emulated haswell; do
+  start=$SECONDS
+  if $side golden --dir Tests/Golden/emulated; then echo "  same: $side golden traces ($((SECONDS - start)) s)"; else fail=1; fi
+done
+
+# arm64: the same kernel sources, cross-compiled, under qemu-aarch64.
+kernels=(Sources/Kernels/*.c)
+cc=$(dirname "$(command -v swift)")/clang
+flags=(-O2 -ffp-contract=off -ISources/Kernels/include Tests/Kernels/agreement.c "${kernels[@]}" -lm)
+"$cc" "${flags[@]}" -o "$work/agreement-host"
+"$work/agreement-host" > "$work/agreement-host.txt" || { echo "  DIFFERENT: a host kernel path breaks the contract" >&2; fail=1; }
+if "$cc" --target=aarch64-linux-gnu -static "${flags[@]}" -o "$work/agreement-arm64" 2> "$work/cc.err"; then
+  if qemu-aarch64 "$work/agreement-arm64" > "$work/agreement-arm64.txt"; then
+    echo "arm64 kernels: $(tail -1 "$work/agreement-arm64.txt")"
+    same <(head -n -1 "$work/agreement-host.txt") <(head -n -1 "$work/agreement-arm64.txt") "kernel digests, host and arm64"
+  else
+    echo "  DIFFERENT: an arm64 kernel path breaks the contract: $(grep DIFFERENT "$work/agreement-arm64.txt" | head -3)"; fail=1
+  fi
+else
+  echo "emulated-check: cannot build for arm64 (bash scripts/setup.sh installs its C library): $(head -3 "$work/cc.err")" >&2; fail=1
+fi
 [ $fail -eq 0 ] && echo "emulated-check: passed" || { echo "emulated-check: FAILED" >&2; exit 1; }

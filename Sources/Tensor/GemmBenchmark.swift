@@ -1,4 +1,5 @@
 import Dispatch
+import Kernels
 
 /// `comigs bench gemm`: GFLOP/s of the matrix products a training step of `GPTConfig.tiny`
 /// at batch 16 makes, on every kernel path this CPU runs and on OpenBLAS, side by side in
@@ -18,6 +19,22 @@ public enum GemmBenchmark {
         /// Every kernel path gave bit-identical C.
         public var paths_agree: Bool
         public var openblas_core: String
+        /// The widest path's GFLOP/s over `peak` (nil where no peak is measured).
+        public var share_of_peak: Double?
+    }
+
+    /// One core's FMA peak on `path` (avx2, avx512, neon): the median of 5 timings of a
+    /// register-resident fma loop (`ck_fma_peak`), GFLOP/s; nil on another path.
+    public static func peak(_ path: MatMul.Path) -> Double? {
+        let iterations = 20_000_000
+        var t: [Double] = []
+        var flops = 0.0
+        for _ in 0..<5 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            flops = ck_fma_peak(path.rawValue, iterations)
+            t.append(Double(DispatchTime.now().uptimeNanoseconds - t0))
+        }
+        return flops > 0 ? flops / t.sorted()[2] : nil
     }
 
     /// Products of one step (tokens N = 16 · 128, width 128, vocabulary 512, LoRA rank 8).
@@ -35,8 +52,10 @@ public enum GemmBenchmark {
         Shape(name: "attention p·v", transA: false, transB: false, m: 32, n: 32, k: 128),
     ]
 
-    public static func run(repeats: Int = 7) -> [Result] {
+    /// Every shape on every path, and each one's share of `peak` of the widest path.
+    public static func run(repeats: Int = 7, peak: Double?) -> [Result] {
         OpenBLAS.useSingleThread()
+        let widest = MatMul.Path.allCases.last(where: \.isSupported)!.name
         var rng = RNG(seed: 0, stream: "bench-gemm")
         return shapes.map { s in
             let (ra, ca) = s.transA ? (s.k, s.m) : (s.m, s.k)
@@ -70,7 +89,8 @@ public enum GemmBenchmark {
                                a.ptr, lda: ca, b.ptr, ldb: cb, beta: 0, c.ptr, ldc: s.n)
             }
             return Result(shape: s.name, m: s.m, n: s.n, k: s.k, gflops: g,
-                          paths_agree: outputs.allSatisfy { $0 == outputs[0] }, openblas_core: OpenBLAS.coreName)
+                          paths_agree: outputs.allSatisfy { $0 == outputs[0] }, openblas_core: OpenBLAS.coreName,
+                          share_of_peak: peak.map { g[widest]! / $0 })
         }
     }
 }

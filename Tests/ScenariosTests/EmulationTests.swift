@@ -1,10 +1,12 @@
 import Foundation
 import XCTest
 
-/// Machine independence (issue 12): the release binary on emulated x86-64 CPUs — qemu-user
-/// `-cpu Nehalem` (no AVX: the generic kernels) and `-cpu Haswell` (AVX2 without AVX-512: the
-/// AVX2 kernels, picked by CPUID) — writes the same bytes as on this machine's CPU: synthetic
-/// data, a one-round run, an evaluation, and (Nehalem) the committed golden traces. `scripts/emulated-check.sh` does the work; CI (CI=true) requires it.
+/// Machine independence: the release binary on emulated x86-64 CPUs — qemu-user
+/// `-cpu Nehalem` (no AVX, no FMA: the generic kernels with their software fma) and `-cpu Haswell`
+/// (AVX2 and FMA without AVX-512: the AVX2 kernels, picked by CPUID) — writes the same bytes as on
+/// the host's CPU: synthetic data, a one-round run, an evaluation, and the small golden set; and
+/// the kernels built for arm64 give the same bits under qemu-aarch64. `scripts/emulated-check.sh`
+/// does the work; CI (CI=true) requires it.
 final class EmulationTests: XCTestCase {
     func testEmulatedCPUWithoutAVXWritesTheSameBytes() throws {
         #if !arch(x86_64)
@@ -22,6 +24,9 @@ final class EmulationTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("DIFFERENT"), r.stdout)
         XCTAssertTrue(r.stdout.contains("emulated CPU runs the generic kernels"), r.stdout)
         XCTAssertTrue(r.stdout.contains("haswell CPU runs the avx2 kernels"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("same: emulated golden traces") && r.stdout.contains("same: haswell golden traces"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("arm64 kernels: paths: generic fma neon"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("same: kernel digests, host and arm64"), r.stdout)
         #endif
     }
 }

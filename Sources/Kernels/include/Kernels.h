@@ -48,6 +48,11 @@ const char *ck_environment_error(void);
 void ck_sgemm(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
               const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 
+/// Runs `iterations` steps of independent fused multiply-adds held in the registers of `path`
+/// (avx2, avx512 or neon) and returns how many floating-point operations that was (an fma is
+/// two); 0 for another or an unsupported path. Time it to get the core's FMA peak.
+double ck_fma_peak(int path, long iterations);
+
 /// Elementwise kernels on the path `ck_active_path` names (the same bits on every path).
 /// GELU (tanh form): y[i] = gelu(x[i]) for i < n (y and x distinct).
 void ck_gelu_forward(float *y, const float *x, long n);

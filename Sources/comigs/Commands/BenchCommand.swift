@@ -19,10 +19,12 @@ enum BenchCommand {
 
         gemm times the matrix products of one training step on every kernel path this CPU
         runs and on OpenBLAS (median of 7, one thread), prints a GFLOP/s table and a JSON
-        line per shape, and checks that every path gave the same bits.
+        line per shape, and checks that every path gave the same bits. On an avx2, avx512 or
+        neon path it also measures one core's FMA peak (a register-resident fma loop) and
+        gives each product's share of it on the widest path.
 
         kernels prints the kernel paths this CPU runs and the one in use (the widest, or
-        COMIGS_KERNELS), as JSON: {"active": "avx2", "supported": ["generic", "avx2"]}.
+        COMIGS_KERNELS), as JSON: {"active": "avx2", "supported": ["generic", "fma", "avx2"]}.
 
         events runs the cost-only scheduler with every client selected in every round, mixed
         device classes, stragglers and dropouts (default 100,000 clients × 100 rounds) and
@@ -91,15 +93,22 @@ enum BenchCommand {
     }
 
     static func gemm() throws {
-        let results = GemmBenchmark.run()
+        let widest = MatMul.Path.allCases.last(where: \.isSupported)!
+        let peak = GemmBenchmark.peak(widest)
+        let results = GemmBenchmark.run(peak: peak)
         let engines = MatMul.Path.allCases.filter(\.isSupported).map(\.name) + ["openblas"]
-        note("| product | m×n×k | " + engines.joined(separator: " | ") + " | paths agree |")
-        note("|---|---|" + String(repeating: "---|", count: engines.count) + "---|")
+        let shareColumn = peak == nil ? "" : " \(widest.name) / peak |"
+        note("| product | m×n×k | " + engines.joined(separator: " | ") + " | paths agree |" + shareColumn)
+        note("|---|---|" + String(repeating: "---|", count: engines.count + (peak == nil ? 1 : 2)))
         for r in results {
             let cells = engines.map { String(format: "%.1f", r.gflops[$0] ?? 0) }
-            note("| \(r.shape) | \(r.m)×\(r.n)×\(r.k) | " + cells.joined(separator: " | ") + " | \(r.paths_agree ? "yes" : "NO") |")
+            let share = r.share_of_peak.map { String(format: " %.0f%% |", 100 * $0) } ?? ""
+            note("| \(r.shape) | \(r.m)×\(r.n)×\(r.k) | " + cells.joined(separator: " | ") + " | \(r.paths_agree ? "yes" : "NO") |" + share)
         }
         note("GFLOP/s, one thread; OpenBLAS core: \(OpenBLAS.coreName)")
+        if let peak {
+            note(String(format: "FMA peak of one core on the %@ path (a register-resident fma loop): %.1f GFLOP/s", widest.name, peak))
+        }
         for r in results { try printJSON(r) }
         guard results.allSatisfy(\.paths_agree) else { throw CheckFailed(description: "kernel paths gave different bits") }
     }

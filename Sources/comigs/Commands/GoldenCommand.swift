@@ -16,7 +16,8 @@ enum GoldenCommand {
         Re-runs every scenario DIR/<name>.json (default Tests/Golden) and compares the
         run's routing.jsonl, metrics.jsonl, events.jsonl and rounds.jsonl byte for byte
         with DIR/<name>/. The same files pass on every machine and kernel path
-        (COMIGS_KERNELS=generic|avx2|avx512). Exit code 1
+        (COMIGS_KERNELS=generic|fma|avx2|avx512|neon); Tests/Golden/emulated is a small set
+        that emulated CPUs re-run (scripts/emulated-check.sh). Exit code 1
         and a summary of what differs when any file does. --update writes the new files
         and prints what changed. Update only when a change is meant to alter training or
         routing (a new initialisation, a fixed bug in the numerics) and say so in the commit.
