@@ -39,7 +39,7 @@ static const kernel kernels[CK_PATH_COUNT][2] = {
 
 // MARK: per-thread scratch (packed panels and running sums), grown on demand, never shrunk
 
-enum { SCRATCH_A, SCRATCH_B, SCRATCH_SUMS, SCRATCH_COUNT };
+enum { SCRATCH_B, SCRATCH_SUMS, SCRATCH_COUNT };
 static _Thread_local float *scratch_buf[SCRATCH_COUNT];
 static _Thread_local size_t scratch_cap[SCRATCH_COUNT];
 
@@ -118,10 +118,6 @@ static void gemm_strided(const kernel *kn, long m, long n, long k, float alpha, 
     const long strips = (m + MR - 1) / MR;
     float *bp = scratch(SCRATCH_B, (size_t)(kcmax * ncmax));
     float *sums = k > KC ? scratch(SCRATCH_SUMS, (size_t)(strips * MR * ncmax)) : NULL;
-    // A strided along k (a transposed operand) is copied strip by strip into [p][i] order when
-    // its strip serves enough panels to repay the copy: the micro-kernel then reads it along memory.
-    const int pack_a = csa != 1 && ncmax >= 4 * NR;
-    float *ap = pack_a ? scratch(SCRATCH_A, (size_t)(kcmax * MR)) : NULL;
     for (long jc = 0; jc < n; jc += ncmax) {
         const long nc = n - jc < ncmax ? n - jc : ncmax, panels = (nc + NR - 1) / NR;
         for (long pc = 0; pc < k; pc += KC) {
@@ -132,26 +128,19 @@ static void gemm_strided(const kernel *kn, long m, long n, long k, float alpha, 
                 const long i0 = s * MR, rows = m - i0 < MR ? m - i0 : MR;
                 const float *arows[MAX_MR];
                 for (long i = 0; i < MR; i++) arows[i] = a + (i0 + (i < rows ? i : rows - 1)) * rsa + pc * csa;
-                long step = csa;
-                if (pack_a) {
-                    for (long p = 0; p < kc; p++)
-                        for (long i = 0; i < MR; i++) ap[p * MR + i] = arows[i][p * csa];
-                    for (long i = 0; i < MR; i++) arows[i] = ap + i;
-                    step = MR;
-                }
                 for (long q = 0; q < panels; q++) {
                     float *running = sums ? sums + (s * panels + q) * MR * NR : NULL;
                     const float *init = first ? NULL : running, *panel = bp + q * kc * NR;
                     if (!last) {
-                        kn->run(kc, arows, step, panel, init, running, NR, OUT_STORE, 1, 0);
+                        kn->run(kc, arows, csa, panel, init, running, NR, OUT_STORE, 1, 0);
                         continue;
                     }
                     const long j0 = jc + q * NR, cols = n - j0 < NR ? n - j0 : NR;
                     float *cij = c + i0 * rsc + j0 * csc;
                     if (csc == 1 && rows == MR && cols == NR) {
-                        kn->run(kc, arows, step, panel, init, cij, rsc, beta == 0 ? OUT_SET : OUT_ADD, alpha, beta);
+                        kn->run(kc, arows, csa, panel, init, cij, rsc, beta == 0 ? OUT_SET : OUT_ADD, alpha, beta);
                     } else {
-                        kn->run(kc, arows, step, panel, init, tile, NR, OUT_STORE, 1, 0);
+                        kn->run(kc, arows, csa, panel, init, tile, NR, OUT_STORE, 1, 0);
                         store_tile(tile, NR, rows, cols, alpha, beta, cij, rsc, csc);
                     }
                 }
