@@ -33,6 +33,10 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     /// FedBuff's server state when the federation was built with `server: .fedBuff` (how the
     /// server combines updates is fixed at construction), else nil.
     var fedBuff: FedBuffServer?
+    /// FedBuff: launched clients' training not computed yet (`postpone`), in launch order.
+    var deferred: [(client: Int, steps: Int, round: Int, flops: Double)] = []
+    /// The FLOPs of a step measured for each adapter layout whose work does not depend on the data.
+    var stepFlops: [AdapterConfig: StepFlops] = [:]
     /// What a synchronous averaging server last sent every client, held once (`broadcasts`), when
     /// the clients also start from common shared values: each client holds these tensors by
     /// reference until it trains. Never written in place.
@@ -126,19 +130,30 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         return s
     }
 
-    /// Trains each client for its steps, concurrently. Under FedBuff (`server`) the
-    /// result stays hidden until `trainingDone`: the scheduler computes it when the client
-    /// starts (its measured FLOPs set its finishing time) but nobody may see it before then.
+    /// Trains each client for its steps, concurrently, and returns the FLOPs each one measured.
+    /// Under FedBuff (`server`) each result stays hidden until `trainingDone`, and training
+    /// whose FLOPs are already known is not even computed before then (`postpone`).
     public func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
-        let models = self.models, training = self.training, strategy = self.strategy, deferred = fedBuff != nil
-        return pool.mapOnWorkers(Array(work.indices)) { j, w in
-            let c = models.clients[work[j].client], before = deferred ? c.visibleState() : nil
+        let later = work.map { postpone($0, round: round) }
+        let now = zip(work, later).filter { $1 == nil }.map(\.0)
+        var measured = compute(now, rounds: now.map { _ in round })[...]
+        return later.map { $0 ?? measured.popFirst()! }
+    }
+
+    /// `work` on the pool, one task per client, returning each one's FLOPs; under FedBuff each
+    /// result is hidden (`hide`). Learns the FLOPs of a step where they do not depend on the data.
+    func compute(_ work: [(client: Int, steps: Int)], rounds: [Int]) -> [Double] {
+        let models = self.models, training = self.training, strategy = self.strategy, hidden = fedBuff != nil
+        let measured = pool.mapOnWorkers(Array(work.indices)) { j, w in
+            let c = models.clients[work[j].client], before = hidden ? c.visibleState() : nil
             c.keepReceived()
-            let flops = Self.localTraining(c, in: models.shell(worker: w, c.adapters), steps: work[j].steps, round: round,
+            let flops = Self.localTraining(c, in: models.shell(worker: w, c.adapters), steps: work[j].steps, round: rounds[j],
                                            training: training, strategy: strategy)
             if let before { c.hide(showing: before) }
             return flops
         }
+        for (w, f) in zip(work, measured) { learn(f, of: clients[w.client]) }
+        return measured.map { Double($0.total) }
     }
 
     /// Client i's mean training loss in its last local training (nil before any).
@@ -156,7 +171,7 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
     /// training batches, and every `every` expert steps the routers alone take
     /// `iters` steps on batches of their split at constant lr.
     static func localTraining(_ c: ClientState, in shell: ModelShell, steps: Int, round: Int, training t: TrainingConfig,
-                              strategy: any CollaborationStrategy) -> Double {
+                              strategy: any CollaborationStrategy) -> TrainingFlops {
         let schedule = strategy.routerSchedule, model = shell.model
         let leaks = schedule?.leaksGradients ?? false
         shell.load(c, gradients: leaks)
@@ -170,7 +185,7 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         let time = t.time ?? model.config.blockSize
         let cosine = LRSchedule.cosine(peak: t.lr, steps: t.totalSteps)
         model.flops.flops = 0
-        var lossSum = 0.0, done = 0
+        var lossSum = 0.0, done = 0, stepFlops: Int?, burstFlops: Int?
         /// A non-finite loss or gradient stops this client for good; the run reports it.
         func attempt(_ micro: [TokenBatch], _ what: String) -> StepLoss? {
             do { return try Trainer.accumulate(model, micro: micro, lambdaLB: t.lambdaLB, zeroFirst: !leaks) } catch {
@@ -180,7 +195,9 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
         }
         for _ in 0..<steps where c.failure == nil {
             if schedule != nil && !leaks { trains(experts: true, routers: false) }
+            let f0 = model.flops.flops
             guard let loss = attempt(c.draw(.train, t, time: time), "step") else { break }
+            stepFlops = stepFlops ?? model.flops.flops - f0
             lossSum += loss.ce
             done += 1
             strategy.regularize(model, ranks: c.rank.ranks)
@@ -190,15 +207,17 @@ public final class Federation: SimulationNumerics, @unchecked Sendable {
             c.steps += 1
             if let schedule, let routerOptimizer = c.routerOptimizer, c.steps % schedule.every == 0 {
                 if !leaks { trains(experts: false, routers: true) }
+                let f0 = model.flops.flops
                 for _ in 0..<schedule.iters {
                     guard attempt(c.draw(schedule.data, t, time: time), "router step after step") != nil else { break }
                     routerOptimizer.step(lr: t.lr, on: routers)
                     if leaks { for p in routers { p.grad.zero() } }
                 }
+                burstFlops = burstFlops ?? model.flops.flops - f0
             }
         }
         if done > 0 { c.lastLoss = lossSum / Double(done) }
-        return Double(model.flops.flops)
+        return TrainingFlops(total: model.flops.flops, step: stepFlops, burst: burstFlops)
     }
 
     public func aggregate(_ outcome: RoundOutcome) {

@@ -13,7 +13,8 @@ public protocol SimulationNumerics: AnyObject {
     func roundEnded(_ outcome: RoundOutcome) throws
     /// Asynchronous rounds: these clients start work now and download the current global.
     func launch(_ clients: [Int]) throws
-    /// Asynchronous rounds: the clock reached the end of this client's training.
+    /// Asynchronous rounds: the clock reached the end of this client's training (training left
+    /// for later is computed by now: a non-finite value found then throws here).
     func trainingDone(_ client: Int) throws
     /// Asynchronous rounds: this client's update entered the server's buffer with `weight`.
     func uploaded(_ client: Int, weight: Double) throws
@@ -25,3 +26,4 @@ extension SimulationNumerics {
     public func trainingDone(_ client: Int) {}
     public func uploaded(_ client: Int, weight: Double) {}
 }
+

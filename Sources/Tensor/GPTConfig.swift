@@ -61,7 +61,7 @@ public enum LoadBalanceInput: String, Codable, Sendable {
 }
 
 /// The trainable adapters put on the frozen base (docs/design.md §3).
-public struct AdapterConfig: Codable, Sendable, Equatable {
+public struct AdapterConfig: Codable, Sendable, Hashable {
     /// LoRA rank; 0 means no LoRA at all (then the base must train).
     public var rank: Int = 8
     public var alpha: Float = 16
@@ -127,6 +127,9 @@ public struct AdapterConfig: Codable, Sendable, Equatable {
     public var balancesBlockOutput: Bool { loadBalance == .blockOutput && hasRouter }
     /// A learned router exists only with two or more experts in top-k mode.
     public var hasRouter: Bool { experts > 1 && router == .topK }
+    /// Every expert sees every token (one expert, averaged experts, or top-k with k = experts), so
+    /// the products of a step, and the cost model's FLOPs of it, do not depend on the data.
+    public var fixedWork: Bool { !hasRouter || k == experts }
     /// Why no token is routed, as messages say it ("one expert", "its experts are averaged");
     /// nil when there is a router.
     public var withoutRouter: String? { hasRouter ? nil : experts > 1 ? "its experts are averaged" : "one expert" }

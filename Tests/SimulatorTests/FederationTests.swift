@@ -29,7 +29,7 @@ final class FederationTests: XCTestCase {
     }
 
     func simulate(_ fed: Federation, rounds: Int, steps: Int, policy: RoundPolicy = .sync,
-                  dropout: Dropout = Dropout()) throws -> ([RoundOutcome], [String]) {
+                  dropout: Dropout = Dropout(), numerics: (any SimulationNumerics)? = nil) throws -> ([RoundOutcome], [String]) {
         let devices = [DeviceProfile.low, .mid, .high, .mid]
         let cs = (0..<fed.count).map { i in
             SimClient(device: devices[i], stepFlops: 1e9, localSteps: steps, uploadBytes: fed.sharedBytes(i),
@@ -37,7 +37,7 @@ final class FederationTests: XCTestCase {
         }
         let sim = Simulation(clients: cs, config: SimulationConfig(rounds: rounds, policy: policy,
                                                                    straggler: .logNormal(sigma: 0.3), dropout: dropout, seed: 3))
-        sim.numerics = fed
+        sim.numerics = numerics ?? fed
         var lines: [String] = []
         sim.onEvent = { lines.append($0.jsonLine) }
         return (try sim.run(), lines)
@@ -102,6 +102,53 @@ final class FederationTests: XCTestCase {
         let (l1, w1) = try run(1), (l2, w2) = try run(2)
         XCTAssertEqual(l1, l2)
         XCTAssertTrue(zip(w1, w2).allSatisfy { $0.bitEqual($1) })
+    }
+
+    /// FedBuff computes a launched client's training when its end is reached, together with every
+    /// other one launched meanwhile (`Federation.postpone`): the same timeline, weights and losses
+    /// as training each client alone the moment it starts, with the router bursts of CoMiGS's
+    /// alternating schedule timed from FLOPs measured before; and clients do train together.
+    func testAsyncDeferredTrainingIsTheSequentialResult() throws {
+        /// The federation's hooks, training at once (`compute`, never `postpone`) or recording how
+        /// many clients each deferred computation held.
+        final class Hooks: SimulationNumerics {
+            let fed: Federation, immediate: Bool
+            var together: [Int] = []
+            init(_ fed: Federation, immediate: Bool) { (self.fed, self.immediate) = (fed, immediate) }
+            func train(_ work: [(client: Int, steps: Int)], round: Int) -> [Double] {
+                immediate ? fed.compute(work, rounds: work.map { _ in round }) : fed.train(work, round: round)
+            }
+            func aggregate(_ o: RoundOutcome) { fed.aggregate(o) }
+            func launch(_ ids: [Int]) { fed.launch(ids) }
+            func trainingDone(_ i: Int) {
+                if fed.deferred.contains(where: { $0.client == i }) { together.append(fed.deferred.count) }
+                fed.trainingDone(i)
+            }
+            func uploaded(_ i: Int, weight: Double) { fed.uploaded(i, weight: weight) }
+        }
+        let schedule = RouterSchedule(every: 3, iters: 2)
+        for strategy in [FedAvg(rank: 4, experts: 2), CoMiGS(rank: 4, schedule: schedule)] as [any CollaborationStrategy] {
+            func run(immediate: Bool, workers: Int) throws -> ([String], [Tensor], [Double], [Int]) {
+                let fed = try federation(strategy, workers: workers, steps: 2, rounds: 8, server: .fedBuff)
+                let hooks = Hooks(fed, immediate: immediate)
+                let (_, lines) = try simulate(fed, rounds: 8, steps: 2, policy: .async(buffer: 2, maxStaleness: 4), numerics: hooks)
+                let weights = (0..<fed.count).flatMap { fed.parameters($0).filter { $0.requiresGrad }.map(\.value) }
+                return (lines, weights, fed.evaluate().map(\.loss), hooks.together)
+            }
+            let (l0, w0, e0, _) = try run(immediate: true, workers: 1)
+            let (l1, w1, e1, t1) = try run(immediate: false, workers: 1), (l2, w2, e2, t2) = try run(immediate: false, workers: 2)
+            let name = "\(type(of: strategy))"
+            XCTAssertEqual(l0, l1, name)
+            XCTAssertEqual(l0, l2, name)
+            XCTAssertEqual(e0, e1, name)
+            XCTAssertEqual(e0, e2, name)
+            XCTAssertTrue(zip(w0, w1).allSatisfy { $0.bitEqual($1) }, name)
+            XCTAssertTrue(zip(w0, w2).allSatisfy { $0.bitEqual($1) }, name)
+            XCTAssertEqual(t1, t2, "\(name): what trains together does not depend on the workers")
+            XCTAssertGreaterThan(t1.count, 3, "\(name): launches after the first were deferred")
+            XCTAssertGreaterThan(t1.max() ?? 0, 1, "\(name): deferred clients were computed together")
+            XCTAssertTrue(l0.contains { $0.contains("upload_done") }, name)
+        }
     }
 
     /// Training through the simulator lowers every client's test loss.

@@ -31,21 +31,28 @@ package final class RunDriver: SimulationNumerics {
     }
 
     /// Measured FLOPs per client; none in cost-only mode (the scheduler then uses the cost model's).
-    /// Throws `TrainingDiverged` naming the first client whose training hit a non-finite value.
+    /// Throws `TrainingDiverged` (`checkDiverged`).
     package func train(_ work: [(client: Int, steps: Int)], round: Int) throws -> [Double] {
         guard let federation else { return [] }
         participants.ran(work.map(\.client))
         let flops = federation.train(work, round: round)
-        if let f = federation.failures.first {
-            throw TrainingDiverged(description: "training diverged: client \(f.client), \(f.message)")
-        }
+        try checkDiverged()
         return flops
     }
 
+    /// Throws `TrainingDiverged` naming the first client whose training hit a non-finite value.
+    private func checkDiverged() throws {
+        if let f = federation?.failures.first {
+            throw TrainingDiverged(description: "training diverged: client \(f.client), \(f.message)")
+        }
+    }
+
     package func launch(_ clients: [Int]) { federation?.launch(clients) }
-    package func trainingDone(_ client: Int) {
+    /// Deferred FedBuff training is computed here, so a divergence can surface here too.
+    package func trainingDone(_ client: Int) throws {
         participants.ended(client)
         federation?.trainingDone(client)
+        try checkDiverged()
     }
     package func uploaded(_ client: Int, weight: Double) { federation?.uploaded(client, weight: weight) }
 
