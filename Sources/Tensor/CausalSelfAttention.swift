@@ -27,12 +27,13 @@ final class CausalSelfAttention {
         cAttn.prepare(n); cProj.prepare(n)
     }
 
-    func forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, batch: Int, time: Int) {
+    /// `keep` false: for scoring only, nothing kept for backward.
+    func forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, batch: Int, time: Int, keep: Bool) {
         self.batch = batch
         self.time = time
         let n = batch * time
         cAttn.forward(qkv!.ptr, x, n: n)
-        Attention.forward(y!.ptr, probs: probs!.ptr, qkv: qkv!.ptr, batch: batch, time: time, heads: heads, width: width)
+        Attention.forward(y!.ptr, probs: probs!.ptr, qkv: qkv!.ptr, batch: batch, time: time, heads: heads, width: width, keep: keep)
         flops.flops += Attention.flops(batch: batch, time: time, width: width).forward
         cProj.forward(out, y!.ptr, n: n)
     }
@@ -85,13 +86,13 @@ final class Block {
         balance?.prepare(n)
     }
 
-    /// Returns the layer's load-balancing loss.
-    func forward(_ x: UnsafePointer<Float>, batch: Int, time: Int) -> Float {
+    /// Returns the layer's load-balancing loss. `keep` false: for scoring only, nothing kept for backward.
+    func forward(_ x: UnsafePointer<Float>, batch: Int, time: Int, keep: Bool) -> Float {
         n = batch * time
         input = x
         let c = width
         LayerNorm.forward(ln1!.ptr, mean: ln1Mean!.ptr, rstd: ln1Rstd!.ptr, x, gain: ln1Gain.ptr, bias: ln1Bias.ptr, n: n, width: c)
-        attn.forward(attnOut!.ptr, ln1!.ptr, batch: batch, time: time)
+        attn.forward(attnOut!.ptr, ln1!.ptr, batch: batch, time: time, keep: keep)
         Rows.residual(x2!.ptr, x, attnOut!.ptr, count: n * c)
         LayerNorm.forward(ln2!.ptr, mean: ln2Mean!.ptr, rstd: ln2Rstd!.ptr, x2!.ptr, gain: ln2Gain.ptr, bias: ln2Bias.ptr, n: n, width: c)
         let lb = mlp.forward(mlpOut!.ptr, ln2!.ptr, n: n)

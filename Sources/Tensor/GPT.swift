@@ -25,6 +25,8 @@ public final class GPT: @unchecked Sendable {
     private var x0: Tensor?, lnf: Tensor?, lnfMean: Tensor?, lnfRstd: Tensor?, logits: Tensor?
     private var dResid: Tensor?, dlnf: Tensor?
     private(set) var batch = 0, time = 0
+    /// Whether the last forward kept what `backward` reads.
+    private var backwardReady = false
 
     /// A fresh model; every parameter's initial values come from `rng.split(name)`.
     public convenience init(config: GPTConfig, adapters: AdapterConfig, rng: RNG) throws {
@@ -87,29 +89,48 @@ public final class GPT: @unchecked Sendable {
     @discardableResult
     public func forward(inputs: UnsafeBufferPointer<Int32>, targets tg: UnsafeBufferPointer<Int32>?,
                         batch: Int, time: Int) -> ForwardStats {
+        let lb = run(inputs, batch: batch, time: time, keep: true)
+        let n = batch * time
+        var ce: Double = 0
+        if let tg {
+            precondition(tg.count == n, "batch shape mismatch")
+            targets.ptr.update(from: tg.baseAddress!, count: n)
+            ce = CrossEntropy.forward(logits!.ptr, targets: targets.ptr, n: n, vocab: config.vocabSize)
+        }
+        return ForwardStats(ceSum: ce, tokens: n, loadBalance: lb / Float(blocks.count))
+    }
+
+    /// Forward for scoring only (no backward may follow): the same products, in the same order,
+    /// as `forward`, with nothing kept for a backward pass (`Attention.forward` keep false).
+    /// Returns the logits [batch·time × vocab], valid until the next forward; `routes` reads
+    /// the routing as after `forward`.
+    public func forwardForScoring(inputs: UnsafeBufferPointer<Int32>, batch: Int, time: Int) -> UnsafeMutablePointer<Float> {
+        _ = run(inputs, batch: batch, time: time, keep: false)
+        return logits!.ptr
+    }
+
+    /// Embeddings, blocks, final LayerNorm and LM head into `logits`; returns Σ of the layers'
+    /// load-balancing losses.
+    private func run(_ inputs: UnsafeBufferPointer<Int32>, batch: Int, time: Int, keep: Bool) -> Float {
         precondition(time <= config.blockSize, "sequence length \(time) exceeds the context \(config.blockSize)")
-        precondition(inputs.count == batch * time && (tg == nil || tg!.count == batch * time), "batch shape mismatch")
+        precondition(inputs.count == batch * time, "batch shape mismatch")
         prepare(batch: batch, time: time)  // allocates only when a buffer is too small
         self.batch = batch
         self.time = time
+        backwardReady = keep
         let n = batch * time, c = config.nEmbd, v = config.vocabSize
         tokens.ptr.update(from: inputs.baseAddress!, count: n)
         Embedding.forward(x0!.ptr, tokens: tokens.ptr, wte: wte.ptr, wpe: wpe.ptr, batch: batch, time: time, width: c)
         var x = UnsafePointer(x0!.ptr)
         var lb: Float = 0
         for b in blocks {
-            lb += b.forward(x, batch: batch, time: time)
+            lb += b.forward(x, batch: batch, time: time, keep: keep)
             x = UnsafePointer(b.out!.ptr)
         }
         LayerNorm.forward(lnf!.ptr, mean: lnfMean!.ptr, rstd: lnfRstd!.ptr, x, gain: lnfGain.ptr, bias: lnfBias.ptr, n: n, width: c)
         MatMul.gemm(transB: true, m: n, n: v, k: c, lnf!.ptr, lda: c, wte.ptr, ldb: c, logits!.ptr, ldc: v)
         flops.gemm(n, v, c)
-        var ce: Double = 0
-        if let tg {
-            targets.ptr.update(from: tg.baseAddress!, count: n)
-            ce = CrossEntropy.forward(logits!.ptr, targets: targets.ptr, n: n, vocab: v)
-        }
-        return ForwardStats(ceSum: ce, tokens: n, loadBalance: lb / Float(blocks.count))
+        return lb
     }
 
     /// Logits [batch·time × vocab] of the last forward without targets.
@@ -124,6 +145,7 @@ public final class GPT: @unchecked Sendable {
     /// over layers) into every parameter that requires one. For a mean over
     /// M micro-batches of n tokens: ceScale = 1/(M·n), lbWeight = λ/M.
     public func backward(ceScale: Float, lbWeight: Float) {
+        precondition(backwardReady, "backward after a forward for scoring only")
         let n = batch * time, c = config.nEmbd, v = config.vocabSize
         CrossEntropy.backward(logits!.ptr, targets: targets.ptr, n: n, vocab: v, scale: ceScale)
         let dl = logits!.ptr, dlnf = dlnf!.ptr, dr = dResid!.ptr

@@ -14,13 +14,15 @@ public enum Attention {
         stride(from: 0, to: t, by: block).map { ($0, min($0 + block, t)) }
     }
 
+    /// With `keep` false (scoring only) every (batch, head) uses the first T×T of `probs`, which
+    /// then stays in cache; the products are the same.
     public static func forward(_ out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
-                               qkv: UnsafePointer<Float>, batch: Int, time t: Int, heads: Int, width c: Int) {
+                               qkv: UnsafePointer<Float>, batch: Int, time t: Int, heads: Int, width c: Int, keep: Bool = true) {
         let hs = c / heads, scale = 1 / Float(hs).squareRoot(), blocks = rowBlocks(t)
         for b in 0..<batch {
             for h in 0..<heads {
                 let q = qkv + b * t * 3 * c + h * hs, k = q + c, v = q + 2 * c
-                let p = probs + (b * heads + h) * t * t, o = out + b * t * c + h * hs
+                let p = probs + (keep ? (b * heads + h) * t * t : 0), o = out + b * t * c + h * hs
                 for (r0, r1) in blocks {
                     let pr = p + r0 * t
                     MatMul.gemm(transB: true, m: r1 - r0, n: r1, k: hs, alpha: scale, q + r0 * 3 * c, lda: 3 * c,

@@ -8,6 +8,7 @@ enum BenchCommand {
         usage: comigs bench engine [--config gpt-tiny|comigs-tiny|all] [--threads N] [--steps S]
                comigs bench gemm
                comigs bench kernels
+               comigs bench eval [--windows W]
                comigs bench events [--clients N] [--rounds R]
                comigs bench workers [--rounds R] [--steps S]
                comigs bench methods [--rounds R] [--steps S] [--batch B] [--private-share P] [--seeds N]
@@ -25,6 +26,12 @@ enum BenchCommand {
 
         kernels prints the kernel paths this CPU runs and the one in use (the widest, or
         COMIGS_KERNELS), as JSON: {"active": "avx2", "supported": ["generic", "fma", "avx2"]}.
+
+        eval scores W random windows (default 64) of the comigs-tiny model (median of 5, one
+        thread) with the training forward, as evaluation ran before it had a forward-only path (8
+        windows per forward), and with the forward-only path at 1, 2, 4, 8 and 16 windows per
+        forward; prints a JSON line per variant (path, windows_per_forward, ms, tokens_per_s,
+        same_bits: its loss bit-identical to the training forward's, kernels).
 
         events runs the cost-only scheduler with every client selected in every round, mixed
         device classes, stragglers and dropouts (default 100,000 clients × 100 rounds) and
@@ -46,8 +53,8 @@ enum BenchCommand {
 
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["--config", "--threads", "--steps", "--clients", "--rounds", "--batch",
-                                             "--private-share", "--seeds"])
-        let bench = try a.subcommand(["engine", "gemm", "kernels", "events", "workers", "methods"])
+                                             "--private-share", "--seeds", "--windows"])
+        let bench = try a.subcommand(["engine", "gemm", "kernels", "eval", "events", "workers", "methods"])
         try a.refuseOperands(beyond: 1)
         if bench == "methods" {
             try methods(rounds: try a.int("--rounds", default: 10, range: 1...1000), steps: try a.int("--steps", default: 5, range: 1...1000),
@@ -61,6 +68,14 @@ enum BenchCommand {
             note(String(format: "%d clients × %d rounds: %d events in %.2f s (%.2f M events/s)",
                         r.clients, r.rounds, r.events, r.wall_s, r.events_per_s / 1e6))
             try printJSON(r)
+            return
+        }
+        if bench == "eval" {
+            for r in try EvalBenchmark.run(windows: try a.int("--windows", default: 64, range: 1...100_000)) {
+                note(String(format: "%@, %d windows per forward: %.1f ms, %.0f tokens/s%@", r.path, r.windows_per_forward, r.ms,
+                            r.tokens_per_s, r.same_bits ? "" : " — NOT the training forward's bits"))
+                try printJSON(r)
+            }
             return
         }
         if bench == "gemm" {

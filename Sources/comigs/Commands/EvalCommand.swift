@@ -15,7 +15,8 @@ enum EvalCommand {
         'comigs export' wrote. With --data FILE it is scored over all full non-overlapping windows
         of FILE: window w has inputs data[wT ..< wT+T] and targets data[wT+1 ... wT+T], for every
         w with wT + T < count; T = --context (default: the model's context), --batch windows per
-        forward (default 8). unigram_ppl is a unigram model (add-one smoothing) of the client's
+        forward (default 8; speed only: the sum is grouped per 8 windows, the same bits for any
+        --batch). unigram_ppl is a unigram model (add-one smoothing) of the client's
         training split when FILE is a split of a prepared folder (train_<i>.bin beside it), else of
         FILE itself, on the same windows. A model worse than it does not fit the data: a warning
         on stderr says so. When FILE's folder has a meta.json recording its general language and
@@ -73,7 +74,7 @@ enum EvalCommand {
         }
         guard let data = a.string("--data") else { throw Misuse(description: "--data is required") }
         let t = context
-        let batch = try a.int("--batch", default: 8, range: 1...4096)
+        let batch = try a.int("--batch", default: Evaluation.windowsPerForward, range: 1...4096)
         let tokens: [Int32]
         do { tokens = try TokenFile.read(data, vocab: model.config.vocabSize) } catch { throw UsageError(description: "--data: \(error)") }
         if let short = ClientData.shortfall(tokens.count, context: t) { throw UsageError(description: "--data: \(data) has \(short)") }

@@ -81,7 +81,7 @@ enum PretrainCommand {
                             recent.reduce(0, +) / Double(recent.count), sec, sec / Double(step + 1) * Double(steps - step - 1)))
             }
         }
-        let ev = valid.withUnsafeBufferPointer { Evaluation.evaluate(model, tokens: $0, context: cfg.blockSize, batch: 8) }
+        let ev = valid.withUnsafeBufferPointer { Evaluation.evaluate(model, tokens: $0, context: cfg.blockSize) }
         let uni = Unigram(train: train, vocab: meta.vocab_size).loss(valid, context: cfg.blockSize)
         let trainLoss = recent.reduce(0, +) / Double(recent.count)
         var record = ["pretrain_data": meta.source, "pretrain_steps": "\(steps)", "pretrain_batch": "\(batch)",
