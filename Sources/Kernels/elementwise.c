@@ -6,87 +6,26 @@
 #pragma clang fp contract(off)
 
 #include "Kernels.h"
-#include "internal.h"
+#include "elementwise.h"
 
-// e^x = 2^n · e^r with n = round(x / ln 2), |r| ≤ ln2 / 2, and e^r from a degree-6 Taylor
-// polynomial (truncation error < 2e-8 relative there); relative error < 3e-7 on [-87, 88]
-// (FastMathTests). Branch-free, so the loops below vectorise.
-static inline float exp_poly(float x) {
-    const float lo = -87.3f >= x ? -87.3f : x;  // NaN stays NaN
-    const float xc = 88.7f < lo ? 88.7f : lo;
-    // Round-to-nearest by the 1.5·2^23 trick: the low mantissa bits of t hold n as an integer.
-    const float t = xc * 1.442695041f + 12582912.0f;
-    const float n = t - 12582912.0f;
-    // Two-step Cody–Waite reduction keeps r accurate for large |x|.
-    const float r = (xc - n * 0.693145752f) - n * 1.428606765e-6f;
-    float p = 1.0f / 720;
-    p = p * r + 1.0f / 120;
-    p = p * r + 1.0f / 24;
-    p = p * r + 1.0f / 6;
-    p = p * r + 0.5f;
-    p = p * r + 1;
-    p = p * r + 1;
-    // 2^n from exponent bits, as two factors so n = 128 does not overflow.
-    uint32_t tb;
-    memcpy(&tb, &t, sizeof tb);
-    const int32_t ni = (int32_t)(tb - 0x4B400000u), h = ni >> 1;
-    const uint32_t b1 = (uint32_t)(h + 127) << 23, b2 = (uint32_t)(ni - h + 127) << 23;
-    float s1, s2;
-    memcpy(&s1, &b1, sizeof s1);
-    memcpy(&s2, &b2, sizeof s2);
-    return p * s1 * s2;
+// p[j] = e^{p[j] − shift}; then Σ p[j] in FastMath.sum's order.
+INLINE float exp_sum(float *p, long n, float shift) {
+    for (long j = 0; j < n; j++) p[j] = exp_poly(p[j] - shift);
+    return sum8(p, n);
 }
 
-static const float K0 = 0.7978845608028654f;  // √(2/π)
-static const float K1 = 0.044715f;
-
-// GELU, tanh form, through 0.5·(1 + tanh(u)) = σ(2u): y = x / (1 + e^{−2u}), u = K0·(x + K1·x³).
-#define GELU_FORWARD_BODY                                                                                        \
-    for (long i = 0; i < n; i++) {                                                                               \
-        const float v = x[i];                                                                                    \
-        y[i] = v / (1 + exp_poly(-2 * K0 * (v + K1 * v * v * v)));                                               \
-    }
-
-// dx = gelu'(x)·dy with gelu'(x) = s + 2·x·s·(1 − s)·du/dx, s = σ(2u).
-#define GELU_BACKWARD_BODY                                                                                       \
-    for (long i = 0; i < n; i++) {                                                                               \
-        const float v = x[i], v2 = v * v;                                                                        \
-        const float s = 1 / (1 + exp_poly(-2 * K0 * (v + K1 * v2 * v)));                                         \
-        const float g = s + 2 * v * s * (1 - s) * (K0 * (1 + 3 * K1 * v2));                                      \
-        dx[i] = g * dy[i];                                                                                       \
-    }
-
-// p[j] = e^{p[j] − shift}; then Σ p[j] as eight interleaved partial sums, combined pairwise,
-// then the tail — the order of FastMath.sum.
-#define EXP_SUM_BODY                                                                                             \
-    for (long j = 0; j < n; j++) p[j] = exp_poly(p[j] - shift);                                                  \
-    float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;                                        \
-    long j = 0;                                                                                                  \
-    for (; j + 8 <= n; j += 8) {                                                                                 \
-        s0 += p[j], s1 += p[j + 1], s2 += p[j + 2], s3 += p[j + 3];                                              \
-        s4 += p[j + 4], s5 += p[j + 5], s6 += p[j + 6], s7 += p[j + 7];                                          \
-    }                                                                                                            \
-    float s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));                                                 \
-    for (; j < n; j++) s += p[j];                                                                                \
-    return s;
-
 #define VARIANTS(SUFFIX, ATTR)                                                                                   \
-    ATTR static void gelu_forward_##SUFFIX(float *restrict y, const float *restrict x, long n) {                 \
-        GELU_FORWARD_BODY                                                                                        \
-    }                                                                                                            \
+    ATTR static void gelu_forward_##SUFFIX(float *restrict y, const float *restrict x, long n) { gelu_row(y, x, n); } \
     ATTR static void gelu_backward_##SUFFIX(float *restrict dx, const float *restrict dy, const float *restrict x, \
                                             long n) {                                                            \
-        GELU_BACKWARD_BODY                                                                                       \
+        gelu_backward_row(dx, dy, x, n);                                                                         \
     }                                                                                                            \
-    ATTR static float exp_sum_##SUFFIX(float *p, long n, float shift) { EXP_SUM_BODY }
+    ATTR static float exp_sum_##SUFFIX(float *p, long n, float shift) { return exp_sum(p, n, shift); }
 
 VARIANTS(base, )
 #if defined(__x86_64__)
-VARIANTS(avx2, __attribute__((target("avx2"))))
-VARIANTS(avx512, __attribute__((target("avx512f"))))
-#define PICK(NAME) (ck_active_path() == CK_PATH_AVX512 ? NAME##_avx512 : ck_active_path() == CK_PATH_AVX2 ? NAME##_avx2 : NAME##_base)
-#else
-#define PICK(NAME) NAME##_base
+VARIANTS(avx2, TARGET_avx2)
+VARIANTS(avx512, TARGET_avx512)
 #endif
 
 void ck_gelu_forward(float *y, const float *x, long n) { PICK(gelu_forward)(y, x, n); }

@@ -1,3 +1,5 @@
+import Kernels
+
 /// One MLP expert: the shared frozen base MLP plus its own LoRA on `c_fc`
 /// and `c_proj`, with the activations it keeps for backward.
 final class Expert {
@@ -83,33 +85,17 @@ final class MoEMLP {
             // the weighted mix; done row by row so each row stays in L1.
             var he = ex.h!.ptr
             if let fc = ex.fc { fc.forward(he, xe, n: m, accumulate: false) } else if full { he = h0 }
-            let ge = ex.g!.ptr, w = a.weight!.ptr
-            for i in 0..<m {
-                let t = full ? i : Int(idx[i])
-                let hr = he + i * f, gr = ge + i * f
-                if ex.fc != nil {
-                    let br = h0 + t * f
-                    for j in 0..<f { hr[j] += br[j] }
-                } else if !full {
-                    hr.update(from: h0 + t * f, count: f)
-                }
-                GELU.forward(gr, hr, count: f)
-                if !single {
-                    let mr = mix + t * f, wi = w[i]
-                    for j in 0..<f { mr[j] += wi * gr[j] }
-                }
-            }
+            let ge = ex.g!.ptr
+            ck_expert_forward(he, ge, single ? nil : mix, h0, full ? nil : idx, single ? nil : a.weight!.ptr, m, f,
+                              ex.fc != nil ? 1 : full ? 0 : 2)
             ex.proj?.forward(ex.y!.ptr, ge, n: m, accumulate: false)
         }
         // Shared c_proj on the mix, the bias weighted by Σ_e w_e, then each expert's LoRA part.
         Linear.forward(out, mix, projWeight.ptr, nil, n: n, inF: f, outF: c)
         flops.gemm(n, c, f)
-        let ws = wsum!.ptr, bp = projBias.ptr
+        let ws = wsum!.ptr
         router.weightSums(ws, n: n)
-        for t in 0..<n {
-            let row = out + t * c, w = ws[t]
-            for j in 0..<c { row[j] += w * bp[j] }
-        }
+        Rows.addScaled(out, ws, projBias.ptr, count: n, width: c)
         for (e, ex) in experts.enumerated() where ex.proj != nil {
             let a = router.assignments[e], m = a.count
             guard m > 0 else { continue }
@@ -146,12 +132,8 @@ final class MoEMLP {
             let ge = ex.g!.ptr
             // d w_e = ⟨dmix, g_e⟩ + ⟨dOut, bp⟩ + ⟨dOut, Lp_e(g_e)⟩ for the router.
             if !single {
-                for i in 0..<m {
-                    let t = full ? i : Int(idx[i])
-                    var dw = FastMath.dot(dmix + t * f, ge + i * f, count: f) + dob[t]
-                    if ex.proj != nil { dw += FastMath.dot(dOut + t * c, ex.y!.ptr + i * c, count: c) }
-                    dcw[Int(slot[i])] = dw
-                }
+                ck_router_weight_grads(dcw, slot, dmix, ge, dob, dOut, ex.proj != nil ? UnsafePointer(ex.y!.ptr) : nil,
+                                       full ? nil : idx, m, f, c)
             }
             // dg_e = w·dmix[rows] + (c_proj LoRA's input gradient, in dg).
             let dg = dg!.ptr
@@ -160,33 +142,16 @@ final class MoEMLP {
                 if single {
                     dye = dOut
                 } else {
-                    let d = dy!.ptr
-                    for i in 0..<m {
-                        let src = dOut + (full ? i : Int(idx[i])) * c, dst = d + i * c, wi = w[i]
-                        for j in 0..<c { dst[j] = wi * src[j] }
-                    }
-                    dye = UnsafePointer(d)
+                    Rows.gather(dy!.ptr, dOut, index: full ? nil : idx, scale: w, count: m, width: c)
+                    dye = UnsafePointer(dy!.ptr)
                 }
                 proj.backward(dx: dg, dy: dye, x: ge, n: m, overwriteDx: true)
             }
             // Through GELU, row by row; the pre-activation gradient also sums into dh0.
             let he = (ex.fc == nil && full) ? h0 : ex.h!.ptr
             let dhe = single ? dh0 : dh!.ptr
-            for i in 0..<m {
-                let t = full ? i : Int(idx[i])
-                let src = dmix + t * f, dgr = dg + i * f, wi = single ? 1 : w[i]
-                if ex.proj != nil {
-                    for j in 0..<f { dgr[j] += wi * src[j] }
-                } else {
-                    for j in 0..<f { dgr[j] = wi * src[j] }
-                }
-                let dr = dhe + i * f
-                GELU.backward(dr, dgr, he + i * f, count: f)
-                if !single {
-                    let d0 = dh0 + t * f
-                    for j in 0..<f { d0[j] += dr[j] }
-                }
-            }
+            ck_expert_backward(dg, dhe, single ? nil : dh0, dmix, he, full ? nil : idx, single ? nil : w, m, f,
+                               ex.proj != nil ? 1 : 0)
             if let fc = ex.fc {
                 let xe: UnsafePointer<Float> = full ? x : UnsafePointer(ex.x!.ptr)
                 if full {

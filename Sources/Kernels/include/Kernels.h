@@ -11,6 +11,8 @@
 #ifndef COMIGS_KERNELS_H
 #define COMIGS_KERNELS_H
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -66,6 +68,36 @@ float ck_exp_sum(float *p, long n, float shift);
 
 /// The polynomial exp of the kernels above (relative error < 3e-7 on [-87, 88]).
 float ck_exp(float x);
+
+/// Row loops around the products (rows.c), on the active path, the same bits on every path:
+/// each the loop of the Swift function named, element by element.
+/// LayerNorm.forward: per row, mean, 1/σ (eps added to the variance) and y = (x − mean)·rstd·gain + bias.
+void ck_layernorm_forward(float *y, float *mean, float *rstd, const float *x, const float *gain, const float *bias,
+                          long n, long c, float eps);
+/// LayerNorm.backward: dx += …, and dgain, dbias (when not NULL) += their gradients.
+void ck_layernorm_backward(float *dx, float *dgain, float *dbias, const float *dy, const float *x, const float *mean,
+                           const float *rstd, const float *gain, long n, long c);
+/// One expert's m rows of width f forward (MoEMLP.forward): row t = idx[i] (i when idx is NULL);
+/// base_mode 1: h[i] += h0[t], 2: h[i] = h0[t], 0: h holds the pre-activation; g[i] = gelu(h[i]);
+/// mix[t] += w[i]·g[i] unless w is NULL.
+void ck_expert_forward(float *h, float *g, float *mix, const float *h0, const int32_t *idx, const float *w, long m,
+                       long f, int base_mode);
+/// Its backward through GELU: dg[i] = w[i]·dmix[t] (added to dg when accumulate; w NULL: 1),
+/// dh[i] = gelu'(h[i])·dg[i], dh0[t] += dh[i] unless dh0 is NULL.
+void ck_expert_backward(float *dg, float *dh, float *dh0, const float *dmix, const float *h, const int32_t *idx,
+                        const float *w, long m, long f, int accumulate);
+/// dcw[slot[i]] = ⟨dmix[t], g[i]⟩ + dob[t] (+ ⟨dout[t], y[i]⟩, width c, unless y is NULL).
+void ck_router_weight_grads(float *dcw, const int32_t *slot, const float *dmix, const float *g, const float *dob,
+                            const float *dout, const float *y, const int32_t *idx, long m, long f, long c);
+/// out[t] += s[t]·v for n rows of width c.
+void ck_add_scaled_rows(float *out, const float *s, const float *v, long n, long c);
+/// dst[index[i]] += scale[i]·src[gather[i]] (NULL index or gather: i; NULL scale: a plain add).
+void ck_scatter_add(float *dst, const float *src, const int32_t *index, const int32_t *gather, const float *scale,
+                    long count, long width);
+/// dst[i] = scale[i]·src[index[i]] (NULL index: i; NULL scale: a copy).
+void ck_gather_rows(float *dst, const float *src, const int32_t *index, const float *scale, long count, long width);
+/// out[i] = a[i] + b[i].
+void ck_residual(float *out, const float *a, const float *b, long n);
 
 /// fma(a, b, c) = a·b + c rounded once (IEEE 754 fusedMultiplyAdd, round to nearest even),
 /// computed without the instruction: what the generic path's kernel does at every step.
