@@ -6,6 +6,7 @@ data folder and English base (issue 15 §4).
         [--base models/english-byte-tiny.safetensors] [--rounds 10] [--steps 10] [--batch 8]
         [--seeds 42 45 47] [--methods local fedavg pfedmoe comigs-1g1s comigs-2g comigs-2s]
         [--threads 2] [--out runs/crosscheck/reference] [--bf16 eval|all]
+  python bench/reference_crosscheck.py --comigs SWEEP.csv --reference-report EARLIER.md [--report OUT.md]
 
 Runs `collab_run.py` unmodified, in CPU PyTorch, one process per (method, seed), with the
 command line of its runscript (`collab_runscripts/table1/*.sh`) at the given protocol. Three
@@ -24,12 +25,15 @@ The last stdout line is a JSON list of {method, seed, mean_ppl, client_ppl, wall
 
 With `--comigs <sweep.csv>` (of `comigs sweep scenarios/paper/crosscheck-multilingual.json`) it
 also writes `--report` (markdown): per method the mean ± std over seeds of both, the difference,
-whether it is within `--tolerance` (3%), both orders, and the mean wall time per run.
+whether it is within `--tolerance` (3%), both orders, and the mean wall time per run. With
+`--reference-report EARLIER.md` (an earlier report of this script) the original code is not run:
+its column is read from that report, and the new report says so.
 """
 import argparse
 import csv
 import json
 import platform
+import re
 import statistics
 import os
 import struct
@@ -161,31 +165,56 @@ def mean_std(values):
     return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
 
 
-def compare(rows, sweep_csv, tolerance, report, args):
-    """Markdown table: the original code's rows against comigs' (`compat: "reference"`)."""
+def summarize(rows, methods):
+    """Per method: the original code's mean ± std over seeds, the seed count and s/run."""
+    out = {}
+    for m in methods:
+        t = [r["mean_ppl"] for r in rows if r["method"] == m]
+        mean, sd = mean_std(t)
+        out[m] = dict(mean=mean, std=sd, n=len(t), wall=statistics.mean(r["wall_s"] for r in rows if r["method"] == m))
+    return out
+
+
+def read_report(path, methods):
+    """The original code's column of an earlier report of this script (`--reference-report`)."""
+    found = {}
+    with open(path) as f:
+        for line in f:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            m = re.fullmatch(r"([\d.]+) ± ([\d.]+) \((\d+)\)", cells[1]) if len(cells) == 7 else None
+            if m:
+                found[cells[0]] = dict(mean=float(m[1]), std=float(m[2]), n=int(m[3]), wall=float(cells[5]))
+    missing = [LABELS[k] for k in methods if LABELS[k] not in found]
+    if missing:
+        raise SystemExit(f"{path}: no original-code row for {', '.join(missing)}")
+    return {k: found[LABELS[k]] for k in methods}
+
+
+def compare(theirs, sweep_csv, tolerance, report, args):
+    """Markdown table: the original code's rows (`summarize` or `read_report`) against comigs'
+    (`compat: "reference"`)."""
     with open(sweep_csv) as f:
         ours = list(csv.DictReader(f))
     lines, theirs_mean, ours_mean, passed = [], {}, {}, True
     for method in args.methods:
         label = LABELS[method]
-        t = [r["mean_ppl"] for r in rows if r["method"] == method]
         o = [float(r["mean_test_ppl"]) for r in ours if r["label"] == label]
         if not o:
             raise SystemExit(f"{sweep_csv}: no rows labelled {label}")
-        (tm, ts), (om, os_) = mean_std(t), mean_std(o)
+        t = theirs[method]
+        tm, (om, os_) = t["mean"], mean_std(o)
         theirs_mean[method], ours_mean[method] = tm, om
         delta = (om - tm) / tm
         ok = abs(delta) <= tolerance
         passed &= ok
-        tw = statistics.mean(r["wall_s"] for r in rows if r["method"] == method)
         ow = statistics.mean(float(r["wall_time_s"]) for r in ours if r["label"] == label)
-        lines.append(f"| {label} | {tm:.3f} ± {ts:.3f} ({len(t)}) | {om:.3f} ± {os_:.3f} ({len(o)}) | {delta:+.1%} | "
-                     f"{'yes' if ok else '**no**'} | {tw:.0f} | {ow:.1f} |")
+        lines.append(f"| {label} | {tm:.3f} ± {t['std']:.3f} ({t['n']}) | {om:.3f} ± {os_:.3f} ({len(o)}) | {delta:+.1%} | "
+                     f"{'yes' if ok else '**no**'} | {t['wall']:.0f} | {ow:.1f} |")
     order = lambda m: " < ".join(LABELS[k] for k in sorted(m, key=m.get))
     same = sorted(theirs_mean, key=theirs_mean.get) == sorted(ours_mean, key=ours_mean.get)
     # Pairs the two orders disagree on, and whether each is a tie: a gap below the seeds' std on both sides.
-    spread = {m: max(mean_std([r["mean_ppl"] for r in rows if r["method"] == m])[1],
-                     mean_std([float(r["mean_test_ppl"]) for r in ours if r["label"] == LABELS[m]])[1]) for m in args.methods}
+    spread = {m: max(theirs[m]["std"], mean_std([float(r["mean_test_ppl"]) for r in ours if r["label"] == LABELS[m]])[1])
+              for m in args.methods}
     swapped = [(a, b) for a in args.methods for b in args.methods
                if theirs_mean[a] < theirs_mean[b] and ours_mean[a] > ours_mean[b]]
     ties = [(a, b) for a, b in swapped
@@ -198,7 +227,10 @@ def compare(rows, sweep_csv, tolerance, report, args):
             f"over seeds (original: seeds {' '.join(map(str, args.seeds))}, its `2.71828 ** loss` over 100 random "
             f"test batches at the last evaluation; comigs: `scenarios/paper/crosscheck-multilingual.json`). "
             f"Wall time: seconds per run (all 4 clients), {platform.machine()} with {os.cpu_count()} cores "
-            f"(`bench/reference_crosscheck.py`).", "",
+            f"(`bench/reference_crosscheck.py`)."
+            + (f" The original code was not run again for this report: its column (runs, seeds, s/run) is read from "
+               f"an earlier version of `{os.path.relpath(args.reference_report, os.getcwd())}`; comigs' column is new."
+               if args.reference_report else ""), "",
             "| method | original code | comigs | difference | within {:.0%} | original s/run | comigs s/run |".format(tolerance),
             "|---|---|---|---|---|---|---|", *lines, "",
             f"Order, original: {order(theirs_mean)}", "",
@@ -231,6 +263,8 @@ def main():
     p.add_argument("--comigs", help="sweep.csv of comigs' crosscheck sweep: compare and write --report")
     p.add_argument("--report", default=os.path.join(root, "results", "paper", "crosscheck.md"))
     p.add_argument("--tolerance", type=float, default=0.03)
+    p.add_argument("--reference-report", help="an earlier --report: take the original code's column from it "
+                   "instead of running the original code (with --comigs)")
     p.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--method", help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, help=argparse.SUPPRESS)
@@ -239,6 +273,11 @@ def main():
         setattr(args, name, os.path.abspath(getattr(args, name)))
     if args.one:
         return run_one(args)
+    if args.reference_report:
+        if not args.comigs:
+            raise SystemExit("--reference-report needs --comigs (the sweep.csv to compare against it)")
+        theirs = read_report(args.reference_report, args.methods)
+        return compare(theirs, args.comigs, args.tolerance, args.report, args)
 
     for i in range(4):
         for split in ("train", "valid", "test"):
@@ -276,7 +315,7 @@ def main():
             with open(path) as f:
                 rows.append(json.load(f))
     if args.comigs:
-        compare(rows, args.comigs, args.tolerance, args.report, args)
+        compare(summarize(rows, args.methods), args.comigs, args.tolerance, args.report, args)
     print(json.dumps(rows))
 
 
