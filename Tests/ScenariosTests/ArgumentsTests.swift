@@ -167,7 +167,7 @@ final class UsageErrorTests: ScratchFolderTestCase {
             (["plot"], "plot: at least one RUN_DIR is required"),
             (["trace"], "trace: exactly one RUN_DIR is required"),
             (["golden", "extra"], "golden: unexpected operand 'extra'"),
-            (["bench"], "bench: expected a subcommand (engine, gemm, kernels, events, workers, methods)"),
+            (["bench"], "bench: expected a subcommand (engine, gemm, kernels, eval, events, workers, methods)"),
             (["bench", "engin"], "bench: unknown subcommand 'engin' (did you mean 'engine'?)"),
             (["bench", "kernels", "extra"], "bench: unexpected operand 'extra'"),
             (["eval", "--data", "x.bin"], "eval: --checkpoint or --run is required"),
