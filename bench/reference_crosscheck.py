@@ -229,7 +229,8 @@ def compare(theirs, sweep_csv, tolerance, report, args):
             f"Wall time: seconds per run (all 4 clients), {platform.machine()} with {os.cpu_count()} cores "
             f"(`bench/reference_crosscheck.py`)."
             + (f" The original code was not run again for this report: its column (runs, seeds, s/run) is read from "
-               f"an earlier version of `{os.path.relpath(args.reference_report, os.getcwd())}`; comigs' column is new."
+               f"an earlier version of `{os.path.relpath(args.reference_report, os.getcwd())}`; comigs' column is new, so "
+               f"the two s/run columns were measured on different machines and do not compare."
                if args.reference_report else ""), "",
             "| method | original code | comigs | difference | within {:.0%} | original s/run | comigs s/run |".format(tolerance),
             "|---|---|---|---|---|---|---|", *lines, "",
